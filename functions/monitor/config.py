@@ -1,0 +1,118 @@
+"""Configuration: read once from the environment into a frozen dataclass.
+
+Every variable of the contract is read here and nowhere else. A bad value raises
+`ConfigError` with one line that names the variable; the command line turns it
+into exit 3.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed (one line, names the variable)."""
+
+
+@dataclass(frozen=True)
+class Config:
+    status_page_url: str = "https://status.claude.com"
+    anthropic_base_url: str = "https://api.anthropic.com"
+    # repr=False keeps the key out of every repr, log line and traceback of the config.
+    api_key: str | None = field(default=None, repr=False)
+    api_key_parameter: str | None = None
+    canary_models: tuple[str, ...] = ("claude-haiku-4-5",)
+    api_components: tuple[str, ...] = ("Claude API (api.anthropic.com)",)
+    deadline_s: float = 25.0
+    max_attempts: int = 3
+    retry_base_s: float = 0.5
+    latency_slow_ms: int = 10_000
+    failure_threshold: int = 2
+    recovery_threshold: int = 2
+    reminder_minutes: int = 0
+    retention_days: int = 90
+    table_name: str | None = None
+    topic_arn: str | None = None
+    local_db_path: str = ".monitor/state.sqlite3"
+    metrics_namespace: str = "ClaudeStatus"
+    region: str = "local"
+
+    @property
+    def probe_budget_s(self) -> float:
+        """Time the probes may use; the rest of the deadline is kept for store and notify."""
+        reserve = min(3.0, self.deadline_s * 0.2)
+        return max(self.deadline_s - reserve, 0.5)
+
+    @property
+    def outbox_lease_s(self) -> float:
+        """How old a pending notification must be before another cycle takes it over."""
+        return self.deadline_s + 35.0
+
+
+def _text(env: Mapping[str, str], name: str, default: str | None) -> str | None:
+    value = env.get(name)
+    if value is None:
+        return default
+    value = value.strip()
+    return value or default
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = _text(env, name, default) or default
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL with a host, got {value!r}")
+    return value.rstrip("/")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, integer: bool):
+    raw = _text(env, name, None)
+    if raw is None:
+        return default
+    try:
+        value = int(raw) if integer else float(raw)
+    except ValueError:
+        kind = "a whole number" if integer else "a number"
+        raise ConfigError(f"{name} must be {kind}, got {raw!r}") from None
+    if value != value or value < minimum:  # NaN or too small
+        raise ConfigError(f"{name} must be at least {minimum:g}, got {raw!r}")
+    return value
+
+
+def _names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    names = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    if not names:
+        raise ConfigError(f"{name} must name at least one entry, got {raw!r}")
+    return names
+
+
+def load_config(env: Mapping[str, str] | None = None) -> Config:
+    """Build the configuration from `env` (the process environment by default)."""
+    env = os.environ if env is None else env
+    return Config(
+        status_page_url=_url(env, "STATUS_PAGE_URL", Config.status_page_url),
+        anthropic_base_url=_url(env, "ANTHROPIC_BASE_URL", Config.anthropic_base_url),
+        api_key=_text(env, "ANTHROPIC_API_KEY", None),
+        api_key_parameter=_text(env, "ANTHROPIC_API_KEY_PARAMETER", None),
+        canary_models=_names(env, "CANARY_MODELS", Config.canary_models),
+        api_components=_names(env, "API_COMPONENTS", Config.api_components),
+        deadline_s=_number(env, "CHECK_DEADLINE_SECONDS", 25.0, minimum=1, integer=False),
+        max_attempts=_number(env, "CANARY_MAX_ATTEMPTS", 3, minimum=1, integer=True),
+        retry_base_s=_number(env, "CANARY_RETRY_BASE_SECONDS", 0.5, minimum=0, integer=False),
+        latency_slow_ms=_number(env, "LATENCY_SLOW_MS", 10_000, minimum=1, integer=True),
+        failure_threshold=_number(env, "FAILURE_THRESHOLD", 2, minimum=1, integer=True),
+        recovery_threshold=_number(env, "RECOVERY_THRESHOLD", 2, minimum=1, integer=True),
+        reminder_minutes=_number(env, "REMINDER_MINUTES", 0, minimum=0, integer=True),
+        retention_days=_number(env, "RETENTION_DAYS", 90, minimum=1, integer=True),
+        table_name=_text(env, "TABLE_NAME", None),
+        topic_arn=_text(env, "TOPIC_ARN", None),
+        local_db_path=_text(env, "LOCAL_DB_PATH", Config.local_db_path) or Config.local_db_path,
+        metrics_namespace=_text(env, "METRICS_NAMESPACE", "ClaudeStatus") or "ClaudeStatus",
+        region=_text(env, "MONITOR_REGION", None) or _text(env, "AWS_REGION", "local") or "local",
+    )

@@ -1,0 +1,190 @@
+"""The data the check cycle passes around: plain dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Canary outcomes, as the contract names them.
+OK = "ok"
+SLOW = "slow"
+SKIPPED = "skipped"
+CLIENT_OUTCOMES = frozenset(
+    {
+        "auth_error",
+        "permission_error",
+        "model_not_found",
+        "invalid_request",
+        "request_too_large",
+        "spend_limit",
+    }
+)
+RATE_LIMITED = "rate_limited"
+PLATFORM_OUTCOMES = frozenset(
+    {"server_error", "overloaded", "timeout", "stream_error", "bad_response"}
+)
+NETWORK_ERROR = "network_error"
+RETRYABLE_OUTCOMES = frozenset(
+    {"server_error", "overloaded", "timeout", "network_error", "stream_error"}
+)
+ALL_OUTCOMES = (
+    frozenset({OK, SLOW, SKIPPED, RATE_LIMITED, NETWORK_ERROR})
+    | CLIENT_OUTCOMES
+    | PLATFORM_OUTCOMES
+)
+
+# Statuspage's documented component statuses.
+COMPONENT_STATUSES = frozenset(
+    {"operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"}
+)
+
+# Verdict -> severity -> exit status.
+SEVERITY = {
+    "operational": "ok",
+    "degraded": "warning",
+    "maintenance": "warning",
+    "rate_limited": "warning",
+    "outage": "critical",
+    "unconfirmed_outage": "critical",
+    "client_error": "critical",
+    "network_error": "unknown",
+}
+EXIT_CODE = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
+
+
+@dataclass
+class Incident:
+    id: str
+    name: str
+    status: str
+    impact: str
+    shortlink: str | None
+    components: list[str]
+    created_at: str | None
+    latest_update: str | None = None
+
+
+@dataclass
+class StatusPage:
+    reachable: bool
+    error: str | None = None
+    indicator: str | None = None
+    description: str | None = None
+    api_status: str | None = None
+    components: list[dict[str, str]] = field(default_factory=list)
+    incidents: list[Incident] = field(default_factory=list)
+    maintenances: list[Incident] = field(default_factory=list)
+    # Derived while parsing, against API_COMPONENTS; not part of the JSON contract.
+    api_incident: bool = False
+    api_maintenance: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("api_incident")
+        data.pop("api_maintenance")
+        return data
+
+
+@dataclass
+class CanaryResult:
+    model: str
+    outcome: str
+    http_status: int | None = None
+    error_type: str | None = None
+    request_id: str | None = None
+    attempts: int = 0
+    latency_ms: int | None = None
+    ttft_ms: int | None = None
+    retry_after_s: float | None = None
+    ratelimit: dict[str, int] = field(default_factory=dict)
+    detail: str | None = None
+    # The answer said `x-should-retry: false`; internal, not part of the JSON.
+    no_retry: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("no_retry")
+        return data
+
+    @property
+    def headroom(self) -> float | None:
+        """Remaining share of the tightest rate limit the API reported, 0..1."""
+        shares = []
+        for kind in ("requests", "tokens", "input_tokens", "output_tokens"):
+            limit = self.ratelimit.get(f"{kind}_limit")
+            remaining = self.ratelimit.get(f"{kind}_remaining")
+            if limit and remaining is not None and limit > 0:
+                shares.append(max(0.0, min(1.0, remaining / limit)))
+        return min(shares) if shares else None
+
+
+@dataclass
+class Verdict:
+    verdict: str
+    summary: str
+
+    @property
+    def severity(self) -> str:
+        return SEVERITY[self.verdict]
+
+
+@dataclass
+class Transition:
+    target: str
+    from_: str
+    to: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"target": self.target, "from": self.from_, "to": self.to}
+
+
+@dataclass
+class Notification:
+    id: str
+    subject: str
+    sms: str
+    email: str
+    severity: str
+    verdict: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "id": self.id,
+            "subject": self.subject,
+            "sms": self.sms,
+            "email": self.email,
+            "severity": self.severity,
+            "verdict": self.verdict,
+        }
+
+
+@dataclass
+class CheckResult:
+    checked_at: str
+    verdict: Verdict
+    status_page: StatusPage
+    canaries: list[CanaryResult]
+    region: str = "local"
+    transitions: list[Transition] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+    lead_time_min: float | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODE[self.verdict.severity]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "checked_at": self.checked_at,
+            "verdict": self.verdict.verdict,
+            "severity": self.verdict.severity,
+            "summary": self.verdict.summary,
+            "region": self.region,
+            "status_page": self.status_page.to_dict(),
+            "canaries": [c.to_dict() for c in self.canaries],
+            "transitions": [t.to_dict() for t in self.transitions],
+            "notifications": [n.to_dict() for n in self.notifications],
+            "lead_time_min": self.lead_time_min,
+            "errors": list(self.errors),
+        }

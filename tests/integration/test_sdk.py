@@ -1,0 +1,63 @@
+"""The official anthropic SDK accepts the simulator's answers, streaming and not.
+
+The SDK is a dev dependency only: it proves the simulator speaks the real protocol,
+so tests against the simulator mean something.
+"""
+
+import anthropic
+import pytest
+
+
+@pytest.fixture
+def client(healthy_sim):
+    return anthropic.Anthropic(base_url=healthy_sim.url, api_key="sim-key", max_retries=0)
+
+
+def test_the_sdk_reads_a_non_streaming_message(client):
+    message = client.messages.create(
+        model="claude-haiku-4-5", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
+    )
+    assert message.type == "message" and message.content[0].text == "OK"
+    assert message.usage.output_tokens == 1
+
+
+def test_the_sdk_reads_a_stream_to_its_final_message(client):
+    with client.messages.stream(
+        model="claude-haiku-4-5", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
+    ) as stream:
+        text = "".join(stream.text_stream)
+        final = stream.get_final_message()
+    assert text == "OK"
+    assert final.stop_reason == "end_turn"
+
+
+def test_the_sdk_raises_its_typed_errors_for_simulated_failures(sim):
+    client = anthropic.Anthropic(base_url=sim.url, api_key="sim-key", max_retries=0)
+    expectations = {
+        "auth_error": anthropic.AuthenticationError,
+        "model_not_found": anthropic.NotFoundError,
+        "rate_limited": anthropic.RateLimitError,
+        "server_error": anthropic.InternalServerError,
+        "permission_error": anthropic.PermissionDeniedError,
+    }
+    for scenario, error in expectations.items():
+        sim.set(scenario)
+        with pytest.raises(error) as caught:
+            client.messages.create(
+                model="claude-haiku-4-5", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
+            )
+        assert caught.value.request_id and caught.value.request_id.startswith("req_sim")
+
+
+def test_the_sdk_surfaces_an_error_event_inside_a_200_stream(sim):
+    sim.set("stream_error")
+    client = anthropic.Anthropic(base_url=sim.url, api_key="sim-key", max_retries=0)
+    with (
+        pytest.raises(anthropic.APIStatusError) as caught,
+        client.messages.stream(
+            model="claude-haiku-4-5", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
+        ) as stream,
+    ):
+        for _ in stream:
+            pass
+    assert "overloaded" in str(caught.value).lower()

@@ -1,0 +1,94 @@
+"""The verdict table of the contract, row by row, first matching rule wins."""
+
+import pytest
+
+from functions.monitor.models import SEVERITY, CanaryResult, Incident, StatusPage
+from functions.monitor.verdict import NEXT_STEP, decide
+
+API = "Claude API (api.anthropic.com)"
+
+
+def page(api_status="operational", incident=False, maintenance=False, reachable=True):
+    if not reachable:
+        return StatusPage(reachable=False, error="status page answered HTTP 503")
+    incidents = (
+        [Incident("i1", "Errors", "investigating", "major", None, [API], None)] if incident else []
+    )
+    return StatusPage(
+        reachable=True,
+        api_status=api_status,
+        incidents=incidents,
+        api_incident=incident,
+        api_maintenance=maintenance,
+        components=[{"name": API, "status": api_status}],
+    )
+
+
+def c(*outcomes):
+    return [CanaryResult(model=f"m{i}", outcome=o) for i, o in enumerate(outcomes)]
+
+
+ROWS = [
+    # client_error beats everything, even an outage on the page
+    (page("major_outage", incident=True), c("auth_error"), "client_error"),
+    (page(), c("ok", "model_not_found"), "client_error"),
+    (page(), c("spend_limit"), "client_error"),
+    (page(), c("permission_error"), "client_error"),
+    (page(), c("invalid_request"), "client_error"),
+    (page(), c("request_too_large"), "client_error"),
+    # rate_limited
+    (page("major_outage"), c("rate_limited", "overloaded"), "rate_limited"),
+    # maintenance: by component status or by an in-progress maintenance; failures expected
+    (page("under_maintenance"), c("overloaded"), "maintenance"),
+    (page("operational", maintenance=True), c("ok"), "maintenance"),
+    # outage: page confirms and a canary failed with a platform or network error
+    (page("major_outage"), c("overloaded"), "outage"),
+    (page("partial_outage"), c("timeout"), "outage"),
+    (page("degraded_performance"), c("server_error"), "outage"),
+    (page("operational", incident=True), c("stream_error"), "outage"),
+    (page("major_outage"), c("network_error"), "outage"),
+    (page("major_outage"), c("bad_response"), "outage"),
+    # outage: no canary ran and the component is partial/major outage
+    (page("major_outage"), c("skipped"), "outage"),
+    (page("partial_outage"), [], "outage"),
+    # network_error: no canary reached the API
+    (page(), c("network_error", "network_error"), "network_error"),
+    (page(reachable=False), c("network_error"), "network_error"),
+    (page(reachable=False), c("skipped"), "network_error"),
+    # unconfirmed_outage: platform error, page operational or unreadable
+    (page(), c("overloaded"), "unconfirmed_outage"),
+    (page(reachable=False), c("server_error"), "unconfirmed_outage"),
+    (page(), c("ok", "timeout"), "unconfirmed_outage"),
+    (page(), c("bad_response"), "unconfirmed_outage"),
+    # degraded
+    (page(), c("slow"), "degraded"),
+    (page("degraded_performance"), c("ok"), "degraded"),
+    (page("major_outage", incident=True), c("ok"), "degraded"),
+    (page("operational", incident=True), c("ok"), "degraded"),
+    (page("investigating_weirdly"), c("ok"), "degraded"),
+    (page("degraded_performance"), c("skipped"), "degraded"),
+    (page(None), c("ok"), "degraded"),
+    (page(reachable=False), c("ok"), "degraded"),
+    (page(), c("ok", "network_error"), "degraded"),
+    # operational
+    (page(), c("ok"), "operational"),
+    (page(), c("skipped"), "operational"),
+    (page(), c("ok", "ok", "ok"), "operational"),
+]
+
+
+@pytest.mark.parametrize(("status_page", "canaries", "expected"), ROWS)
+def test_verdict_table_row(status_page, canaries, expected):
+    verdict = decide(status_page, canaries)
+    assert verdict.verdict == expected, verdict.summary
+    assert verdict.summary and "\n" not in verdict.summary
+
+
+def test_every_verdict_has_a_severity_and_a_next_step():
+    assert set(SEVERITY) == set(NEXT_STEP)
+    assert set(SEVERITY.values()) == {"ok", "warning", "critical", "unknown"}
+
+
+def test_an_unreadable_page_is_never_read_as_operational():
+    for canaries in (c("skipped"), c("ok"), []):
+        assert decide(page(reachable=False), canaries).verdict != "operational"
