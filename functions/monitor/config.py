@@ -39,6 +39,7 @@ class Config:
     local_db_path: str = ".monitor/state.sqlite3"
     metrics_namespace: str = "ClaudeStatus"
     region: str = "local"
+    aws_region: str | None = None
 
     @property
     def probe_budget_s(self) -> float:
@@ -92,9 +93,27 @@ def _names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple
     return names
 
 
+def _check_aws(env: Mapping[str, str], config: Config) -> Config:
+    if config.topic_arn and not (
+        config.topic_arn.startswith("arn:") and ":sns:" in config.topic_arn
+    ):
+        raise ConfigError(f"TOPIC_ARN must be an SNS topic ARN, got {config.topic_arn!r}")
+    uses_aws = config.table_name or config.topic_arn or config.api_key_parameter
+    if uses_aws and not config.aws_region:
+        raise ConfigError(
+            "AWS_REGION must be set when TABLE_NAME, TOPIC_ARN or "
+            "ANTHROPIC_API_KEY_PARAMETER is set"
+        )
+    return config
+
+
 def load_config(env: Mapping[str, str] | None = None) -> Config:
     """Build the configuration from `env` (the process environment by default)."""
     env = os.environ if env is None else env
+    return _check_aws(env, _build(env))
+
+
+def _build(env: Mapping[str, str]) -> Config:
     return Config(
         status_page_url=_url(env, "STATUS_PAGE_URL", Config.status_page_url),
         anthropic_base_url=_url(env, "ANTHROPIC_BASE_URL", Config.anthropic_base_url),
@@ -115,4 +134,5 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
         local_db_path=_text(env, "LOCAL_DB_PATH", Config.local_db_path) or Config.local_db_path,
         metrics_namespace=_text(env, "METRICS_NAMESPACE", "ClaudeStatus") or "ClaudeStatus",
         region=_text(env, "MONITOR_REGION", None) or _text(env, "AWS_REGION", "local") or "local",
+        aws_region=_text(env, "AWS_REGION", None) or _text(env, "AWS_DEFAULT_REGION", None),
     )

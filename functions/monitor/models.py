@@ -169,6 +169,12 @@ class CheckResult:
     notifications: list[Notification] = field(default_factory=list)
     lead_time_min: float | None = None
     errors: list[str] = field(default_factory=list)
+    # The store's key for this cycle: the scheduled time of the event that started it
+    # (so a duplicate delivery is recognised); locally, with milliseconds.
+    cycle_id: str = ""
+
+    def __post_init__(self) -> None:
+        self.cycle_id = self.cycle_id or self.checked_at
 
     @property
     def exit_code(self) -> int:

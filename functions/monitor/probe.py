@@ -18,6 +18,14 @@ def utc_iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def cycle_id(moment: datetime) -> str:
+    """The scheduled time as given; a moment with sub-seconds keeps its milliseconds."""
+    if not moment.microsecond:
+        return utc_iso(moment)
+    ms = moment.microsecond // 1000
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms:03d}Z"
+
+
 def _client(config: Config) -> Any:
     import httpx
 
@@ -73,6 +81,7 @@ async def probe(
             await client.aclose()
     return CheckResult(
         checked_at=utc_iso(checked_at),
+        cycle_id=cycle_id(checked_at),
         verdict=decide(page, canaries),
         status_page=page,
         canaries=canaries,

@@ -1,0 +1,257 @@
+"""The DynamoDB store. Key design (one table, `pk` + `sk`, TTL on `expires_at`):
+
+| item        | pk                      | sk                        | expires |
+| ----------- | ----------------------- | ------------------------- | ------- |
+| cycle       | `CYCLE`                 | checked_at                | yes     |
+| canary      | `CANARY#<model>`        | checked_at                | yes     |
+| transition  | `TRANSITION`            | checked_at `#` target     | yes     |
+| alert state | `STATE`                 | `STATE`                   | never   |
+
+"The last day of results for a model" and "every transition in 30 days" are each
+one Query on pk with `sk >= <ISO time>`. A steady cycle costs two requests: GetItem
+(state) and TransactWriteItems (cycle, canaries, transitions, state).
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+from .alerting import MonitorState, OutboxEntry, Stored
+from .models import CheckResult
+from .store import DuplicateCycle, History, StateConflict, StoreError, cycle_record, expires_at
+
+STATE_KEY = {"pk": {"S": "STATE"}, "sk": {"S": "STATE"}}
+# TransactWriteItems takes at most 100 items; older backlog waits for a later cycle.
+MAX_ITEMS = 100
+
+
+def _av(value: Any) -> dict[str, Any]:
+    """A Python value as a DynamoDB attribute value (None is left out by the caller)."""
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, (int, float, Decimal)):
+        return {"N": str(value)}
+    if isinstance(value, list):
+        return {"L": [_av(v) for v in value if v is not None]}
+    if isinstance(value, dict):
+        return {"M": {k: _av(v) for k, v in value.items() if v is not None}}
+    return {"S": str(value)}
+
+
+def _item(**attrs: Any) -> dict[str, Any]:
+    return {k: _av(v) for k, v in attrs.items() if v is not None and v != ""}
+
+
+def _error(operation: str, exc: Exception) -> StoreError:
+    from botocore.exceptions import ClientError
+
+    if isinstance(exc, ClientError):
+        err = exc.response.get("Error", {})
+        text = f"DynamoDB {operation} failed: {err.get('Code', '?')}: {err.get('Message', '')}"
+    else:
+        text = f"DynamoDB {operation} failed: {type(exc).__name__}: {exc}"
+    return StoreError(" ".join(text.split())[:300])
+
+
+class DynamoStore:
+    def __init__(self, table_name: str, client: Any, retention_days: int = 90) -> None:
+        self.table = table_name
+        self.client = client
+        self.retention_days = retention_days
+
+    def load(self) -> Stored:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            item = self.client.get_item(
+                TableName=self.table, Key=STATE_KEY, ConsistentRead=True
+            ).get("Item")
+        except (BotoCoreError, ClientError) as exc:
+            raise _error("GetItem", exc) from None
+        if not item:
+            return Stored(MonitorState(), 0, {})
+        outbox = {
+            key: OutboxEntry.from_json(value["S"])
+            for key, value in item.get("outbox", {}).get("M", {}).items()
+        }
+        return Stored(
+            MonitorState.from_json(item.get("state", {}).get("S")),
+            int(item["version"]["N"]),
+            outbox,
+        )
+
+    def _result_puts(self, result: CheckResult, conditional: bool) -> list[dict[str, Any]]:
+        expiry = expires_at(result, self.retention_days)
+        record = cycle_record(result)
+        cycle = {
+            "TableName": self.table,
+            "Item": _item(
+                pk="CYCLE",
+                sk=result.cycle_id,
+                verdict=record["verdict"],
+                severity=record["severity"],
+                summary=record["summary"],
+                region=result.region,
+                api_status=record["api_status"],
+                lead_time_min=result.lead_time_min,
+                record=json.dumps(record, separators=(",", ":")),
+                expires_at=expiry,
+            ),
+        }
+        if conditional:
+            cycle["ConditionExpression"] = "attribute_not_exists(pk)"
+        puts = [{"Put": cycle}]
+        for c in result.canaries:
+            puts.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": _item(
+                            pk=f"CANARY#{c.model}",
+                            sk=result.cycle_id,
+                            model=c.model,
+                            outcome=c.outcome,
+                            http_status=c.http_status,
+                            error_type=c.error_type,
+                            request_id=c.request_id,
+                            attempts=c.attempts,
+                            ttft_ms=c.ttft_ms,
+                            latency_ms=c.latency_ms,
+                            verdict=result.verdict.verdict,
+                            region=result.region,
+                            expires_at=expiry,
+                        ),
+                    }
+                }
+            )
+        for t in result.transitions:
+            puts.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": _item(
+                            pk="TRANSITION",
+                            sk=f"{result.cycle_id}#{t.target}",
+                            target=t.target,
+                            from_value=t.from_,
+                            to_value=t.to,
+                            verdict=result.verdict.verdict,
+                            region=result.region,
+                            expires_at=expiry,
+                        ),
+                    }
+                }
+            )
+        return puts
+
+    def commit(
+        self,
+        result: CheckResult,
+        state: MonitorState,
+        expected_version: int,
+        outbox: dict[str, OutboxEntry],
+        backlog: list[CheckResult],
+    ) -> int:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        state_put: dict[str, Any] = {
+            "TableName": self.table,
+            "Item": {
+                **STATE_KEY,
+                "version": {"N": str(expected_version + 1)},
+                "state": {"S": state.to_json()},
+                "outbox": {"M": {k: {"S": e.to_json()} for k, e in outbox.items()}},
+            },
+        }
+        if expected_version == 0:
+            state_put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            state_put["ConditionExpression"] = "version = :v"
+            state_put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
+        items = self._result_puts(result, conditional=True) + [{"Put": state_put}]
+        for old in backlog:
+            puts = self._result_puts(old, conditional=False)
+            if len(items) + len(puts) > MAX_ITEMS:
+                break
+            items += puts
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                raise self._why_cancelled(exc, result, len(items) - 1) from None
+            raise _error("TransactWriteItems", exc) from None
+        except BotoCoreError as exc:
+            raise _error("TransactWriteItems", exc) from None
+        return expected_version + 1
+
+    def _why_cancelled(self, exc: Any, result: CheckResult, state_index: int) -> Exception:
+        reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+        if reasons and reasons[0] == "ConditionalCheckFailed":
+            return DuplicateCycle(result.cycle_id)
+        if any(r == "ConditionalCheckFailed" for r in reasons):
+            return StateConflict("state version moved")
+        if reasons and any(r not in (None, "None") for r in reasons):
+            return _error("TransactWriteItems", exc)
+        # No reasons given: ask whether this cycle is already recorded.
+        try:
+            found = self.client.get_item(
+                TableName=self.table,
+                Key={"pk": {"S": "CYCLE"}, "sk": {"S": result.cycle_id}},
+                ProjectionExpression="pk",
+            ).get("Item")
+        except Exception as lookup:  # noqa: BLE001 - any failure here is a store error
+            return _error("GetItem", lookup)
+        return DuplicateCycle(result.cycle_id) if found else StateConflict("state moved")
+
+    def clear_outbox(self, entry_id: str) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=STATE_KEY,
+                UpdateExpression="REMOVE outbox.#id SET version = version + :one",
+                ConditionExpression="attribute_exists(outbox.#id)",
+                ExpressionAttributeNames={"#id": entry_id},
+                ExpressionAttributeValues={":one": {"N": "1"}},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return  # another cycle already took it over and cleared it
+            raise _error("UpdateItem", exc) from None
+        except BotoCoreError as exc:
+            raise _error("UpdateItem", exc) from None
+
+    def _query(self, pk: str, since_iso: str) -> list[dict[str, Any]]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "pk = :pk AND sk >= :since",
+            "ExpressionAttributeValues": {":pk": {"S": pk}, ":since": {"S": since_iso}},
+        }
+        try:
+            while True:
+                page = self.client.query(**kwargs)
+                items += page.get("Items", [])
+                if "LastEvaluatedKey" not in page:
+                    return items
+                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        except (BotoCoreError, ClientError) as exc:
+            raise _error("Query", exc) from None
+
+    def history(self, since_iso: str) -> History:
+        cycles = [json.loads(i["record"]["S"]) for i in self._query("CYCLE", since_iso)]
+        transitions = [
+            {
+                "checked_at": i["sk"]["S"].split("#")[0],
+                "target": i["target"]["S"],
+                "from": i["from_value"]["S"],
+                "to": i["to_value"]["S"],
+            }
+            for i in self._query("TRANSITION", since_iso)
+        ]
+        return History(cycles=cycles, transitions=transitions)

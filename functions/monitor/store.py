@@ -1,0 +1,255 @@
+"""Where results, alert state and the notification outbox live.
+
+Two adapters keep the same semantics: DynamoDB in AWS (`dynamo.py`), SQLite on a
+laptop (here). A commit is all-or-nothing:
+- the cycle record is written only if no record with that cycle id exists
+  (a duplicate delivery of the same scheduled event raises `DuplicateCycle`);
+- the state is written only if its version is still the one this cycle read
+  (a racing writer raises `StateConflict`, and the cycle re-plans);
+- the outbox (notifications committed but not yet confirmed as sent) travels with
+  the state, so a transition and its notification are never separated.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .alerting import MonitorState, OutboxEntry, Stored
+from .models import CheckResult
+
+
+class StoreError(Exception):
+    """The store could not be read or written; the message is one line."""
+
+
+class DuplicateCycle(Exception):
+    """A cycle with this id (scheduled time) was already recorded."""
+
+
+class StateConflict(Exception):
+    """Another writer changed the state since it was read."""
+
+
+@dataclass
+class History:
+    cycles: list[dict[str, Any]]
+    transitions: list[dict[str, Any]]
+
+
+class Store(Protocol):
+    def load(self) -> Stored: ...
+
+    def commit(
+        self,
+        result: CheckResult,
+        state: MonitorState,
+        expected_version: int,
+        outbox: dict[str, OutboxEntry],
+        backlog: list[CheckResult],
+    ) -> int: ...
+
+    def clear_outbox(self, entry_id: str) -> None: ...
+
+    def history(self, since_iso: str) -> History: ...
+
+
+def cycle_record(result: CheckResult) -> dict[str, Any]:
+    """The compact record kept per cycle: enough for history, nothing secret."""
+    page = result.status_page
+    return {
+        "checked_at": result.checked_at,
+        "verdict": result.verdict.verdict,
+        "severity": result.verdict.severity,
+        "summary": result.verdict.summary,
+        "region": result.region,
+        "api_status": page.api_status if page.reachable else None,
+        "page_error": page.error,
+        "incidents": [i.name for i in page.incidents],
+        "lead_time_min": result.lead_time_min,
+        "canaries": [
+            {
+                "model": c.model,
+                "outcome": c.outcome,
+                "http_status": c.http_status,
+                "error_type": c.error_type,
+                "request_id": c.request_id,
+                "attempts": c.attempts,
+                "ttft_ms": c.ttft_ms,
+                "latency_ms": c.latency_ms,
+            }
+            for c in result.canaries
+        ],
+    }
+
+
+def expires_at(result: CheckResult, retention_days: int) -> int:
+    from .alerting import _parse
+
+    return int(_parse(result.checked_at).timestamp()) + retention_days * 86_400
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS cycles (
+    checked_at TEXT PRIMARY KEY, verdict TEXT, severity TEXT, record TEXT, expires_at INTEGER);
+CREATE TABLE IF NOT EXISTS canary_results (
+    model TEXT, checked_at TEXT, outcome TEXT, http_status INTEGER, request_id TEXT,
+    ttft_ms INTEGER, latency_ms INTEGER, expires_at INTEGER, PRIMARY KEY (model, checked_at));
+CREATE TABLE IF NOT EXISTS transitions (
+    checked_at TEXT, target TEXT, from_value TEXT, to_value TEXT, expires_at INTEGER,
+    PRIMARY KEY (checked_at, target));
+CREATE TABLE IF NOT EXISTS state (
+    id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL, state TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, entry TEXT NOT NULL);
+"""
+
+
+class SqliteStore:
+    """The local store: one SQLite file, so cron on a laptop keeps history and alerts."""
+
+    def __init__(self, path: str, retention_days: int = 90) -> None:
+        self.path = path
+        self.retention_days = retention_days
+        self._db: sqlite3.Connection | None = None
+
+    def _conn(self) -> sqlite3.Connection:
+        if self._db is None:
+            try:
+                folder = os.path.dirname(self.path)
+                if folder:
+                    os.makedirs(folder, exist_ok=True)
+                db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
+                db.executescript(_SCHEMA)
+            except (OSError, sqlite3.Error) as exc:
+                raise StoreError(f"cannot open LOCAL_DB_PATH {self.path!r}: {exc}") from None
+            self._db = db
+        return self._db
+
+    def load(self) -> Stored:
+        try:
+            db = self._conn()
+            row = db.execute("SELECT version, state FROM state WHERE id = 1").fetchone()
+            entries = db.execute("SELECT entry FROM outbox").fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite read failed: {exc}") from None
+        outbox = {e.id: e for e in (OutboxEntry.from_json(r[0]) for r in entries)}
+        if row is None:
+            return Stored(MonitorState(), 0, outbox)
+        return Stored(MonitorState.from_json(row[1]), row[0], outbox)
+
+    def commit(
+        self,
+        result: CheckResult,
+        state: MonitorState,
+        expected_version: int,
+        outbox: dict[str, OutboxEntry],
+        backlog: list[CheckResult],
+    ) -> int:
+        db = self._conn()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for old in backlog:
+                    self._write_result(db, old, replace=True)
+                self._write_result(db, result, replace=False)
+                version = self._write_state(db, state, expected_version, outbox)
+                db.execute("DELETE FROM cycles WHERE expires_at < ?", (int(time.time()),))
+                db.execute("DELETE FROM canary_results WHERE expires_at < ?", (int(time.time()),))
+                db.execute("DELETE FROM transitions WHERE expires_at < ?", (int(time.time()),))
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+            return version
+        except sqlite3.IntegrityError:
+            raise DuplicateCycle(result.cycle_id) from None
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite write failed: {exc}") from None
+
+    def _write_result(self, db: sqlite3.Connection, result: CheckResult, replace: bool) -> None:
+        expiry = expires_at(result, self.retention_days)
+        verb = "INSERT OR REPLACE" if replace else "INSERT"
+        db.execute(
+            f"{verb} INTO cycles VALUES (?, ?, ?, ?, ?)",
+            (
+                result.cycle_id,
+                result.verdict.verdict,
+                result.verdict.severity,
+                json.dumps(cycle_record(result)),
+                expiry,
+            ),
+        )
+        for c in result.canaries:
+            db.execute(
+                "INSERT OR REPLACE INTO canary_results VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    c.model,
+                    result.cycle_id,
+                    c.outcome,
+                    c.http_status,
+                    c.request_id,
+                    c.ttft_ms,
+                    c.latency_ms,
+                    expiry,
+                ),
+            )
+        for t in result.transitions:
+            db.execute(
+                "INSERT OR REPLACE INTO transitions VALUES (?, ?, ?, ?, ?)",
+                (result.cycle_id, t.target, t.from_, t.to, expiry),
+            )
+
+    def _write_state(
+        self,
+        db: sqlite3.Connection,
+        state: MonitorState,
+        expected: int,
+        outbox: dict[str, OutboxEntry],
+    ) -> int:
+        row = db.execute("SELECT version FROM state WHERE id = 1").fetchone()
+        if (row[0] if row else 0) != expected:
+            raise StateConflict(f"state version moved from {expected}")
+        db.execute(
+            "INSERT OR REPLACE INTO state (id, version, state) VALUES (1, ?, ?)",
+            (expected + 1, state.to_json()),
+        )
+        db.execute("DELETE FROM outbox")
+        db.executemany(
+            "INSERT INTO outbox VALUES (?, ?)", [(k, e.to_json()) for k, e in outbox.items()]
+        )
+        return expected + 1
+
+    def clear_outbox(self, entry_id: str) -> None:
+        try:
+            db = self._conn()
+            db.execute("BEGIN IMMEDIATE")
+            gone = db.execute("DELETE FROM outbox WHERE id = ?", (entry_id,)).rowcount
+            if gone:
+                db.execute("UPDATE state SET version = version + 1 WHERE id = 1")
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite write failed: {exc}") from None
+
+    def history(self, since_iso: str) -> History:
+        try:
+            db = self._conn()
+            cycles = db.execute(
+                "SELECT record FROM cycles WHERE checked_at >= ? ORDER BY checked_at", (since_iso,)
+            ).fetchall()
+            transitions = db.execute(
+                "SELECT checked_at, target, from_value, to_value FROM transitions "
+                "WHERE checked_at >= ? ORDER BY checked_at, target",
+                (since_iso,),
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite read failed: {exc}") from None
+        return History(
+            cycles=[json.loads(r[0]) for r in cycles],
+            transitions=[
+                {"checked_at": r[0], "target": r[1], "from": r[2], "to": r[3]} for r in transitions
+            ],
+        )

@@ -1,0 +1,60 @@
+"""Locally: SQLite keeps history and alert state between cron runs; the terminal notifies."""
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+from functions.monitor.config import load_config
+from functions.monitor.cycle import build_cycle
+from functions.monitor.probe import probe
+from functions.monitor.store import SqliteStore
+from tests.conftest import run_cli, sim_env
+
+T0 = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
+
+
+def test_given_cron_runs_then_the_alert_opens_once_and_prints_to_stderr(sim, tmp_path):
+    sim.set("overloaded")
+    env = sim_env(sim, tmp_path)
+    runs = [run_cli("check", "--json", env=env) for _ in range(3)]
+    notified = [len(r.json["notifications"]) for r in runs]
+    assert notified == [0, 1, 0]
+    assert "NOTIFICATION CRITICAL: Claude API unconfirmed_outage" in runs[1].stderr
+    assert "NOTIFICATION" not in runs[0].stderr + runs[2].stderr
+    assert runs[1].json["transitions"][0]["from"] == "ok"
+    history = run_cli("history", "--since", "1h", env=env)
+    assert history.code == 0
+    assert "overall: operational -> unconfirmed_outage" in history.stdout
+    assert "|!!!|" in history.stdout
+
+
+def test_given_the_same_scheduled_time_twice_then_the_second_is_a_duplicate(sim, tmp_path):
+    sim.set("overloaded")
+    config = load_config(sim_env(sim, tmp_path))
+    cycle = build_cycle(config)
+    for minute in (0, 1, 1):
+        result = asyncio.run(probe(config, config.api_key, T0 + timedelta(minutes=minute)))
+        cycle.record(result)
+    assert "duplicate" in result.errors[0] and not result.notifications
+    assert len(SqliteStore(config.local_db_path).history("2026").cycles) == 2
+
+
+def test_given_an_unwritable_store_then_check_still_prints_its_result(sim, tmp_path):
+    sim.set("healthy")
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    run = run_cli(
+        "check", "--json", env=sim_env(sim, tmp_path, LOCAL_DB_PATH=str(blocker / "x.db"))
+    )
+    assert run.code == 0 and run.json["verdict"] == "operational"
+    assert any("LOCAL_DB_PATH" in e for e in run.json["errors"])
+    assert "Traceback" not in run.stderr
+
+
+def test_history_rejects_a_bad_window_in_one_line(healthy_sim, tmp_path):
+    run = run_cli("history", "--since", "yesterday", env=sim_env(healthy_sim, tmp_path))
+    assert run.code == 2 and run.stderr.count("\n") == 1 and "--since" in run.stderr
+
+
+def test_history_on_an_empty_store_says_how_to_start(healthy_sim, tmp_path):
+    run = run_cli("history", env=sim_env(healthy_sim, tmp_path))
+    assert run.code == 0 and "Nothing stored yet" in run.stdout
