@@ -167,7 +167,7 @@ def _parse(iso: str) -> datetime:
 
 
 def _minutes(start: str, end: str) -> float:
-    return round((_parse(end) - _parse(start)).total_seconds() / 60, 1)
+    return round((_parse(end) - _parse(start)).total_seconds() / 60, 2)
 
 
 def lead_time(state: MonitorState, result: CheckResult) -> float | None:

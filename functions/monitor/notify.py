@@ -58,6 +58,12 @@ def gsm7(text: str) -> str:
     return "".join(out)
 
 
+def lead_words(minutes: float | None) -> str:
+    if minutes is None:
+        return ""
+    return f"{minutes:.0f} min" if minutes >= 1 else f"{minutes * 60:.0f} s"
+
+
 def _fit(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
@@ -94,7 +100,7 @@ def compose(
     detail = ", ".join(
         f"{c.model} {c.outcome}" + (f" {c.http_status}" if c.http_status else "") for c in failing
     )
-    lead = f"Seen {lead_time_min:.0f} min before the status page." if lead_time_min else ""
+    lead = f"Seen {lead_words(lead_time_min)} before the status page." if lead_time_min else ""
 
     subject = _fit(
         _ascii_line(f"{word}: {headline}{region}" + (f" - {detail}" if detail else "")), SUBJECT_MAX

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .models import CheckResult
+from .notify import lead_words
 from .verdict import NEXT_STEP
 
 _COLOUR = {"ok": "32", "warning": "33", "critical": "31", "unknown": "35"}
@@ -57,7 +58,7 @@ def render_table(result: CheckResult, colour: bool = False, key_present: bool = 
     ]
     lines.extend(details)
     if result.lead_time_min is not None:
-        lines.append(f"Seen {result.lead_time_min:.0f} min before the status page.")
+        lines.append(f"Seen {lead_words(result.lead_time_min)} before the status page.")
     for t in result.transitions:
         lines.append(f"Transition: {t.target} {t.from_} -> {t.to}")
     lines += ["", f"Next step: {NEXT_STEP[verdict.verdict]}"]
