@@ -5,6 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 CDK := npx --no-install cdk
+# jsii warns loudly on Node 20 at every synth; the CDK still works on it.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # The simulator's port for `make demo`.
 DEMO_PORT ?= 8765
 

@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     cost.add_argument("--memory-mb", type=int, default=None)
     cost.add_argument("--duration-ms", type=int, default=None, help="average cycle duration")
     cost.add_argument("--no-dashboard", action="store_true")
+    cost.add_argument("--input-tokens", type=int, default=None, help="canary input tokens")
     return parser
 
 

@@ -18,7 +18,7 @@ from .sse import Event, SSEDecoder
 
 MESSAGES_PATH = "/v1/messages"
 ANTHROPIC_VERSION = "2023-06-01"
-PROMPT = "Reply with OK."
+PROMPT = "Hi"
 # One output token is all a liveness probe needs; it also keeps the canary's cost
 # at its floor (see `cost`). The contract allows up to 16.
 MAX_TOKENS = 1

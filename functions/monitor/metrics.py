@@ -5,12 +5,14 @@ hours it is published. So there are few dimensions (only `model`; the region is
 an EMF property, since every region has its own CloudWatch), and two kinds of
 metric:
 - always published, one value per cycle: `Heartbeat`, and per model
-  `CanarySuccess`, `CanaryLatency`, `CanaryTTFT`;
+  `CanaryLatency` and `CanaryTTFT` (the canary's success shows as latency);
 - published only in the cycles where they say something, so they cost next to
-  nothing in a healthy month: `Severity` (when not ok), `StatusPageApiDown`
-  (when the API component is not operational), `RateLimitHeadroom` (when under
-  half), `DetectionLeadTime` (when measured). Alarms on these treat missing data
-  as not breaching; the heartbeat's alarm treats it as breaching.
+  nothing in a healthy month: per model `CanaryFailed` (1 when the canary did not
+  succeed; success rate = 1 - failures / heartbeats) and `RateLimitHeadroom`
+  (when under half); `Severity` (when not ok), `StatusPageApiDown` (when the API
+  component is not operational), `DetectionLeadTime` (when measured). Alarms on
+  these treat missing data as not breaching; the heartbeat's alarm treats it as
+  breaching, so a silent monitor is never read as a healthy one.
 """
 
 from __future__ import annotations
@@ -23,10 +25,10 @@ NAMESPACE_DEFAULT = "ClaudeStatus"
 SERVICE = "claude-status"
 HEADROOM_REPORT_BELOW = 0.5
 SEVERITY_VALUE = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
-ALWAYS_PER_MODEL = ("CanarySuccess", "CanaryLatency", "CanaryTTFT")
+ALWAYS_PER_MODEL = ("CanaryLatency", "CanaryTTFT")
 ALWAYS_GLOBAL = ("Heartbeat",)
 SPARSE_GLOBAL = ("Severity", "StatusPageApiDown", "DetectionLeadTime")
-SPARSE_PER_MODEL = ("RateLimitHeadroom",)
+SPARSE_PER_MODEL = ("CanaryFailed", "RateLimitHeadroom")
 
 
 class MetricsSink(Protocol):
@@ -47,7 +49,8 @@ def datapoints(result: CheckResult) -> list[tuple[str | None, str, float, str]]:
     for c in result.canaries:
         if c.outcome == "skipped":
             continue
-        points.append((c.model, "CanarySuccess", 1 if c.outcome in ("ok", "slow") else 0, "Count"))
+        if c.outcome not in ("ok", "slow"):
+            points.append((c.model, "CanaryFailed", 1, "Count"))
         if c.latency_ms is not None:
             points.append((c.model, "CanaryLatency", c.latency_ms, "Milliseconds"))
         if c.ttft_ms is not None:

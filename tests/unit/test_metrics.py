@@ -33,7 +33,6 @@ def names(points):
 def test_a_healthy_cycle_publishes_only_the_always_on_metrics():
     assert names(datapoints(result())) == {
         (None, "Heartbeat"),
-        ("claude-haiku-4-5", "CanarySuccess"),
         ("claude-haiku-4-5", "CanaryLatency"),
         ("claude-haiku-4-5", "CanaryTTFT"),
     }
@@ -45,7 +44,8 @@ def test_a_bad_cycle_adds_the_sparse_metrics():
     assert values[(None, "Severity")] == 2
     assert values[(None, "StatusPageApiDown")] == 1
     assert values[(None, "DetectionLeadTime")] == 6.0
-    assert values[("claude-haiku-4-5", "CanarySuccess")] == 0
+    assert values[("claude-haiku-4-5", "CanaryFailed")] == 1
+    assert ("claude-haiku-4-5", "CanaryLatency") not in values
     assert values[("claude-haiku-4-5", "RateLimitHeadroom")] == 0.1
 
 
@@ -62,3 +62,9 @@ def test_emf_documents_carry_namespace_model_dimension_and_region(capsys):
     assert by_model["claude-haiku-4-5"]["CanaryLatency"] in (800.0, [800.0])
     dims = by_model["claude-haiku-4-5"]["_aws"]["CloudWatchMetrics"][0]["Dimensions"][0]
     assert "model" in dims and "service" in dims
+
+
+def test_always_on_metric_count_matches_what_a_healthy_cycle_publishes():
+    from functions.monitor.metrics import counts
+
+    assert counts(1)["always"] == len(names(datapoints(result())))

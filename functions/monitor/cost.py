@@ -1,0 +1,353 @@
+"""`cost`: an itemised monthly estimate of a deployment, next to a Synthetics canary.
+
+Counts come from the code that creates the things counted: alarms from the stack's
+formula (pinned by a template test), custom metrics from metrics.py, canary tokens
+from the request canary.py sends. Prices come from prices.json, with their date
+and source pages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from . import metrics
+from .canary import MAX_TOKENS, PROMPT
+
+PRICES = Path(__file__).with_name("prices.json")
+MINUTES_PER_MONTH = 30 * 24 * 60  # 43,200: the month the issue and Synthetics quotes use
+# Input tokens of the canary's request (one short user turn plus message framing), as
+# the Messages API's usage reports count them for PROMPT; override with --input-tokens.
+CANARY_INPUT_TOKENS = 8
+DEFAULT_MEMORY_MB = 256
+DEFAULT_DURATION_MS = 1000  # a cycle is mostly one short canary round trip to the API
+KB_PER_CYCLE_ITEM = 1.0  # cycle, canary and state items each fit in one 1 KB write unit
+LOG_BYTES_PER_CYCLE = 1800  # Lambda's START/END/REPORT, one summary line, EMF documents
+LOG_BYTES_PER_MODEL = 400
+NOTIFICATIONS_PER_MONTH = 30
+TARGET_USD = 3.00
+
+
+def alarms_per_region(models: int) -> int:
+    """What infra/observability.py creates: 3 per model, heartbeat, page, errors, DLQ."""
+    return 3 * models + 4
+
+
+@dataclass
+class Item:
+    name: str
+    region: str
+    quantity: float
+    unit: str
+    unit_usd: float
+    usd: float
+    free_quantity: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["usd"] = round(self.usd, 4)
+        return data
+
+
+def runs_per_month(schedule: str) -> float:
+    text = schedule.strip().lower()
+    match = re.fullmatch(r"rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)", text)
+    if match:
+        minutes = int(match.group(1)) * {"m": 1, "h": 60, "d": 1440}[match.group(2)[0]]
+        if minutes < 1:
+            raise ValueError(f"--schedule rate must be at least 1 minute, got {schedule!r}")
+        return MINUTES_PER_MONTH / minutes
+    if re.fullmatch(r"cron\(\*\s+\*\s+\*\s+\*\s+\?\s+\*\)", text):
+        return MINUTES_PER_MONTH
+    raise ValueError(
+        f"--schedule must look like 'rate(1 minute)' or 'rate(5 minutes)', got {schedule!r}"
+    )
+
+
+def estimate(
+    schedule: str = "rate(1 minute)",
+    models: tuple[str, ...] = ("claude-haiku-4-5",),
+    regions: tuple[str, ...] = ("us-east-1",),
+    alarms: int | None = None,
+    custom_metrics: int | None = None,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    duration_ms: int = DEFAULT_DURATION_MS,
+    dashboard: bool = True,
+    input_tokens: int = CANARY_INPUT_TOKENS,
+) -> dict[str, Any]:
+    prices = json.loads(PRICES.read_text())
+    unknown = [m for m in models if m not in prices["models_per_mtok"]]
+    if unknown:
+        known = ", ".join(prices["models_per_mtok"])
+        raise ValueError(f"no token price for {', '.join(unknown)}; known: {known}")
+    runs = runs_per_month(schedule)
+    n = len(models)
+    alarms = alarms_per_region(n) if alarms is None else alarms
+    always = metrics.counts(n)["always"] if custom_metrics is None else custom_metrics
+    items: list[Item] = []
+    for region in regions:
+        items += _region_items(
+            prices,
+            region,
+            runs,
+            models,
+            alarms,
+            always,
+            memory_mb,
+            duration_ms,
+            dashboard,
+            input_tokens,
+        )
+    total = sum(i.usd for i in items)
+    free = _free_tier(prices, items)
+    synthetics = runs * len(regions) * prices["cloudwatch"]["synthetics_canary_run"]
+    return {
+        "total_usd": round(total, 2),
+        "total_with_free_tier_usd": round(max(0.0, total - free), 2),
+        "synthetics_usd": round(synthetics, 2),
+        "target_usd": TARGET_USD,
+        "items": [i.to_dict() for i in items],
+        "assumptions": {
+            "schedule": schedule,
+            "runs_per_month_per_region": runs,
+            "models": list(models),
+            "regions": list(regions),
+            "alarms_per_region": alarms,
+            "always_on_metrics_per_region": always,
+            "sparse_metrics_per_region": metrics.counts(n)["sparse"],
+            "memory_mb": memory_mb,
+            "duration_ms": duration_ms,
+            "dashboard": dashboard,
+            "canary_input_tokens": input_tokens,
+            "canary_output_tokens": MAX_TOKENS,
+            "canary_prompt": PROMPT,
+            "notifications_per_month": NOTIFICATIONS_PER_MONTH,
+            "sparse_metrics_note": "published only in cycles where they are non-zero; "
+            "prorated by the hour, about $0 in a healthy month",
+            "sms_note": "SMS is priced per country and message; not included",
+        },
+        "prices_date": prices["date"],
+        "prices_sources": prices["sources"],
+    }
+
+
+def _region_items(
+    prices: dict[str, Any],
+    region: str,
+    runs: float,
+    models: tuple[str, ...],
+    alarms: int,
+    always: int,
+    memory_mb: int,
+    duration_ms: int,
+    dashboard: bool,
+    input_tokens: int,
+) -> list[Item]:
+    lam, ddb, cw = prices["lambda"], prices["dynamodb"], prices["cloudwatch"]
+    n = len(models)
+    gb_seconds = runs * duration_ms / 1000 * memory_mb / 1024
+    # Transactional writes cost two units per KB and item: cycle, one per model, state.
+    wru = runs * 2 * (2 + n) * KB_PER_CYCLE_ITEM
+    stored_gb = runs * (1 + n) * 0.6 / 1024 / 1024 * 3  # ~0.6 KB items, 90 days kept
+    log_gb = runs * (LOG_BYTES_PER_CYCLE + LOG_BYTES_PER_MODEL * n) / 1024**3
+    items = [
+        Item(
+            "Lambda requests",
+            region,
+            runs,
+            "requests",
+            lam["request_per_million"] / 1e6,
+            runs * lam["request_per_million"] / 1e6,
+        ),
+        Item(
+            "Lambda duration (arm64)",
+            region,
+            gb_seconds,
+            "GB-s",
+            lam["arm64_gb_second"],
+            gb_seconds * lam["arm64_gb_second"],
+        ),
+        Item(
+            "DynamoDB writes",
+            region,
+            wru,
+            "WRU",
+            ddb["write_request_unit_per_million"] / 1e6,
+            wru * ddb["write_request_unit_per_million"] / 1e6,
+        ),
+        Item(
+            "DynamoDB reads",
+            region,
+            runs,
+            "RRU",
+            ddb["read_request_unit_per_million"] / 1e6,
+            runs * ddb["read_request_unit_per_million"] / 1e6,
+        ),
+        Item(
+            "DynamoDB storage",
+            region,
+            stored_gb,
+            "GB-month",
+            ddb["storage_gb_month"],
+            stored_gb * ddb["storage_gb_month"],
+        ),
+        Item(
+            "DynamoDB point-in-time recovery",
+            region,
+            stored_gb,
+            "GB-month",
+            ddb["pitr_gb_month"],
+            stored_gb * ddb["pitr_gb_month"],
+        ),
+        Item(
+            "CloudWatch custom metrics",
+            region,
+            always,
+            "metrics",
+            cw["custom_metric_month"],
+            always * cw["custom_metric_month"],
+        ),
+        Item(
+            "CloudWatch alarms",
+            region,
+            alarms,
+            "alarms",
+            cw["standard_alarm_month"],
+            alarms * cw["standard_alarm_month"],
+        ),
+        Item(
+            "CloudWatch Logs ingestion",
+            region,
+            log_gb,
+            "GB",
+            cw["logs_ingest_gb"],
+            log_gb * cw["logs_ingest_gb"],
+        ),
+        Item(
+            "CloudWatch Logs storage (30 days)",
+            region,
+            log_gb,
+            "GB-month",
+            cw["logs_store_gb_month"],
+            log_gb * cw["logs_store_gb_month"],
+        ),
+        Item(
+            "SNS publishes and emails",
+            region,
+            NOTIFICATIONS_PER_MONTH,
+            "notifications",
+            prices["sns"]["email_per_100k"] / 1e5,
+            NOTIFICATIONS_PER_MONTH * prices["sns"]["email_per_100k"] / 1e5,
+        ),
+        Item(
+            "KMS key for the alert topic",
+            region,
+            1,
+            "keys",
+            prices["kms"]["customer_key_month"],
+            prices["kms"]["customer_key_month"],
+        ),
+    ]
+    if dashboard:
+        items.append(
+            Item(
+                "CloudWatch dashboard",
+                region,
+                1,
+                "dashboards",
+                cw["dashboard_month"],
+                cw["dashboard_month"],
+            )
+        )
+    for model in models:
+        price = prices["models_per_mtok"][model]
+        per_run = (input_tokens * price["input"] + MAX_TOKENS * price["output"]) / 1e6
+        items.append(
+            Item(
+                f"Canary tokens {model} ({input_tokens} in, {MAX_TOKENS} out)",
+                region,
+                runs,
+                "requests",
+                per_run,
+                runs * per_run,
+            )
+        )
+    return items
+
+
+def _free_tier(prices: dict[str, Any], items: list[Item]) -> float:
+    """Dollars the always-free allowances take off, across all regions of one account."""
+    free = prices["free_tier"]
+    allowance = {
+        "Lambda requests": free["lambda_requests"],
+        "Lambda duration (arm64)": free["lambda_gb_seconds"],
+        "CloudWatch custom metrics": free["cloudwatch_metrics"],
+        "CloudWatch alarms": free["cloudwatch_alarms"],
+        "CloudWatch dashboard": free["cloudwatch_dashboards"],
+        "CloudWatch Logs ingestion": free["logs_ingest_gb"],
+        "CloudWatch Logs storage (30 days)": free["logs_store_gb"],
+        "DynamoDB storage": free["dynamodb_storage_gb"],
+        "SNS publishes and emails": free["sns_emails"],
+    }
+    saved = 0.0
+    for item in items:
+        left = allowance.get(item.name, 0)
+        take = min(left, item.quantity)
+        if take:
+            allowance[item.name] = left - take
+            item.free_quantity = take
+            saved += take * item.unit_usd
+    return saved
+
+
+def render(report: dict[str, Any]) -> str:
+    lines = [
+        f"Monthly cost estimate (list prices of {report['prices_date']}, "
+        f"{report['assumptions']['runs_per_month_per_region']:,.0f} runs per region)",
+        "",
+    ]
+    width = max(len(i["name"]) for i in report["items"]) + 2
+    for item in report["items"]:
+        lines.append(
+            f"  {item['region']:<12} {item['name']:<{width}} "
+            f"{item['quantity']:>12,.2f} {item['unit']:<13} ${item['usd']:>8.4f}"
+        )
+    target = report["target_usd"]
+    held = "yes" if report["total_usd"] <= target else "no"
+    lines += [
+        "",
+        f"  Total, list price:                ${report['total_usd']:.2f}  "
+        f"(target ${target:.2f} or less: {held})",
+        f"  Total with the always-free tier:  ${report['total_with_free_tier_usd']:.2f}",
+        f"  CloudWatch Synthetics canary at the same cadence: ${report['synthetics_usd']:.2f}",
+        "",
+        "  Sparse metrics (CanaryFailed, RateLimitHeadroom, Severity, StatusPageApiDown,",
+        "  DetectionLeadTime)",
+        "  are published only while non-zero and cost about nothing in a healthy month.",
+        "  SMS is priced per country and not included.",
+    ]
+    return "\n".join(lines)
+
+
+def run_cost(args: Any) -> int:
+    try:
+        report = estimate(
+            schedule=args.schedule,
+            models=tuple(m.strip() for m in args.models.split(",") if m.strip()),
+            regions=tuple(r.strip() for r in args.regions.split(",") if r.strip()),
+            alarms=args.alarms,
+            custom_metrics=args.metrics,
+            memory_mb=args.memory_mb or DEFAULT_MEMORY_MB,
+            duration_ms=args.duration_ms or DEFAULT_DURATION_MS,
+            dashboard=not args.no_dashboard,
+            input_tokens=args.input_tokens or CANARY_INPUT_TOKENS,
+        )
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report) if args.json else render(report))
+    return 0

@@ -1,0 +1,193 @@
+"""Alarms on the monitor's metrics, each acting on the topic, and the dashboard.
+
+Metric names and dimensions match what functions/monitor/metrics.py publishes
+through Powertools (which adds the `service` dimension to every metric).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_cloudwatch as cw
+from aws_cdk import aws_cloudwatch_actions as cw_actions
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from .settings import SERVICE, Settings
+
+MINUTE = Duration.minutes(1)
+
+
+class Observability(Construct):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        settings: Settings,
+        function: lambda_.IFunction,
+        dlq: sqs.IQueue,
+        topic: sns.ITopic,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.settings = settings
+        self.action = cw_actions.SnsAction(topic)
+        self.alarms: list[cw.Alarm] = []
+
+        self.heartbeat = self._alarm(
+            "Heartbeat",
+            self.metric("Heartbeat", "SampleCount", period=Duration.minutes(5)),
+            threshold=1,
+            comparison=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+            periods=1,
+            missing=cw.TreatMissingData.BREACHING,
+            what="No check cycle reported in 5 minutes: the monitor itself has stopped",
+        )
+        for model in settings.models:
+            self._alarm(
+                f"CanaryFailing-{model}",
+                self.metric("CanaryFailed", "Maximum", model),
+                threshold=1,
+                comparison=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                periods=5,
+                datapoints=3,
+                what=f"The {model} canary failed in 3 of the last 5 minutes",
+            )
+            self._alarm(
+                f"LatencyHigh-{model}",
+                self.metric("CanaryLatency", "p90", model, period=Duration.minutes(5)),
+                threshold=settings.latency_slow_ms,
+                comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                periods=3,
+                datapoints=2,
+                what=f"p90 latency of the {model} canary is above {settings.latency_slow_ms} ms",
+            )
+            self._alarm(
+                f"HeadroomLow-{model}",
+                self.metric("RateLimitHeadroom", "Minimum", model),
+                threshold=settings.headroom_alarm_below,
+                comparison=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+                periods=2,
+                what=f"Under {settings.headroom_alarm_below:.0%} of a rate limit left for {model}",
+            )
+        self._alarm(
+            "StatusPageApiDown",
+            self.metric("StatusPageApiDown", "Maximum"),
+            threshold=1,
+            comparison=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            periods=2,
+            what="status.claude.com reports the API component not operational",
+        )
+        self._alarm(
+            "FunctionErrors",
+            function.metric_errors(period=Duration.minutes(5), statistic="Sum"),
+            threshold=1,
+            comparison=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            periods=1,
+            what="The monitor function raised errors",
+        )
+        self._alarm(
+            "FailedChecksQueued",
+            dlq.metric_approximate_number_of_messages_visible(
+                period=Duration.minutes(5), statistic="Maximum"
+            ),
+            threshold=1,
+            comparison=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            periods=1,
+            ok_action=False,
+            what="Failed check invocations are waiting in the dead-letter queue",
+        )
+        if settings.dashboard:
+            self.dashboard = self._dashboard()
+
+    def metric(
+        self, name: str, statistic: str, model: str | None = None, period: Duration = MINUTE
+    ) -> cw.Metric:
+        dimensions = {"service": SERVICE}
+        if model:
+            dimensions["model"] = model
+        return cw.Metric(
+            namespace=self.settings.namespace,
+            metric_name=name,
+            dimensions_map=dimensions,
+            statistic=statistic,
+            period=period,
+        )
+
+    def _alarm(
+        self,
+        name: str,
+        metric: cw.IMetric,
+        *,
+        threshold: float,
+        comparison: cw.ComparisonOperator,
+        periods: int,
+        what: str,
+        datapoints: int | None = None,
+        missing: cw.TreatMissingData = cw.TreatMissingData.NOT_BREACHING,
+        ok_action: bool = True,
+    ) -> cw.Alarm:
+        alarm = cw.Alarm(
+            self,
+            name,
+            metric=metric,
+            threshold=threshold,
+            comparison_operator=comparison,
+            evaluation_periods=periods,
+            datapoints_to_alarm=datapoints or periods,
+            treat_missing_data=missing,
+            alarm_description=what,
+        )
+        alarm.add_alarm_action(self.action)
+        if ok_action:
+            alarm.add_ok_action(self.action)
+        self.alarms.append(alarm)
+        return alarm
+
+    def _dashboard(self) -> cw.Dashboard:
+        models = self.settings.models
+        severity = cw.MathExpression(
+            expression="FILL(s, 0)",
+            label="severity (0 ok, 1 warning, 2 critical, 3 unknown)",
+            using_metrics={"s": self.metric("Severity", "Maximum")},
+            period=MINUTE,
+        )
+        board = cw.Dashboard(self, "Dashboard", default_interval=Duration.hours(24))
+        board.add_widgets(
+            cw.GraphWidget(
+                title="Canary success rate (%)",
+                width=12,
+                left=[
+                    cw.MathExpression(
+                        expression=f"100 * (1 - FILL(f{i}, 0) / h)",
+                        label=m,
+                        period=MINUTE,
+                        using_metrics={
+                            f"f{i}": self.metric("CanaryFailed", "Sum", m),
+                            "h": self.metric("Heartbeat", "SampleCount"),
+                        },
+                    )
+                    for i, m in enumerate(models)
+                ],
+                left_y_axis=cw.YAxisProps(min=0, max=100),
+            ),
+            cw.GraphWidget(
+                title="Canary latency p90 and TTFT p50 (ms)",
+                width=12,
+                left=[self.metric("CanaryLatency", "p90", m) for m in models]
+                + [self.metric("CanaryTTFT", "p50", m) for m in models],
+            ),
+            cw.GraphWidget(
+                title="Verdict severity",
+                width=12,
+                left=[severity],
+                left_y_axis=cw.YAxisProps(min=0, max=3),
+            ),
+            cw.GraphWidget(
+                title="Detection lead time over the status page (min)",
+                width=12,
+                left=[self.metric("DetectionLeadTime", "Maximum", period=Duration.hours(1))],
+            ),
+            cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24),
+        )
+        return board
