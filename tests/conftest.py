@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from functions.monitor.simulator import Simulator
+from tests.aws_support import FaultProxy, MotoServer
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "sk-ant-test-SECRET-never-print-0123456789"
@@ -23,6 +24,16 @@ SECRET = "sk-ant-test-SECRET-never-print-0123456789"
 def sim() -> Iterator[Simulator]:
     with Simulator() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """One moto server process for the session, and a fault proxy in front of it."""
+    server = MotoServer().start()
+    proxy = FaultProxy(server.port)
+    yield server, proxy
+    proxy.stop()
+    server.stop()
 
 
 @pytest.fixture

@@ -8,16 +8,7 @@ from dataclasses import dataclass
 import boto3
 import pytest
 
-from tests.aws_support import CREDENTIALS, FaultProxy, MotoServer
-
-
-@pytest.fixture(scope="session")
-def moto_server():
-    server = MotoServer().start()
-    proxy = FaultProxy(server.port)
-    yield server, proxy
-    proxy.stop()
-    server.stop()
+from tests.aws_support import CREDENTIALS, FaultProxy
 
 
 @dataclass
