@@ -40,13 +40,13 @@ demo: $(STAMP)
 	$(PY) tests/demo.py --port $(DEMO_PORT)
 
 synth: $(STAMP) $(NODE_STAMP)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) synth --quiet
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) synth --quiet $(CONTEXT)
 
 deploy: $(STAMP) $(NODE_STAMP)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) deploy --all
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) deploy --all $(CONTEXT)
 
 destroy: $(STAMP) $(NODE_STAMP)
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) destroy --all
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) destroy --all $(CONTEXT)
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

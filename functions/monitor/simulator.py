@@ -509,6 +509,8 @@ class _Handler(BaseHTTPRequestHandler):
 class _SimServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # The default listen backlog of 5 drops connections when 20 canaries start at once.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], scenario: str) -> None:
         super().__init__(address, _Handler)

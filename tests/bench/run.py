@@ -1,0 +1,330 @@
+"""`make bench`: is the monitor fast, light and cheap? Ratios and counts taken in one run.
+
+Runs against the simulator on loopback and a moto server process, prints a table and
+writes it, with the machine's description, to docs/PERFORMANCE.md. Nothing here is
+asserted by the tests: wall-clock numbers belong to a benchmark, not a test.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import boto3  # noqa: E402
+
+from functions.monitor.config import load_config  # noqa: E402
+from functions.monitor.cost import estimate  # noqa: E402
+from functions.monitor.cycle import build_cycle  # noqa: E402
+from functions.monitor.simulator import Simulator  # noqa: E402
+from tests.aws_support import CREDENTIALS, MotoServer  # noqa: E402
+from tests.integration.conftest import create_table  # noqa: E402
+
+DELAY_MS = 500
+REPEATS = 10
+MODELS_3 = "claude-haiku-4-5,claude-sonnet-4-5,claude-opus-4-5"
+MODELS_20 = ",".join(f"claude-bench-{i:02d}" for i in range(20))
+
+
+def _environment(sim: Simulator, moto: MotoServer, models: str) -> dict[str, str]:
+    dynamodb = boto3.client("dynamodb", endpoint_url=moto.url, region_name="us-east-1")
+    table = f"bench-{time.monotonic_ns()}"
+    create_table(dynamodb, table)
+    sns = boto3.client("sns", endpoint_url=moto.url, region_name="us-east-1")
+    topic = sns.create_topic(Name=table)["TopicArn"]
+    return {
+        **os.environ,
+        **CREDENTIALS,
+        "AWS_ENDPOINT_URL": moto.url,
+        "STATUS_PAGE_URL": sim.url,
+        "ANTHROPIC_BASE_URL": sim.url,
+        "ANTHROPIC_API_KEY": "bench-key",
+        "CANARY_MODELS": models,
+        "TABLE_NAME": table,
+        "TOPIC_ARN": topic,
+        "CANARY_RETRY_BASE_SECONDS": "0.01",
+    }
+
+
+def _timed_cycles(env: dict[str, str], count: int) -> list[float]:
+    config = load_config(env)
+    cycle = build_cycle(config)
+    cycle.run(config.api_key, datetime.now(UTC))  # warm: state item exists afterwards
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        cycle.run(config.api_key, datetime.now(UTC))
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def concurrency(sim: Simulator, moto: MotoServer, models: str, components: int) -> float:
+    sim.set("healthy", delay_ms=DELAY_MS, components=components)
+    os.environ.update(CREDENTIALS, AWS_ENDPOINT_URL=moto.url)
+    times = _timed_cycles(_environment(sim, moto, models), 5)
+    sim.set("healthy")
+    return statistics.median(times) / (DELAY_MS / 1000)
+
+
+def _import_time(code: str) -> float:
+    samples = []
+    for _ in range(REPEATS):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True)
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
+
+
+def cold_start() -> tuple[float, float, float]:
+    """Median fresh-interpreter time to import the handler, and a bare boto3 + httpx."""
+    bare = _import_time("import boto3, httpx")
+    handler = _import_time("import functions.monitor.handler")
+    first_call = _import_time(
+        "import functions.monitor.handler, functions.monitor.cycle, functions.monitor.dynamo,"
+        " functions.monitor.metrics, boto3, httpx, aws_lambda_powertools.metrics"
+    )
+    return handler / bare, handler, first_call / bare
+
+
+def aws_calls(sim: Simulator, moto: MotoServer) -> tuple[dict[str, int], dict[str, int]]:
+    """Requests per service in a steady cycle and in one with a transition."""
+    counts: dict[str, int] = {}
+
+    def count(model, **_: object) -> None:
+        name = model.service_model.endpoint_prefix
+        counts[name] = counts.get(name, 0) + 1
+
+    boto3.setup_default_session()
+    assert boto3.DEFAULT_SESSION is not None
+    boto3.DEFAULT_SESSION.events.register("before-call", count)
+    env = _environment(sim, moto, "claude-haiku-4-5")
+    config = load_config(env)
+    cycle = build_cycle(config)
+    sim.set("healthy")
+    for _ in range(2):
+        cycle.run(config.api_key, datetime.now(UTC))
+    counts.clear()
+    cycle.run(config.api_key, datetime.now(UTC))
+    steady = dict(counts)
+    sim.set("overloaded")
+    cycle.run(config.api_key, datetime.now(UTC))
+    counts.clear()
+    result = cycle.run(config.api_key, datetime.now(UTC))
+    assert result.notifications, "the second bad cycle should have alerted"
+    sim.set("healthy")
+    return steady, dict(counts)
+
+
+def cpu_ms_per_cycle(sim: Simulator, moto: MotoServer) -> float:
+    """Process CPU time of one warm cycle (one model), averaged over ten."""
+    import resource
+
+    env = _environment(sim, moto, "claude-haiku-4-5")
+    config = load_config(env)
+    cycle = build_cycle(config)
+    cycle.run(config.api_key, datetime.now(UTC))
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    for _ in range(10):
+        cycle.run(config.api_key, datetime.now(UTC))
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return used * 100  # seconds for ten cycles -> milliseconds per cycle
+
+
+def peak_rss_mb(sim: Simulator, moto: MotoServer) -> float:
+    """Peak RSS of a fresh interpreter that imports everything and runs one full cycle."""
+    env = _environment(sim, moto, MODELS_3)
+    code = (
+        "import resource, datetime\n"
+        "from functions.monitor.config import load_config\n"
+        "from functions.monitor.cycle import build_cycle\n"
+        "from functions.monitor.metrics import EmfMetrics\n"
+        "import io, contextlib\n"
+        "c = load_config(); cy = build_cycle(c); cy.metrics = EmfMetrics()\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    cy.run(c.api_key, datetime.datetime.now(datetime.timezone.utc))\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{platform.system()} {platform.machine()}, {cpu}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def main() -> int:
+    moto = MotoServer().start()
+    sim = Simulator().start()
+    try:
+        rows = []
+        ratio3 = concurrency(sim, moto, MODELS_3, 0)
+        rows.append(
+            (
+                "Concurrency: cycle (page, 3 models, store, notify) / D, D = 500 ms",
+                f"{ratio3:.2f}",
+                "<= 1.3",
+                ratio3 <= 1.3,
+            )
+        )
+        ratio20 = concurrency(sim, moto, MODELS_20, 50)
+        rows.append(
+            (
+                "Scale: cycle with 20 models and 50 components / D",
+                f"{ratio20:.2f}",
+                "<= 1.5",
+                ratio20 <= 1.5,
+            )
+        )
+        cold, handler_s, first = cold_start()
+        rows.append(
+            (
+                "Cold start: import handler / import boto3, httpx (median of 10)",
+                f"{cold:.2f} ({handler_s * 1000:.0f} ms)",
+                "<= 1.25",
+                cold <= 1.25,
+            )
+        )
+        rows.append(
+            (
+                "  for information: everything the first invocation imports / same",
+                f"{first:.2f}",
+                "-",
+                None,
+            )
+        )
+        steady, moved = aws_calls(sim, moto)
+        ddb, sns, cw = steady.get("dynamodb", 0), steady.get("sns", 0), steady.get("monitoring", 0)
+        rows.append(
+            (
+                "AWS calls, steady cycle: DynamoDB / SNS / CloudWatch",
+                f"{ddb} / {sns} / {cw}",
+                "<= 2 / 0 / 0",
+                ddb <= 2 and sns == 0 and cw == 0,
+            )
+        )
+        tddb, tsns = moved.get("dynamodb", 0), moved.get("sns", 0)
+        rows.append(
+            (
+                "AWS calls, cycle with a transition: DynamoDB / SNS",
+                f"{tddb} / {tsns}",
+                "<= 3 / 1",
+                tddb <= 3 and tsns <= 1,
+            )
+        )
+        rss = peak_rss_mb(sim, moto)
+        rows.append(
+            (
+                "Peak RSS of a full cycle (fresh interpreter, 3 models)",
+                f"{rss:.0f} MB",
+                "< 120 MB",
+                rss < 120,
+            )
+        )
+        cpu = cpu_ms_per_cycle(sim, moto)
+        # Lambda gives one vCPU at 1,769 MB and a share in proportion below it.
+        stretch = {mb: cpu / (mb / 1769) / 1000 for mb in (128, 256)}
+        rows.append(
+            (
+                "  for information: CPU per warm cycle, and the wall time it takes at "
+                "a 128 / 256 MB CPU share",
+                f"{cpu:.0f} ms; {stretch[128]:.2f} s / {stretch[256]:.2f} s",
+                "-",
+                None,
+            )
+        )
+        report = estimate()
+        rows.append(
+            (
+                "Cost, default deployment, list price, no free tier",
+                f"${report['total_usd']:.2f}",
+                "<= $3.00",
+                report["total_usd"] <= 3.0,
+            )
+        )
+        fixed = sum(
+            i["usd"]
+            for i in report["items"]
+            if i["name"] in ("CloudWatch dashboard", "KMS key for the alert topic")
+        )
+        running = report["total_usd"] - fixed
+        rows.append(
+            (
+                "  the same without the dashboard ($3) and the topic's KMS key ($1)",
+                f"${running:.2f}",
+                "<= $3.00",
+                running <= 3.0,
+            )
+        )
+        rows.append(
+            (
+                "  for comparison: a CloudWatch Synthetics canary at the same cadence",
+                f"${report['synthetics_usd']:.2f}",
+                "-",
+                None,
+            )
+        )
+    finally:
+        sim.stop()
+        moto.stop()
+    table = _table(rows)
+    print(table)
+    _write(table)
+    return 0
+
+
+def _table(rows: list[tuple[str, str, str, bool | None]]) -> str:
+    lines = ["| measure | figure | target | holds |", "| --- | --- | --- | --- |"]
+    for name, figure, target, held in rows:
+        lines.append(
+            f"| {name} | {figure} | {target} | {'-' if held is None else 'yes' if held else 'no'} |"
+        )
+    return "\n".join(lines)
+
+
+def _write(table: str) -> None:
+    path = ROOT / "docs" / "PERFORMANCE.md"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(
+        "# Performance and cost\n\n"
+        f"Measured by `make bench` on {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}, "
+        f"on {machine()}.\n"
+        "Upstreams are the simulator on loopback; AWS is a moto server process. Every "
+        "figure is a ratio or a count taken in the same run, so it carries over to other "
+        "machines better than a time would.\n\n"
+        f"{table}\n\n"
+        "The cold-start ratio compares importing the handler module with importing boto3 "
+        "and httpx in a fresh interpreter: the handler imports only Powertools' logger at "
+        "cold start and the rest on its first invocation, where it is used.\n\n"
+        "Memory: the peak RSS would fit in 128 MB, but Lambda hands out CPU in proportion "
+        "to memory, and the CPU a cycle needs is spent inside the canary's measurement "
+        "window: at 128 MB it would add about the first figure above to the measured "
+        "latency. 256 MB (`memoryMb` in cdk.json) halves that for about $0.07 a month. "
+        "The cost rows come from `python -m functions.monitor cost`; see the README for how "
+        "it grows with models and regions.\n"
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
