@@ -96,7 +96,8 @@ def load(context: Any) -> Settings:
 
     def value(name: str) -> Any:
         found = get(name)
-        return DEFAULTS[name] if found is None or found == "" and DEFAULTS[name] else found
+        # Missing, or empty where the default is not: the default applies.
+        return DEFAULTS[name] if found is None or (found == "" and DEFAULTS[name]) else found
 
     settings = Settings(
         regions=_list(value("regions")),

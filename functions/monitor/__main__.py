@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -57,7 +58,8 @@ def _check(args: argparse.Namespace) -> int:
     else:
         from .render import render_table
 
-        print(render_table(result, colour=sys.stdout.isatty(), key_present=bool(config.api_key)))
+        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+        print(render_table(result, colour=colour, key_present=bool(config.api_key)))
     return result.exit_code
 
 
@@ -108,8 +110,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _key() -> str | None:
-    import os
-
     return os.environ.get("ANTHROPIC_API_KEY")
 
 

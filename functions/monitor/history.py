@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from .config import Config
+from .models import CLIENT_OUTCOMES
 from .store import History, StoreError
 
 _WINDOW = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -42,16 +43,7 @@ def parse_window(text: str) -> timedelta:
 def _canary_char(outcome: str) -> str:
     if outcome in _OUTCOME_CHAR:
         return _OUTCOME_CHAR[outcome]
-    if outcome in (
-        "auth_error",
-        "permission_error",
-        "model_not_found",
-        "invalid_request",
-        "request_too_large",
-        "spend_limit",
-    ):
-        return "c"
-    return "!"
+    return "c" if outcome in CLIENT_OUTCOMES else "!"
 
 
 def summarise(history: History, since_iso: str) -> dict[str, Any]:
