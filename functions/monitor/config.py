@@ -49,8 +49,10 @@ class Config:
 
     @property
     def outbox_lease_s(self) -> float:
-        """How old a pending notification must be before another cycle takes it over."""
-        return self.deadline_s + 35.0
+        """How old a pending notification must be before another cycle takes it over:
+        the function's timeout (deadline + 5 s, as the stack sets it), after which its
+        owner is certainly gone."""
+        return self.deadline_s + 5.0
 
 
 def _text(env: Mapping[str, str], name: str, default: str | None) -> str | None:

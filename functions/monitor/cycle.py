@@ -131,10 +131,12 @@ def aws_client(service: str, region: str | None) -> Any:
     return boto3.client(
         service,
         region_name=region,
+        # DynamoDB and SNS answer in milliseconds; a call that takes seconds is failing,
+        # and the cycle's deadline matters more than one more try (the next cycle retries).
         config=BotoConfig(
-            connect_timeout=2,
-            read_timeout=4,
-            retries={"max_attempts": 3, "mode": "standard"},
+            connect_timeout=1,
+            read_timeout=2,
+            retries={"max_attempts": 2, "mode": "standard"},
         ),
     )
 

@@ -180,13 +180,14 @@ class DynamoStore:
             self.client.transact_write_items(TransactItems=items)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
-                raise self._why_cancelled(exc, result, len(items) - 1) from None
+                raise self._why_cancelled(exc, result) from None
             raise _error("TransactWriteItems", exc) from None
         except BotoCoreError as exc:
             raise _error("TransactWriteItems", exc) from None
         return expected_version + 1
 
-    def _why_cancelled(self, exc: Any, result: CheckResult, state_index: int) -> Exception:
+    def _why_cancelled(self, exc: Any, result: CheckResult) -> Exception:
+        """Item 0 is the cycle record: its condition failing means a duplicate delivery."""
         reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
         if reasons and reasons[0] == "ConditionalCheckFailed":
             return DuplicateCycle(result.cycle_id)
