@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from .apikey import KeyUnavailable
 from .config import ConfigError, load_config
 
 EXIT_CONFIG = 3
@@ -59,7 +60,8 @@ def _check(args: argparse.Namespace) -> int:
         from .render import render_table
 
         colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-        print(render_table(result, colour=colour, key_present=bool(config.api_key)))
+        has_key = bool(config.api_key or config.api_key_parameter)
+        print(render_table(result, colour=colour, key_present=has_key))
     return result.exit_code
 
 
@@ -96,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return commands[args.command](args)
     except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyUnavailable as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:

@@ -165,6 +165,8 @@ def build_cycle(config: Config) -> Cycle:
 
 
 def run_local_check(config: Config) -> CheckResult:
+    from .apikey import resolve_api_key
+
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    return build_cycle(config).run(config.api_key, datetime.now(UTC))
+    return build_cycle(config).run(resolve_api_key(config), datetime.now(UTC))

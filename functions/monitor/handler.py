@@ -11,13 +11,11 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
+from .apikey import KeyUnavailable, resolve_api_key
+
 logger = Logger(service="claude-status")
 _cycle: Any = None
 _config: Any = None
-
-
-class KeyUnavailable(RuntimeError):
-    """The SSM parameter holding the key could not be read."""
 
 
 def scheduled_time(event: Any) -> datetime:
@@ -29,20 +27,6 @@ def scheduled_time(event: Any) -> datetime:
         except ValueError:
             logger.warning("event time unreadable, using now", extra={"time": raw[:40]})
     return datetime.now(UTC).replace(microsecond=0)
-
-
-def _api_key(config: Any) -> str | None:
-    """The key from SSM (SecureString, decrypted, cached five minutes) or the environment."""
-    if not config.api_key_parameter:
-        return config.api_key
-    from aws_lambda_powertools.utilities import parameters
-
-    try:
-        return parameters.get_parameter(config.api_key_parameter, decrypt=True, max_age=300)
-    except Exception as exc:  # noqa: BLE001 - any failure reading the key is reported alike
-        raise KeyUnavailable(
-            f"cannot read SSM parameter {config.api_key_parameter}: {type(exc).__name__}"
-        ) from None
 
 
 def _build() -> tuple[Any, Any]:
@@ -69,7 +53,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         _config, _cycle = _build()
     key_error = None
     try:
-        api_key = _api_key(_config)
+        api_key = resolve_api_key(_config)
     except KeyUnavailable as exc:
         key_error, api_key = str(exc), None
     result = _cycle.run(api_key, scheduled_time(event))

@@ -266,3 +266,24 @@ def test_check_and_history_from_the_command_line_use_dynamodb(sim, tmp_path, aws
 def test_the_cycle_uses_the_protocols_not_the_concrete_adapters(sim, tmp_path, aws):
     config = config_for(sim, tmp_path, aws)
     assert isinstance(build_cycle(config), Cycle)
+
+
+def test_locally_the_key_can_come_from_ssm_too(sim, tmp_path, aws):
+    sim.set("healthy")
+    env = sim_env(
+        sim,
+        tmp_path,
+        ANTHROPIC_API_KEY="",
+        ANTHROPIC_API_KEY_PARAMETER="/mon/key",
+        AWS_REGION="us-east-1",
+        AWS_ENDPOINT_URL=aws.proxy.url,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+    )
+    missing = run_cli("check", "--json", env=env)
+    assert missing.code == 3 and missing.stdout == ""
+    assert missing.stderr.count("\n") == 1 and "/mon/key" in missing.stderr
+    aws.client("ssm").put_parameter(Name="/mon/key", Value=SECRET, Type="SecureString")
+    found = run_cli("check", "--json", env=env)
+    assert found.code == 0 and found.json["canaries"][0]["outcome"] == "ok"
+    assert SECRET not in found.stdout + found.stderr

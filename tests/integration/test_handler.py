@@ -53,9 +53,9 @@ def lambda_env(sim, tmp_path, aws, monkeypatch):
             monkeypatch.setenv(key, value)
     monkeypatch.setattr(lambda_handler, "_cycle", None)
     monkeypatch.setattr(lambda_handler, "_config", None)
-    from aws_lambda_powertools.utilities import parameters
+    from functions.monitor.apikey import _provider
 
-    parameters.clear_caches()
+    _provider.cache_clear()
     return aws
 
 
