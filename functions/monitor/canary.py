@@ -61,6 +61,9 @@ def classify_http(status: int, body: bytes) -> tuple[str, str | None, str | None
         return "spend_limit", error_type, message
     if status in _STATUS_OUTCOME:
         return _STATUS_OUTCOME[status], error_type, message
+    if 300 <= status < 400:
+        # The API never redirects; a captive portal or misrouted proxy does.
+        return "bad_response", error_type, message or f"HTTP {status} redirect, not the API"
     if status >= 500:
         return "server_error", error_type, message
     if status == 408:

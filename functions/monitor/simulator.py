@@ -30,13 +30,13 @@ class Page:
     api_status: str = "operational"
     incident: str | None = None  # impact of an unresolved incident on the API
     maintenance: bool = False
-    mode: str = "json"  # json | html | truncated | empty | http500 | hang | minimal
+    mode: str = "json"  # json | html | truncated | empty | http500 | hang | minimal | redirect
 
 
 @dataclass(frozen=True)
 class Api:
     mode: str = "ok"  # ok | slow | http | stream_error | stream_error_first | truncated
-    #                   | html200 | hang | reset
+    #                   | html200 | redirect | hang | reset
     status: int = 200
     error_type: str = ""
     message: str = ""
@@ -112,6 +112,8 @@ SCENARIOS: dict[str, tuple[Page, Api]] = {
     "page_empty": (Page(mode="empty"), Api()),
     "page_500": (Page(mode="http500"), Api()),
     "page_hang": (Page(mode="hang"), Api()),
+    "page_moved": (Page(mode="redirect"), Api()),
+    "captive_portal": (Page(), Api("redirect")),
 }
 
 TIMELINES: dict[str, list[str]] = {
@@ -320,7 +322,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "last": state.last_request,
             }
             return self._send(200, json.dumps(body).encode(), "application/json")
-        if not self.path.startswith("/api/v2/summary.json"):
+        if not self.path.startswith(("/api/v2/summary.json", "/moved/api/v2/summary.json")):
             return self._send(404, b"not found", "text/plain")
         with self.server.lock:
             state.summary_requests += 1
@@ -329,6 +331,8 @@ class _Handler(BaseHTTPRequestHandler):
         if page.mode == "hang":
             self.server.stopping.wait(600)
             return
+        if page.mode == "redirect" and not self.path.startswith("/moved/"):
+            return self._send(301, b"", "text/plain", {"location": "/moved" + self.path})
         if page.mode == "html":
             return self._send(200, b"<html><body>Service Unavailable</body></html>", "text/html")
         if page.mode == "http500":
@@ -432,6 +436,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
             return
+        if api.mode == "redirect":
+            return self._send(302, b"", "text/html", {"location": "http://portal.example/login"})
         if api.mode == "html200":
             return self._send(
                 200,

@@ -144,8 +144,13 @@ async def fetch_status(client: Any, config: Any, timeout_s: float) -> StatusPage
 
     url = config.status_page_url + SUMMARY_PATH
     try:
+        # A moved page (an old hostname, http -> https) is still the page: follow it.
         async with client.stream(
-            "GET", url, timeout=timeout_s, headers={"accept": "application/json"}
+            "GET",
+            url,
+            timeout=timeout_s,
+            headers={"accept": "application/json"},
+            follow_redirects=True,
         ) as response:
             body = bytearray()
             async for chunk in response.aiter_bytes():

@@ -26,6 +26,8 @@ CASES = {
     "stream_error_first": ("stream_error", 3, "unconfirmed_outage"),
     "truncated_stream": ("stream_error", 3, "unconfirmed_outage"),
     "bad_response": ("bad_response", 1, "unconfirmed_outage"),
+    "captive_portal": ("bad_response", 1, "unconfirmed_outage"),
+    "page_moved": ("ok", 1, "operational"),
     "api_reset": ("network_error", 3, "network_error"),
     "outage": ("overloaded", 3, "outage"),
     "maintenance": ("overloaded", 3, "maintenance"),

@@ -35,6 +35,8 @@ def body(error_type, message="m"):
         ),
         (409, body("conflict_error"), "invalid_request"),
         (408, b"", "timeout"),
+        (302, b"<html>Sign in to the Wi-Fi</html>", "bad_response"),
+        (301, b"", "bad_response"),
     ],
 )
 def test_given_an_http_answer_then_it_maps_to_one_outcome(status, payload, outcome):
