@@ -58,3 +58,16 @@ def test_history_rejects_a_bad_window_in_one_line(healthy_sim, tmp_path):
 def test_history_on_an_empty_store_says_how_to_start(healthy_sim, tmp_path):
     run = run_cli("history", env=sim_env(healthy_sim, tmp_path))
     assert run.code == 0 and "Nothing stored yet" in run.stdout
+
+
+def test_the_key_never_reaches_the_local_store_or_the_terminal(sim, tmp_path):
+    from tests.conftest import SECRET
+
+    env = sim_env(sim, tmp_path)
+    outputs = ""
+    for scenario in ("auth_error", "overloaded", "overloaded", "healthy"):
+        sim.set(scenario)
+        run = run_cli("check", env=env)
+        outputs += run.stdout + run.stderr
+    assert SECRET not in outputs
+    assert SECRET.encode() not in (tmp_path / "state.sqlite3").read_bytes()
