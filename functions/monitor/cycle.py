@@ -141,19 +141,21 @@ def aws_client(service: str, region: str | None) -> Any:
     )
 
 
-def build_cycle(config: Config) -> Cycle:
-    """The adapters the configuration asks for: AWS when named, local otherwise."""
-    store: Store
+def build_store(config: Config) -> Store:
+    """DynamoDB when TABLE_NAME is set, the local SQLite file otherwise."""
     if config.table_name:
         from .dynamo import DynamoStore
 
-        store = DynamoStore(
+        return DynamoStore(
             config.table_name, aws_client("dynamodb", config.aws_region), config.retention_days
         )
-    else:
-        from .store import SqliteStore
+    from .store import SqliteStore
 
-        store = SqliteStore(config.local_db_path, config.retention_days)
+    return SqliteStore(config.local_db_path, config.retention_days)
+
+
+def build_cycle(config: Config) -> Cycle:
+    """The adapters the configuration asks for: AWS when named, local otherwise."""
     notifier: Notifier
     if config.topic_arn:
         from .notify import SnsNotifier
@@ -161,7 +163,7 @@ def build_cycle(config: Config) -> Cycle:
         notifier = SnsNotifier(config.topic_arn, aws_client("sns", config.aws_region))
     else:
         notifier = ConsoleNotifier()
-    return Cycle(config=config, store=store, notifier=notifier)
+    return Cycle(config=config, store=build_store(config), notifier=notifier)
 
 
 def run_local_check(config: Config) -> CheckResult:

@@ -105,7 +105,7 @@ def render(summary: dict[str, Any]) -> str:
 
 
 def run_history(config: Config, since: str, as_json: bool) -> int:
-    from .cycle import build_cycle
+    from .cycle import build_store
 
     try:
         window = parse_window(since)
@@ -113,7 +113,7 @@ def run_history(config: Config, since: str, as_json: bool) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     since_iso = (datetime.now(UTC) - window).strftime("%Y-%m-%dT%H:%M:%SZ")
-    store = build_cycle(config).store
+    store = build_store(config)
     try:
         summary = summarise(store.history(since_iso), since_iso)
     except StoreError as exc:

@@ -148,14 +148,7 @@ class Notification:
     verdict: str
 
     def to_dict(self) -> dict[str, str]:
-        return {
-            "id": self.id,
-            "subject": self.subject,
-            "sms": self.sms,
-            "email": self.email,
-            "severity": self.severity,
-            "verdict": self.verdict,
-        }
+        return asdict(self)
 
 
 @dataclass

@@ -157,9 +157,9 @@ class SqliteStore:
                     self._write_result(db, old, replace=True)
                 self._write_result(db, result, replace=False)
                 version = self._write_state(db, state, expected_version, outbox)
-                db.execute("DELETE FROM cycles WHERE expires_at < ?", (int(time.time()),))
-                db.execute("DELETE FROM canary_results WHERE expires_at < ?", (int(time.time()),))
-                db.execute("DELETE FROM transitions WHERE expires_at < ?", (int(time.time()),))
+                now = int(time.time())
+                for table in ("cycles", "canary_results", "transitions"):
+                    db.execute(f"DELETE FROM {table} WHERE expires_at < ?", (now,))
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
