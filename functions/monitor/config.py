@@ -24,7 +24,7 @@ class Config:
     # repr=False keeps the key out of every repr, log line and traceback of the config.
     api_key: str | None = field(default=None, repr=False)
     api_key_parameter: str | None = None
-    canary_models: tuple[str, ...] = ("claude-haiku-4-5",)
+    canary_models: tuple[str, ...] = ("claude-haiku-5-5",)
     api_components: tuple[str, ...] = ("Claude API (api.anthropic.com)",)
     deadline_s: float = 25.0
     max_attempts: int = 3
@@ -33,6 +33,9 @@ class Config:
     failure_threshold: int = 2
     recovery_threshold: int = 2
     reminder_minutes: int = 0
+    error_window_cycles: int = 15
+    error_rate_warn: float = 0.05
+    canary_burst: int = 3
     retention_days: int = 90
     table_name: str | None = None
     topic_arn: str | None = None
@@ -130,6 +133,9 @@ def _build(env: Mapping[str, str]) -> Config:
         failure_threshold=_number(env, "FAILURE_THRESHOLD", 2, minimum=1, integer=True),
         recovery_threshold=_number(env, "RECOVERY_THRESHOLD", 2, minimum=1, integer=True),
         reminder_minutes=_number(env, "REMINDER_MINUTES", 0, minimum=0, integer=True),
+        error_window_cycles=_number(env, "ERROR_WINDOW_CYCLES", 15, minimum=1, integer=True),
+        error_rate_warn=_number(env, "ERROR_RATE_WARN", 0.05, minimum=0, integer=False),
+        canary_burst=_number(env, "CANARY_BURST", 3, minimum=1, integer=True),
         retention_days=_number(env, "RETENTION_DAYS", 90, minimum=1, integer=True),
         table_name=_text(env, "TABLE_NAME", None),
         topic_arn=_text(env, "TOPIC_ARN", None),

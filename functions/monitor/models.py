@@ -24,11 +24,15 @@ PLATFORM_OUTCOMES = frozenset(
     {"server_error", "overloaded", "timeout", "stream_error", "bad_response"}
 )
 NETWORK_ERROR = "network_error"
+# Something other than Anthropic answered in the API's place (proxy, captive portal,
+# firewall): the network path, not the platform.
+INTERCEPTED = "intercepted"
+NETWORK_OUTCOMES = frozenset({NETWORK_ERROR, INTERCEPTED})
 RETRYABLE_OUTCOMES = frozenset(
     {"server_error", "overloaded", "timeout", "network_error", "stream_error"}
 )
 ALL_OUTCOMES = (
-    frozenset({OK, SLOW, SKIPPED, RATE_LIMITED, NETWORK_ERROR})
+    frozenset({OK, SLOW, SKIPPED, RATE_LIMITED, NETWORK_ERROR, INTERCEPTED})
     | CLIENT_OUTCOMES
     | PLATFORM_OUTCOMES
 )
@@ -62,6 +66,11 @@ class Incident:
     components: list[str]
     created_at: str | None
     latest_update: str | None = None
+    # When the impact began, as Anthropic dates it (may be earlier than created_at).
+    started_at: str | None = None
+    # The monitored models (or "api") whose failure this incident confirms, by its
+    # components or by its text.
+    confirms: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -98,6 +107,15 @@ class CanaryResult:
     retry_after_s: float | None = None
     ratelimit: dict[str, int] = field(default_factory=dict)
     detail: str | None = None
+    stop_reason: str | None = None
+    # Independent requests (each with its own retries) sent for this model this cycle.
+    samples: int = 1
+    # Every HTTP request this cycle, first tries and retries alike, and how many of
+    # them failed with a platform error: the error-rate window's raw counts.
+    requests: int = 0
+    failed_requests: int = 0
+    # The model's sliding window after this cycle: {"cycles", "requests", "failed"}.
+    window: dict[str, int] | None = None
     # The answer said `x-should-retry: false`; internal, not part of the JSON.
     no_retry: bool = False
 
