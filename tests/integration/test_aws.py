@@ -66,7 +66,7 @@ def test_given_cycles_then_results_land_and_the_readme_queries_answer(sim, tmp_p
     cycle = build_cycle(config)
     for minute in range(3):
         cycle.run(config.api_key, at(minute))
-    rows = items(aws, "CANARY#claude-haiku-4-5", "2026-11-25T16:01:00Z")
+    rows = items(aws, "CANARY#claude-haiku-5-5", "2026-11-25T16:01:00Z")
     assert [r["sk"]["S"] for r in rows] == ["2026-11-25T16:01:00Z", "2026-11-25T16:02:00Z"]
     row = rows[0]
     assert row["outcome"]["S"] == "ok" and row["http_status"]["N"] == "200"
@@ -103,7 +103,7 @@ def test_given_an_outage_then_one_sns_message_per_change_with_filterable_attribu
     assert attributes["severity"] == "critical" and attributes["verdict"] == "outage"
     assert "https://stspg.io/sim0001" in message["Message"]  # the email/default body
     transitions = items(aws, "TRANSITION")
-    assert {t["target"]["S"] for t in transitions} >= {"overall", "canary:claude-haiku-4-5"}
+    assert {t["target"]["S"] for t in transitions} >= {"overall", "canary:claude-haiku-5-5"}
     sim.set("healthy")
     cycle.run(config.api_key, at(3))
     recovered = cycle.run(config.api_key, at(4))

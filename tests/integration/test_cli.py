@@ -81,7 +81,7 @@ def test_given_an_incident_when_check_then_the_table_shows_link_rows_and_next_st
     assert run.code == 2
     assert run.stdout.startswith("OUTAGE (critical)")
     assert "https://stspg.io/sim0001" in run.stdout
-    assert "claude-haiku-4-5" in run.stdout and "overloaded" in run.stdout
+    assert "claude-haiku-5-5" in run.stdout and "overloaded" in run.stdout
     assert "req_sim" in run.stdout
     assert "Next step:" in run.stdout and "fail over" in run.stdout
 

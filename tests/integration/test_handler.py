@@ -70,7 +70,7 @@ def test_given_scheduled_events_then_the_handler_checks_stores_and_dedupes(sim, 
     assert second["notified"] == 1 and duplicate["notified"] == 0
     assert len(aws.messages()) == 1
     # The canary really ran with the key from SSM: the simulator answered 529, not 401.
-    assert sim.requests()["messages"]["claude-haiku-4-5"] >= 3
+    assert sim.requests()["messages"]["claude-haiku-5-5"] >= 3
     out = capsys.readouterr().out
     emf = [json.loads(line) for line in out.splitlines() if '"_aws"' in line]
     assert any("Heartbeat" in doc for doc in emf)

@@ -60,7 +60,7 @@ def test_given_a_scenario_then_outcome_attempts_and_verdict_match(sim, tmp_path,
         verdict,
     ), (canary, result.verdict)
     # The simulator saw exactly as many requests as the canary says it made.
-    assert sim.requests()["messages"].get("claude-haiku-4-5", 0) == attempts
+    assert sim.requests()["messages"].get("claude-haiku-5-5", 0) == attempts
 
 
 def test_given_a_healthy_api_then_request_shape_timings_and_headers_are_recorded(

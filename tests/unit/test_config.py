@@ -9,7 +9,7 @@ def test_given_no_variables_then_the_contract_defaults_apply():
     config = load_config({})
     assert config.status_page_url == "https://status.claude.com"
     assert config.anthropic_base_url == "https://api.anthropic.com"
-    assert config.canary_models == ("claude-haiku-4-5",)
+    assert config.canary_models == ("claude-haiku-5-5",)
     assert config.api_components == ("Claude API (api.anthropic.com)",)
     assert (config.deadline_s, config.max_attempts, config.latency_slow_ms) == (25, 3, 10000)
     assert (config.failure_threshold, config.recovery_threshold) == (2, 2)
