@@ -30,7 +30,7 @@ class MonitorFunction(Construct):
         settings: Settings,
         table: dynamodb.ITable,
         topic: sns.ITopic,
-        topic_key: kms.IKey,
+        topic_key: kms.IKey | None,
     ) -> None:
         super().__init__(scope, construct_id)
         region = Stack.of(self).region
@@ -99,29 +99,31 @@ class MonitorFunction(Construct):
         function.add_override("DependsOn", [Stack.of(self).get_logical_id(policy)])
 
     def _grant(
-        self, settings: Settings, table: dynamodb.ITable, topic: sns.ITopic, key: kms.IKey
+        self, settings: Settings, table: dynamodb.ITable, topic: sns.ITopic, key: kms.IKey | None
     ) -> None:
-        """Exactly the calls the function makes; no wildcard actions."""
+        """Exactly the calls the function makes; no wildcard actions.
+
+        DynamoDB: GetItem (state, outbox), UpdateItem (clearing the outbox) and
+        TransactWriteItems, whose Put entries are authorised as dynamodb:PutItem; the
+        function sends no ConditionCheck entries, so no ConditionCheckItem
+        (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
+        No Query: `history` reads the table with a person's own credentials.
+        """
         self.role.add_to_policy(
             iam.PolicyStatement(
-                actions=[
-                    "dynamodb:GetItem",
-                    "dynamodb:PutItem",
-                    "dynamodb:UpdateItem",
-                    "dynamodb:ConditionCheckItem",
-                    "dynamodb:Query",
-                ],
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
                 resources=[table.table_arn],
             )
         )
         self.role.add_to_policy(
             iam.PolicyStatement(actions=["sns:Publish"], resources=[topic.topic_arn])
         )
-        self.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
+        if key is not None:
+            self.role.add_to_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
+                )
             )
-        )
         parameter_arn = (
             f"arn:{Aws.PARTITION}:ssm:{Aws.REGION}:{Aws.ACCOUNT_ID}:parameter"
             f"{settings.api_key_parameter}"

@@ -1,4 +1,12 @@
-"""Alarms on the monitor's metrics, each acting on the topic, and the dashboard.
+"""Alarms on the monitor's metrics, and the (opt-in) dashboard.
+
+Who gets what. The function itself notifies on every change of the verdict, once
+per event. Alarms that would say the same again (`CanaryFailing-*`,
+`StatusPageApiDown`) keep their state for the console, the dashboard and alarm
+history but publish nothing, unless `-c alarmActions=all`. Alarms act on the
+topic when they say what the function cannot: the monitor itself is broken
+(`Heartbeat`, `FunctionErrors`, `FailedChecksQueued`, `ApiKeyUnavailable`) or
+something it does not notify on (`HeadroomLow-*`, `LatencyHigh-*`).
 
 Metric names and dimensions match what functions/monitor/metrics.py publishes
 through Powertools (which adds the `service` dimension to every metric).
@@ -33,6 +41,7 @@ class Observability(Construct):
         self.settings = settings
         self.action = cw_actions.SnsAction(topic)
         self.alarms: list[cw.Alarm] = []
+        self.acting: list[cw.Alarm] = []  # the alarms that publish to the topic
 
         self.heartbeat = self._alarm(
             "Heartbeat",
@@ -43,6 +52,15 @@ class Observability(Construct):
             missing=cw.TreatMissingData.BREACHING,
             what="No check cycle reported in 5 minutes: the monitor itself has stopped",
         )
+        self._alarm(
+            "ApiKeyUnavailable",
+            self.metric("ApiKeyUnavailable", "Maximum", period=Duration.minutes(5)),
+            threshold=1,
+            comparison=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            periods=1,
+            what=f"The function could not read the API key from SSM "
+            f"({settings.api_key_parameter}): canaries are not running",
+        )
         for model in settings.models:
             self._alarm(
                 f"CanaryFailing-{model}",
@@ -52,6 +70,7 @@ class Observability(Construct):
                 periods=5,
                 datapoints=3,
                 what=f"The {model} canary failed in 3 of the last 5 minutes",
+                mirrors_verdict=True,
             )
             self._alarm(
                 f"LatencyHigh-{model}",
@@ -77,6 +96,7 @@ class Observability(Construct):
             comparison=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             periods=2,
             what="status.claude.com reports the API component not operational",
+            mirrors_verdict=True,
         )
         self._alarm(
             "FunctionErrors",
@@ -126,6 +146,7 @@ class Observability(Construct):
         datapoints: int | None = None,
         missing: cw.TreatMissingData = cw.TreatMissingData.NOT_BREACHING,
         ok_action: bool = True,
+        mirrors_verdict: bool = False,
     ) -> cw.Alarm:
         alarm = cw.Alarm(
             self,
@@ -138,10 +159,14 @@ class Observability(Construct):
             treat_missing_data=missing,
             alarm_description=what,
         )
+        self.alarms.append(alarm)
+        if mirrors_verdict and self.settings.alarm_actions != "all":
+            # The function's own notification already says this, once per event.
+            return alarm
+        self.acting.append(alarm)
         alarm.add_alarm_action(self.action)
         if ok_action:
             alarm.add_ok_action(self.action)
-        self.alarms.append(alarm)
         return alarm
 
     def _dashboard(self) -> cw.Dashboard:

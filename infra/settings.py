@@ -1,20 +1,30 @@
 """Every name and default of the deployment, in one place, read from CDK context.
 
-Context values come from cdk.json or `-c key=value` on the command line.
+Context values come from cdk.json or `-c key=value` on the command line. Each one
+is validated here, at synth, with one line that names it: a value the function
+would reject at run time, or CloudFormation at deploy time, never gets that far.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
 PROJECT = "ClaudeMonitor"
 SERVICE = "claude-status"  # Powertools' service dimension on every metric
 NAMESPACE = "ClaudeStatus"
+DEFAULT_MODEL = "claude-haiku-5-5"  # the cheapest current model
+LAMBDA_MAX_TIMEOUT_S = 900
+TIMEOUT_MARGIN_S = 5
+SEVERITIES = ("ok", "warning", "critical", "unknown")
+# `monitor`: only alarms about the monitor itself and about what the function does not
+# notify act on the topic; `all`: every alarm does (the verdict-mirroring ones too).
+ALARM_ACTIONS = ("monitor", "all")
 
 DEFAULTS: dict[str, Any] = {
     "regions": "us-east-1",
-    "models": "claude-haiku-4-5",
+    "models": DEFAULT_MODEL,
     "schedule": "rate(1 minute)",
     "emails": "",
     "phones": "",
@@ -26,13 +36,33 @@ DEFAULTS: dict[str, Any] = {
     "reminderMinutes": 0,
     "deadlineSeconds": 25,
     "latencySlowMs": 10000,
+    "errorWindowCycles": 15,
+    "errorRateWarn": 0.05,
+    "canaryBurst": 3,
     "headroomAlarmBelow": 0.1,
     "memoryMb": 256,
     "retentionDays": 90,
     "logRetentionDays": 30,
     "namespace": NAMESPACE,
-    "dashboard": True,
+    "dashboard": False,
+    "topicKey": False,
+    "alarmActions": "monitor",
 }
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+_MODEL = re.compile(r"^[a-z0-9][a-z0-9.:@\-]*$")
+_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[A-Za-z]{2,}$")
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_PARAMETER = re.compile(r"^(/[A-Za-z0-9_.\-]+)+$")
+_KMS_ARN = re.compile(r"^arn:aws[a-z\-]*:kms:[a-z0-9\-]+:\d{12}:(key|alias)/[A-Za-z0-9/_\-]+$")
+_NAMESPACE = re.compile(r"^[A-Za-z0-9.\-_/#:]{1,255}$")
+# EventBridge: rate(1 minute) takes the singular, any other value the plural.
+_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
+_CRON = re.compile(r"^cron\(\S+( \S+){5}\)$")
+
+
+class SettingsError(ValueError):
+    """A context value is invalid; the message is one line naming it."""
 
 
 def _list(value: Any) -> tuple[str, ...]:
@@ -41,8 +71,59 @@ def _list(value: Any) -> tuple[str, ...]:
     return tuple(part.strip() for part in str(value or "").split(",") if part.strip())
 
 
-def _bool(value: Any) -> bool:
-    return value if isinstance(value, bool) else str(value).strip().lower() in ("1", "true", "yes")
+def _bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"context '{name}' must be true or false, got {value!r}")
+
+
+def _int(name: str, value: Any, low: int, high: int | None = None) -> int:
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        raise SettingsError(f"context '{name}' must be a whole number, got {value!r}") from None
+    if number < low or (high is not None and number > high):
+        span = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise SettingsError(f"context '{name}' must be {span}, got {value!r}")
+    return number
+
+
+def _float(name: str, value: Any, low: float, high: float) -> float:
+    try:
+        number = float(str(value).strip())
+    except ValueError:
+        raise SettingsError(f"context '{name}' must be a number, got {value!r}") from None
+    if not low < number < high:
+        raise SettingsError(f"context '{name}' must be above {low:g} and below {high:g}")
+    return number
+
+
+def _each(name: str, values: tuple[str, ...], pattern: re.Pattern[str], what: str) -> None:
+    for v in values:
+        if not pattern.match(v):
+            raise SettingsError(f"context '{name}': {v!r} is not {what}")
+
+
+def check_schedule(expression: str) -> str:
+    rate = _RATE.match(expression)
+    if rate:
+        count, unit = int(rate.group(1)), rate.group(2)
+        if count < 1 or (count == 1) == unit.endswith("s"):
+            raise SettingsError(
+                f"context 'schedule' {expression!r}: use rate(1 minute) or rate(N minutes)"
+            )
+        return expression
+    if _CRON.match(expression):
+        return expression
+    raise SettingsError(
+        f"context 'schedule' must be an EventBridge expression such as 'rate(1 minute)', "
+        f"'rate(5 minutes)' or 'cron(* * * * ? *)', got {expression!r}"
+    )
 
 
 @dataclass(frozen=True)
@@ -60,17 +141,22 @@ class Settings:
     reminder_minutes: int
     deadline_seconds: int
     latency_slow_ms: int
+    error_window_cycles: int
+    error_rate_warn: float
+    canary_burst: int
     headroom_alarm_below: float
     memory_mb: int
     retention_days: int
     log_retention_days: int
     namespace: str
     dashboard: bool
+    topic_key: bool
+    alarm_actions: str
 
     @property
     def timeout_seconds(self) -> int:
         """Above the cycle's deadline, so the cycle, not Lambda, decides when to stop."""
-        return self.deadline_seconds + 5
+        return self.deadline_seconds + TIMEOUT_MARGIN_S
 
     def function_environment(self, region: str, table: str, topic: str) -> dict[str, str]:
         return {
@@ -83,6 +169,9 @@ class Settings:
             "REMINDER_MINUTES": str(self.reminder_minutes),
             "CHECK_DEADLINE_SECONDS": str(self.deadline_seconds),
             "LATENCY_SLOW_MS": str(self.latency_slow_ms),
+            "ERROR_WINDOW_CYCLES": str(self.error_window_cycles),
+            "ERROR_RATE_WARN": str(self.error_rate_warn),
+            "CANARY_BURST": str(self.canary_burst),
             "RETENTION_DAYS": str(self.retention_days),
             "METRICS_NAMESPACE": self.namespace,
             "MONITOR_REGION": region,
@@ -91,7 +180,10 @@ class Settings:
 
 
 def load(context: Any) -> Settings:
-    """`context` is a callable name -> value (node.try_get_context) or a dict."""
+    """`context` is a callable name -> value (node.try_get_context) or a dict.
+
+    Raises SettingsError (a ValueError) with one line naming the bad value.
+    """
     get = context if callable(context) else context.get
 
     def value(name: str) -> Any:
@@ -99,29 +191,63 @@ def load(context: Any) -> Settings:
         # Missing, or empty where the default is not: the default applies.
         return DEFAULTS[name] if found is None or (found == "" and DEFAULTS[name]) else found
 
-    settings = Settings(
-        regions=_list(value("regions")),
-        models=_list(value("models")),
-        schedule=str(value("schedule")),
-        emails=_list(value("emails")),
-        phones=_list(value("phones")),
-        sms_severities=_list(value("smsSeverities")),
-        api_key_parameter=str(value("apiKeyParameter")),
-        api_key_kms_key_arn=str(value("apiKeyKmsKeyArn") or ""),
-        failure_threshold=int(value("failureThreshold")),
-        recovery_threshold=int(value("recoveryThreshold")),
-        reminder_minutes=int(value("reminderMinutes")),
-        deadline_seconds=int(value("deadlineSeconds")),
-        latency_slow_ms=int(value("latencySlowMs")),
-        headroom_alarm_below=float(value("headroomAlarmBelow")),
-        memory_mb=int(value("memoryMb")),
-        retention_days=int(value("retentionDays")),
-        log_retention_days=int(value("logRetentionDays")),
-        namespace=str(value("namespace")),
-        dashboard=_bool(value("dashboard")),
+    regions, models = _list(value("regions")), _list(value("models"))
+    for name, values in (("regions", regions), ("models", models)):
+        if not values:
+            raise SettingsError(f"context '{name}' must name at least one entry")
+    _each("regions", regions, _REGION, "an AWS region such as us-east-1")
+    _each("models", models, _MODEL, "a model id such as claude-haiku-5-5")
+    emails, phones = _list(value("emails")), _list(value("phones"))
+    _each("emails", emails, _EMAIL, "an email address")
+    _each("phones", phones, _E164, "an E.164 phone number such as +15555550100")
+    severities = _list(value("smsSeverities"))
+    for s in severities:
+        if s not in SEVERITIES:
+            raise SettingsError(
+                f"context 'smsSeverities': {s!r} is not one of {', '.join(SEVERITIES)}"
+            )
+    parameter = str(value("apiKeyParameter")).strip()
+    if not _PARAMETER.match(parameter):
+        raise SettingsError(
+            f"context 'apiKeyParameter' must be an SSM parameter path starting with /, "
+            f"got {parameter!r}"
+        )
+    kms_arn = str(value("apiKeyKmsKeyArn") or "").strip()
+    if kms_arn and not _KMS_ARN.match(kms_arn):
+        raise SettingsError(f"context 'apiKeyKmsKeyArn' must be a KMS key ARN, got {kms_arn!r}")
+    namespace = str(value("namespace")).strip()
+    if not _NAMESPACE.match(namespace) or namespace.startswith("AWS/"):
+        raise SettingsError(f"context 'namespace' is not a custom metrics namespace: {namespace!r}")
+    actions = str(value("alarmActions")).strip().lower()
+    if actions not in ALARM_ACTIONS:
+        raise SettingsError(
+            f"context 'alarmActions' must be one of {', '.join(ALARM_ACTIONS)}, got {actions!r}"
+        )
+    deadline_max = LAMBDA_MAX_TIMEOUT_S - TIMEOUT_MARGIN_S
+    return Settings(
+        regions=regions,
+        models=models,
+        schedule=check_schedule(str(value("schedule")).strip()),
+        emails=emails,
+        phones=phones,
+        sms_severities=severities,
+        api_key_parameter=parameter,
+        api_key_kms_key_arn=kms_arn,
+        failure_threshold=_int("failureThreshold", value("failureThreshold"), 1, 1000),
+        recovery_threshold=_int("recoveryThreshold", value("recoveryThreshold"), 1, 1000),
+        reminder_minutes=_int("reminderMinutes", value("reminderMinutes"), 0),
+        # The function's timeout is the deadline + 5 s, and Lambda allows at most 900 s.
+        deadline_seconds=_int("deadlineSeconds", value("deadlineSeconds"), 1, deadline_max),
+        latency_slow_ms=_int("latencySlowMs", value("latencySlowMs"), 1),
+        error_window_cycles=_int("errorWindowCycles", value("errorWindowCycles"), 1, 1440),
+        error_rate_warn=_float("errorRateWarn", value("errorRateWarn"), 0.0, 1.0),
+        canary_burst=_int("canaryBurst", value("canaryBurst"), 1, 10),
+        headroom_alarm_below=_float("headroomAlarmBelow", value("headroomAlarmBelow"), 0.0, 1.0),
+        memory_mb=_int("memoryMb", value("memoryMb"), 128, 10240),
+        retention_days=_int("retentionDays", value("retentionDays"), 1),
+        log_retention_days=_int("logRetentionDays", value("logRetentionDays"), 1, 3653),
+        namespace=namespace,
+        dashboard=_bool("dashboard", value("dashboard")),
+        topic_key=_bool("topicKey", value("topicKey")),
+        alarm_actions=actions,
     )
-    if not settings.regions or not settings.models:
-        raise ValueError("context 'regions' and 'models' must each name at least one entry")
-    if not settings.api_key_parameter.startswith("/"):
-        raise ValueError("context 'apiKeyParameter' must be an SSM parameter path starting with /")
-    return settings

@@ -13,6 +13,8 @@ from .monitor import MonitorFunction
 from .observability import Observability
 from .settings import PROJECT, Settings
 
+SSM_KEY_WILDCARD = "Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*"
+
 
 class MonitorStack(Stack):
     def __init__(self, scope: Construct, construct_id: str, settings: Settings, **kwargs: Any):
@@ -33,9 +35,11 @@ class MonitorStack(Stack):
         CfnOutput(self, "TableName", value=storage.table.table_name)
         CfnOutput(self, "TopicArn", value=alerting.topic.topic_arn)
         CfnOutput(self, "FunctionName", value=monitor.function.function_name)
-        self._suppressions(monitor)
+        self._suppressions(monitor, settings, alerting)
 
-    def _suppressions(self, monitor: MonitorFunction) -> None:
+    def _suppressions(
+        self, monitor: MonitorFunction, settings: Settings, alerting: Alerting
+    ) -> None:
         """Each with its reason; cdk-nag fails the synth on anything not listed here."""
         NagSuppressions.add_resource_suppressions(
             monitor.function,
@@ -47,24 +51,37 @@ class MonitorStack(Stack):
                 }
             ],
         )
-        NagSuppressions.add_resource_suppressions(
-            monitor.role,
-            [
-                {
-                    "id": "AwsSolutions-IAM5",
-                    "reason": "Log stream names are created at run time inside the function's own "
-                    "log group; and the default aws/ssm key has no ARN known at synth "
-                    "time, so kms:Decrypt is limited by kms:ViaService to SSM in this "
-                    "region instead (name the key with -c apiKeyKmsKeyArn=...).",
-                    "appliesTo": [
-                        "Resource::<MonitorLogs0A1B8C9F.Arn>:*",
-                        "Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*",
-                        "Resource::*",
-                    ],
-                }
-            ],
-            apply_to_children=True,
-        )
+        # Exactly the wildcard resources the role has. The log statement names the log
+        # group's own ARN (no wildcard in the template); the aws/ssm key has no ARN known
+        # at synth time, so unless the parameter's key is named, kms:Decrypt names the
+        # key ARN pattern, narrowed by kms:ViaService.
+        if not settings.api_key_kms_key_arn:
+            NagSuppressions.add_resource_suppressions(
+                monitor.role,
+                [
+                    {
+                        "id": "AwsSolutions-IAM5",
+                        "reason": "The default aws/ssm key has no ARN known at synth time, so "
+                        "kms:Decrypt is limited by kms:ViaService to SSM in this region instead "
+                        "(name the key with -c apiKeyKmsKeyArn=... to drop the wildcard).",
+                        "appliesTo": [SSM_KEY_WILDCARD],
+                    }
+                ],
+                apply_to_children=True,
+            )
+        if alerting.key is None:
+            NagSuppressions.add_resource_suppressions(
+                alerting.topic,
+                [
+                    {
+                        "id": "AwsSolutions-SNS2",
+                        "reason": "Encryption at rest needs a customer managed KMS key ($1 a "
+                        "month per region; CloudWatch alarms cannot publish to a topic under "
+                        "the AWS managed aws/sns key). The messages hold verdicts, never the "
+                        "API key, and the topic enforces TLS. Opt in with -c topicKey=true.",
+                    }
+                ],
+            )
         NagSuppressions.add_resource_suppressions(
             monitor.dlq,
             [

@@ -33,8 +33,9 @@ TARGET_USD = 3.00
 
 
 def alarms_per_region(models: int) -> int:
-    """What infra/observability.py creates: 3 per model, heartbeat, page, errors, DLQ."""
-    return 3 * models + 4
+    """What infra/observability.py creates: 3 per model; heartbeat, API key unavailable,
+    status page, function errors, dead-letter queue."""
+    return 3 * models + 5
 
 
 @dataclass

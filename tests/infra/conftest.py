@@ -16,6 +16,28 @@ CONTEXT = {
 }
 
 
+# Every opt-in at once: the topic's key, every alarm action, the dashboard, a named key
+# for the API key's parameter.
+OPT_IN = {
+    "models": "claude-haiku-5-5",
+    "topicKey": "true",
+    "alarmActions": "all",
+    "dashboard": "true",
+    "apiKeyKmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd",
+}
+
+
+@pytest.fixture(scope="session")
+def synth_opt_in():
+    import aws_cdk as cdk
+
+    from infra.app import build
+
+    app = cdk.App(context=OPT_IN)
+    stacks = build(app)
+    return app, stacks, app.synth()
+
+
 @pytest.fixture(scope="session")
 def synth():
     import aws_cdk as cdk

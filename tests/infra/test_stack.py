@@ -21,6 +21,11 @@ def template(stack):
     return Template.from_stack(stack)
 
 
+@pytest.fixture(scope="module")
+def opt_in_template(synth_opt_in):
+    return Template.from_stack(synth_opt_in[1][0])
+
+
 def test_one_stack_per_region_each_tagging_its_region(synth):
     _, stacks, _ = synth
     assert [s.region for s in stacks] == ["us-east-1", "eu-west-1"]
@@ -30,9 +35,8 @@ def test_one_stack_per_region_each_tagging_its_region(synth):
         assert props["Environment"]["Variables"]["MONITOR_REGION"] == s.region
 
 
-def test_cdk_nag_aws_solutions_has_no_unsuppressed_errors_or_warnings(synth):
-    _, stacks, _ = synth
-    for s in stacks:
+def test_cdk_nag_aws_solutions_has_no_unsuppressed_errors_or_warnings(synth, synth_opt_in):
+    for s in synth[1] + synth_opt_in[1]:
         errors = Annotations.from_stack(s).find_error(
             "*", Match.string_like_regexp("AwsSolutions-.*")
         )
@@ -136,8 +140,11 @@ def test_the_table_is_on_demand_with_ttl_pitr_encryption_and_retained(template):
     assert template.find_resources("AWS::DynamoDB::GlobalTable") == {}
 
 
-def test_the_topic_enforces_ssl_and_uses_a_key_cloudwatch_may_use(template):
-    template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
+def test_the_topic_enforces_ssl_and_has_no_paid_key_by_default(template):
+    # Given the default context, then the topic refuses plain HTTP and no $1/month key exists
+    [topic] = template.find_resources("AWS::SNS::Topic").values()
+    assert "KmsMasterKeyId" not in topic["Properties"]
+    assert template.find_resources("AWS::KMS::Key") == {}
     template.has_resource_properties(
         "AWS::SNS::TopicPolicy",
         {
@@ -155,24 +162,30 @@ def test_the_topic_enforces_ssl_and_uses_a_key_cloudwatch_may_use(template):
             }
         },
     )
-    template.has_resource_properties(
-        "AWS::KMS::Key",
-        {
-            "EnableKeyRotation": True,
-            "KeyPolicy": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {
-                                "Principal": {"Service": "cloudwatch.amazonaws.com"},
-                                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
-                            }
-                        )
-                    ]
-                )
-            },
-        },
+
+
+def test_with_topic_key_only_this_stacks_alarms_may_use_the_key(opt_in_template):
+    # Given -c topicKey=true, then the topic is encrypted, and CloudWatch may use the key
+    # only for alarms of this stack, account and region
+    opt_in_template.has_resource_properties(
+        "AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()}
     )
+    [key] = opt_in_template.find_resources("AWS::KMS::Key").values()
+    assert key["Properties"]["EnableKeyRotation"] is True
+    [statement] = [
+        s
+        for s in key["Properties"]["KeyPolicy"]["Statement"]
+        if s.get("Principal") == {"Service": "cloudwatch.amazonaws.com"}
+    ]
+    assert statement["Action"] == ["kms:Decrypt", "kms:GenerateDataKey*"]
+    condition = statement["Condition"]
+    assert condition["StringEquals"] == {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    arn = json.dumps(condition["ArnLike"]["aws:SourceArn"])
+    for part in (":cloudwatch:", "AWS::Region", "AWS::AccountId", ":alarm:", "AWS::StackName"):
+        assert part in arn, part
+    # and the function may use the key to publish
+    actions = {a for st in _statements(opt_in_template) for a in _listed(st["Action"])}
+    assert {"kms:Decrypt", "kms:GenerateDataKey"} <= actions
 
 
 def test_subscriptions_come_from_context_and_sms_is_filtered_to_critical(template):
@@ -194,6 +207,10 @@ def _statements(template):
     return [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
 
 
+def _listed(value):
+    return value if isinstance(value, list) else [value]
+
+
 def test_the_role_has_exactly_the_actions_the_function_uses_and_no_wildcard_actions(template):
     actions = set()
     for statement in _statements(template):
@@ -206,11 +223,8 @@ def test_the_role_has_exactly_the_actions_the_function_uses_and_no_wildcard_acti
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
-        "dynamodb:ConditionCheckItem",
-        "dynamodb:Query",
         "sns:Publish",
-        "kms:Decrypt",
-        "kms:GenerateDataKey",
+        "kms:Decrypt",  # the API key's parameter, through SSM only
         "ssm:GetParameter",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
@@ -221,6 +235,36 @@ def test_the_role_has_exactly_the_actions_the_function_uses_and_no_wildcard_acti
     roles = template.find_resources("AWS::IAM::Role")
     assert len(roles) == 1
     assert not any(r["Properties"].get("ManagedPolicyArns") for r in roles.values())
+
+
+def test_iam5_suppression_lists_exactly_the_wildcard_resources_of_the_role(
+    template, opt_in_template
+):
+    # Given the default context, the only wildcard resource is the aws/ssm key pattern
+    wildcards = [
+        json.dumps(r)
+        for st in _statements(template)
+        for r in _listed(st["Resource"])
+        if "*" in json.dumps(r)
+    ]
+    assert len(wildcards) == 1 and ":key/*" in wildcards[0]
+    assert _iam5_applies_to(template) == {
+        "Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*"
+    }
+    # Given a named key for the parameter, no wildcard and no IAM5 suppression remain
+    assert not [
+        r for st in _statements(opt_in_template) for r in _listed(st["Resource"]) if "*" in str(r)
+    ]
+    assert _iam5_applies_to(opt_in_template) == set()
+
+
+def _iam5_applies_to(template):
+    found = set()
+    for resource in template.to_json()["Resources"].values():
+        for rule in resource.get("Metadata", {}).get("cdk_nag", {}).get("rules_to_suppress", []):
+            if rule["id"] == "AwsSolutions-IAM5":
+                found.update(rule.get("applies_to", []))
+    return found
 
 
 def test_the_heartbeat_alarm_treats_missing_data_as_breaching(template):
@@ -237,6 +281,43 @@ def test_the_heartbeat_alarm_treats_missing_data_as_breaching(template):
     )
 
 
+def _alarms_by_metric(template):
+    alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
+    return {a["Properties"].get("MetricName"): a["Properties"] for a in alarms}
+
+
+ACTING = {
+    "Heartbeat",
+    "Errors",  # the function's
+    "ApproximateNumberOfMessagesVisible",  # the dead-letter queue's
+    "ApiKeyUnavailable",
+    "RateLimitHeadroom",
+    "CanaryLatency",
+}
+MIRRORING = {"CanaryFailed", "StatusPageApiDown"}
+
+
+def test_only_alarms_the_function_does_not_notify_about_publish_by_default(template):
+    # Given the default alarmActions, when an alarm changes state, then only those about
+    # the monitor itself and about what the function does not notify publish to the topic
+    alarms = template.find_resources("AWS::CloudWatch::Alarm").values()
+    acting = {a["Properties"]["MetricName"] for a in alarms if a["Properties"].get("AlarmActions")}
+    silent = {
+        a["Properties"]["MetricName"] for a in alarms if not a["Properties"].get("AlarmActions")
+    }
+    assert acting == ACTING
+    assert silent == MIRRORING
+    for a in alarms:
+        if not a["Properties"].get("AlarmActions"):
+            assert not a["Properties"].get("OKActions")
+
+
+def test_alarm_actions_all_restores_every_action(opt_in_template):
+    alarms = opt_in_template.find_resources("AWS::CloudWatch::Alarm").values()
+    assert all(a["Properties"].get("AlarmActions") for a in alarms)
+    assert {a["Properties"]["MetricName"] for a in alarms} == ACTING | MIRRORING
+
+
 @pytest.mark.parametrize(
     ("metric", "extra"),
     [
@@ -247,17 +328,13 @@ def test_the_heartbeat_alarm_treats_missing_data_as_breaching(template):
         ("CanaryLatency", {"ExtendedStatistic": "p90"}),
         ("StatusPageApiDown", {}),
         ("RateLimitHeadroom", {}),
+        ("ApiKeyUnavailable", {"TreatMissingData": "notBreaching", "Statistic": "Maximum"}),
     ],
 )
-def test_each_metric_alarm_acts_on_the_topic_with_an_ok_action(template, metric, extra):
+def test_each_metric_alarm_watches_its_metric(template, metric, extra):
     template.has_resource_properties(
         "AWS::CloudWatch::Alarm",
-        {
-            "MetricName": metric,
-            "AlarmActions": [Match.any_value()],
-            "OKActions": [Match.any_value()],
-            **extra,
-        },
+        {"MetricName": metric, "Namespace": "ClaudeStatus", **extra},
     )
 
 
@@ -278,8 +355,12 @@ def test_alarm_count_matches_what_the_cost_model_assumes(template):
     assert len(alarms) == alarms_per_region(models=2)
 
 
-def test_the_dashboard_shows_success_latency_severity_lead_time_and_alarms(template):
-    [board] = template.find_resources("AWS::CloudWatch::Dashboard").values()
+def test_the_dashboard_is_opt_in(template):
+    assert template.find_resources("AWS::CloudWatch::Dashboard") == {}
+
+
+def test_the_dashboard_shows_success_latency_severity_lead_time_and_alarms(opt_in_template):
+    [board] = opt_in_template.find_resources("AWS::CloudWatch::Dashboard").values()
     body = json.dumps(board["Properties"]["DashboardBody"])
     for text in (
         "CanaryFailed",

@@ -1,0 +1,93 @@
+"""Every context value is validated at synth: one line that names it, a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from infra.settings import DEFAULTS, SettingsError, load
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "says"),
+    [
+        ("failureThreshold", "0", "between 1 and"),
+        ("recoveryThreshold", "-1", "between 1 and"),
+        # the function's timeout would be 1005 s, over Lambda's 900 s
+        ("deadlineSeconds", "1000", "between 1 and 895"),
+        ("schedule", "every-minute", "EventBridge expression"),
+        ("schedule", "rate(1 minutes)", "rate(1 minute)"),
+        ("schedule", "rate(5 minute)", "rate(N minutes)"),
+        ("emails", "not-an-email", "email address"),
+        ("emails", "a@example.com,oops", "email address"),
+        ("phones", "5555550100", "E.164"),
+        ("memoryMb", "abc", "whole number"),
+        ("memoryMb", "64", "between 128 and 10240"),
+        ("regions", "us_east_1", "AWS region"),
+        ("models", "Claude Haiku", "model id"),
+        ("smsSeverities", "loud", "one of"),
+        ("apiKeyParameter", "claude/key", "starting with /"),
+        ("apiKeyKmsKeyArn", "alias/aws/ssm", "KMS key ARN"),
+        ("headroomAlarmBelow", "1.5", "below 1"),
+        ("errorRateWarn", "x", "a number"),
+        ("latencySlowMs", "0", "at least 1"),
+        ("retentionDays", "0", "at least 1"),
+        ("logRetentionDays", "99999", "between 1 and"),
+        ("namespace", "AWS/Lambda", "namespace"),
+        ("dashboard", "maybe", "true or false"),
+        ("topicKey", "2", "true or false"),
+        ("alarmActions", "some", "monitor, all"),
+        ("canaryBurst", "0", "between 1 and"),
+    ],
+)
+def test_a_bad_context_value_fails_with_one_line_naming_it(name, value, says):
+    # Given one bad context value, when the settings load, then the error names it
+    with pytest.raises(SettingsError) as caught:
+        load({name: value})
+    message = str(caught.value)
+    assert f"'{name}'" in message and says in message and "\n" not in message
+
+
+def test_the_defaults_load_and_match_cdk_json():
+    settings = load({})
+    assert settings.models == ("claude-haiku-5-5",)
+    assert settings.dashboard is False and settings.topic_key is False
+    assert settings.alarm_actions == "monitor"
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    for key, value in context.items():
+        if key in DEFAULTS:
+            assert load({key: value}) == settings, key
+
+
+def test_good_values_pass():
+    settings = load(
+        {
+            "schedule": "rate(5 minutes)",
+            "emails": "a@example.com, b@example.org",
+            "phones": "+15555550100",
+            "deadlineSeconds": "895",
+            "memoryMb": "1024",
+            "alarmActions": "all",
+        }
+    )
+    assert settings.timeout_seconds == 900
+    assert load({"schedule": "cron(0/5 * * * ? *)"}).schedule == "cron(0/5 * * * ? *)"
+
+
+def test_the_cdk_app_exits_non_zero_with_one_line_for_a_bad_value():
+    # Given `cdk synth -c memoryMb=abc` (the CLI passes context as CDK_CONTEXT_JSON),
+    # when the app runs, then it prints one line naming memoryMb and exits non-zero
+    env = {**os.environ, "CDK_CONTEXT_JSON": json.dumps({"memoryMb": "abc"})}
+    run = subprocess.run(
+        [sys.executable, "infra/app.py"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert run.returncode != 0
+    assert run.stderr.strip().count("\n") == 0, run.stderr
+    assert "memoryMb" in run.stderr and "Traceback" not in run.stderr
