@@ -1,6 +1,8 @@
 """Command line: check, history, simulate, cost.
 
-Every failure ends in one line on stderr and a contract exit status, never a traceback.
+Every failure ends in one line on stderr and an exit status, never a traceback:
+0-3 for a check's verdict (and 3 for a bad configuration), 64 for a usage error
+(an unknown command or option, or a bad option value), 130 for Ctrl-C.
 """
 
 from __future__ import annotations
@@ -10,59 +12,277 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from .apikey import KeyUnavailable
 from .config import ConfigError, load_config
 
 EXIT_CONFIG = 3
+EXIT_USAGE = 64  # EX_USAGE from sysexits.h: never mistaken for a verdict's 0-3
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports it
+PROG = "python -m functions.monitor"
+# What the tool needs at run time; missing, it is being run outside the project's venv.
+RUNTIME_MODULES = {"httpx", "boto3", "botocore", "aws_lambda_powertools", "anyio", "h11"}
+RUN_HINT = (
+    "run it through make (make check, make history, make simulate, make cost) "
+    "or with the project's venv: .venv/bin/python -m functions.monitor"
+)
+
+CHECK_EPILOG = """\
+exit status (as monitoring plugins use it):
+  0   operational
+  1   degraded, maintenance, rate_limited (warning)
+  2   outage, unconfirmed_outage, client_error (critical)
+  3   network_error (unknown), or a bad configuration
+  64  usage error: an unknown command or option
+  130 interrupted (Ctrl-C)
+
+environment variables that matter most (all are listed in docs/REFERENCE.md):
+  ANTHROPIC_API_KEY        the key; without it canaries are skipped and the
+                           verdict rests on the status page
+  CANARY_MODELS            models to probe, comma-separated (claude-haiku-5-5)
+  STATUS_PAGE_URL          status page base (https://status.claude.com)
+  ANTHROPIC_BASE_URL       Messages API base (https://api.anthropic.com)
+  CHECK_DEADLINE_SECONDS   the whole cycle ends within this (25)
+  LATENCY_SLOW_MS          a slower successful canary is slow (10000)
+  FAILURE_THRESHOLD        bad cycles before an alert opens (2)
+  RECOVERY_THRESHOLD       good cycles before it closes (2)
+  ERROR_WINDOW_CYCLES      cycles in each model's failure-rate window (15)
+  ERROR_RATE_WARN          failure share over the window that warns (0.05)
+  CANARY_BURST             requests per model per cycle while its window
+                           holds a failure (3)
+  LOCAL_DB_PATH            the local history (.monitor/state.sqlite3)
+  TABLE_NAME / TOPIC_ARN   use DynamoDB / SNS instead
+  NO_COLOR                 set: no colour (also off for TERM=dumb or a pipe)
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error exits 64 (argparse's own 2 means `critical` here)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m functions.monitor",
+    from .simulator import SCENARIOS, TIMELINES
+
+    parser = _Parser(
+        prog=PROG,
         description="Is the Claude API down, or is it us? One check cycle, its history, "
         "a local simulator and a cost estimate.",
+        epilog="Run `COMMAND --help` for each command's options. Exit status 64 means a "
+        "usage error.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
-    check = sub.add_parser("check", help="one full check cycle")
-    check.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    check = sub.add_parser(
+        "check",
+        help="one full check cycle: status page, canaries, verdict, store, notify",
+        description="One full check cycle: read the status page, send one canary per "
+        "model, decide the verdict, store it and notify on a change.",
+        epilog=CHECK_EPILOG,
+        formatter_class=_WrappedEpilog,
+    )
+    check.add_argument(
+        "--json", action="store_true", help="print exactly one JSON object; logs go to stderr"
+    )
 
-    history = sub.add_parser("history", help="what the store holds")
-    history.add_argument("--since", default="24h", help="window, e.g. 90m, 24h, 7d")
-    history.add_argument("--json", action="store_true")
+    history = sub.add_parser(
+        "history",
+        help="what the store holds: transitions, availability, timeline",
+        description="Transitions, availability and failure rate per target, and a timeline "
+        "with one character per cycle, from the local SQLite store (LOCAL_DB_PATH) or the "
+        "DynamoDB table (TABLE_NAME, with your AWS credentials).",
+    )
+    history.add_argument(
+        "--since",
+        default="24h",
+        metavar="WINDOW",
+        help="how far back: a number and s, m, h or d, e.g. 90m, 24h, 7d (default: 24h)",
+    )
+    history.add_argument("--json", action="store_true", help="print one JSON object")
 
-    simulate = sub.add_parser("simulate", help="local fake status page + Messages API")
-    simulate.add_argument("--port", type=int, default=8765)
-    simulate.add_argument("--scenario", default="healthy")
+    names = sorted(SCENARIOS)
+    simulate = sub.add_parser(
+        "simulate",
+        help="local fake status page + Messages API for demos and tests",
+        description="Serve a fake Statuspage v2 status page and Messages API on loopback. "
+        "Point the monitor at it with STATUS_PAGE_URL and ANTHROPIC_BASE_URL "
+        "(or: make check-sim). Switch scenario while it runs with "
+        'POST /_sim/scenario {"name": ...}.',
+        epilog="scenarios: "
+        + ", ".join(names)
+        + "\ntimelines (change every step_seconds, 60 by default): "
+        + ", ".join(sorted(TIMELINES))
+        + "\n\nThe `slow` scenario answers in 1.5 s: run the check with LATENCY_SLOW_MS=1000 "
+        "to see it as slow.",
+        formatter_class=_WrappedEpilog,
+    )
+    simulate.add_argument(
+        "--port", type=int, default=8765, help="loopback port to serve on (default: 8765)"
+    )
+    simulate.add_argument(
+        "--scenario",
+        default="healthy",
+        metavar="NAME",
+        help="scenario or timeline to start with (default: healthy; listed below)",
+    )
 
-    cost = sub.add_parser("cost", help="monthly cost estimate of a deployment")
-    cost.add_argument("--json", action="store_true")
-    cost.add_argument("--schedule", default="rate(1 minute)")
-    cost.add_argument("--models", default="claude-haiku-4-5")
-    cost.add_argument("--regions", default="us-east-1")
-    cost.add_argument("--alarms", type=int, default=None, help="alarms per region")
-    cost.add_argument("--metrics", type=int, default=None, help="custom metrics per region")
-    cost.add_argument("--memory-mb", type=int, default=None)
-    cost.add_argument("--duration-ms", type=int, default=None, help="average cycle duration")
-    cost.add_argument("--no-dashboard", action="store_true")
-    cost.add_argument("--input-tokens", type=int, default=None, help="canary input tokens")
+    cost = sub.add_parser(
+        "cost",
+        help="itemised monthly cost estimate of a deployment",
+        description="An itemised monthly bill of a deployment at list prices (dated, with "
+        "their sources, in functions/monitor/prices.json), with the always-free tier, next "
+        "to a CloudWatch Synthetics canary at the same cadence.",
+    )
+    cost.add_argument("--json", action="store_true", help="print one JSON object")
+    cost.add_argument(
+        "--schedule",
+        default="rate(1 minute)",
+        help="the EventBridge schedule, e.g. 'rate(5 minutes)' (default: rate(1 minute))",
+    )
+    cost.add_argument(
+        "--models",
+        default="claude-haiku-5-5",
+        help="comma-separated models, one canary each (default: claude-haiku-5-5)",
+    )
+    cost.add_argument(
+        "--regions", default="us-east-1", help="comma-separated regions, one stack each"
+    )
+    cost.add_argument(
+        "--alarms", type=int, default=None, help="alarms per region (default: as the stack)"
+    )
+    cost.add_argument(
+        "--metrics",
+        type=int,
+        default=None,
+        help="always-published custom metrics per region (default: as the function)",
+    )
+    cost.add_argument(
+        "--memory-mb", type=int, default=None, help="the function's memory (default: 256)"
+    )
+    cost.add_argument(
+        "--duration-ms",
+        type=int,
+        default=None,
+        help="average cycle duration in ms (default: 1000)",
+    )
+    cost.add_argument(
+        "--dashboard",
+        action="store_true",
+        help="include the CloudWatch dashboard, as -c dashboard=true deploys it",
+    )
+    cost.add_argument(
+        "--no-dashboard", action="store_false", dest="dashboard", help="leave it out (default)"
+    )
+    cost.add_argument(
+        "--topic-key",
+        action="store_true",
+        help="include the alert topic's KMS key, as -c topicKey=true deploys it",
+    )
+    cost.add_argument(
+        "--input-tokens",
+        type=int,
+        default=None,
+        help="canary input tokens before the tokenizer factor (default: 8)",
+    )
+    cost.add_argument(
+        "--failure-share",
+        type=float,
+        default=0.05,
+        help="share of cycles in which a model's failure window holds a failure, so it "
+        "sends up to --burst requests (default: 0.05, a healthy month)",
+    )
+    cost.add_argument(
+        "--burst",
+        type=int,
+        default=3,
+        help="requests per model per cycle while bursting, as CANARY_BURST (default: 3)",
+    )
     return parser
+
+
+class _WrappedEpilog(argparse.RawDescriptionHelpFormatter):
+    """Keep the epilog's paragraphs, but wrap each to the terminal's width."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        import textwrap
+
+        return "\n".join(
+            textwrap.fill(
+                line,
+                width,
+                initial_indent=indent,
+                subsequent_indent=indent,
+                break_on_hyphens=False,
+            )
+            if line
+            else ""
+            for line in text.splitlines()
+        )
+
+
+def colour_wanted(stream: object = None) -> bool:
+    """Colour only for a terminal, never with NO_COLOR (any value) or TERM=dumb."""
+    stream = stream or sys.stdout
+    isatty = getattr(stream, "isatty", None)
+    return bool(
+        isatty
+        and isatty()
+        and "NO_COLOR" not in os.environ
+        and os.environ.get("TERM", "") != "dumb"
+    )
+
+
+def terminal_width() -> int:
+    import shutil
+
+    return max(40, shutil.get_terminal_size((80, 24)).columns)
 
 
 def _check(args: argparse.Namespace) -> int:
     from .cycle import run_local_check
 
     config = load_config()
+    unstored = _store_problem(config)
     result = run_local_check(config)
     if args.json:
         print(json.dumps(result.to_dict()))
     else:
         from .render import render_table
 
-        colour = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
         has_key = bool(config.api_key or config.api_key_parameter)
-        print(render_table(result, colour=colour, key_present=has_key))
+        print(
+            render_table(
+                result, colour=colour_wanted(), key_present=has_key, width=terminal_width()
+            )
+        )
+    if unstored:
+        # The verdict's exit status stands (monitoring tools act on it); history did not.
+        print(f"history was not stored: {unstored}", file=sys.stderr)
     return result.exit_code
+
+
+def _store_problem(config: object) -> str | None:
+    """Why the local SQLite store cannot be written, or None. (DynamoDB faults are the
+    cycle's to report: they are retried by a later cycle.)"""
+    if getattr(config, "table_name", None):
+        return None
+    path = str(getattr(config, "local_db_path", ""))
+    folder = os.path.dirname(path) or "."
+    try:
+        os.makedirs(folder, exist_ok=True)
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        return (
+            f"cannot write LOCAL_DB_PATH {path!r} ({exc.strerror or exc}); "
+            "set LOCAL_DB_PATH to a writable file"
+        )
+    return None
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -71,11 +291,15 @@ def _simulate(args: argparse.Namespace) -> int:
     if args.scenario not in SCENARIOS and args.scenario not in TIMELINES:
         names = ", ".join(sorted([*SCENARIOS, *TIMELINES]))
         print(f"error: unknown scenario {args.scenario!r}; choose one of: {names}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     try:
         serve(args.port, args.scenario)
     except OSError as exc:
-        print(f"error: cannot serve on port {args.port}: {exc.strerror or exc}", file=sys.stderr)
+        print(
+            f"error: cannot serve on port {args.port}: {exc.strerror or exc}; "
+            "pick another with --port N (make simulate DEMO_PORT=N)",
+            file=sys.stderr,
+        )
         return 1
     return 0
 
@@ -83,7 +307,7 @@ def _simulate(args: argparse.Namespace) -> int:
 def _history(args: argparse.Namespace) -> int:
     from .history import run_history
 
-    return run_history(load_config(), args.since, args.json)
+    return run_history(load_config(), args.since, args.json, width=terminal_width())
 
 
 def _cost(args: argparse.Namespace) -> int:
@@ -93,25 +317,38 @@ def _cost(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except ModuleNotFoundError as exc:
+        return _not_installed(exc)
     commands = {"check": _check, "history": _history, "simulate": _simulate, "cost": _cost}
     try:
         return commands[args.command](args)
-    except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        return EXIT_CONFIG
-    except KeyUnavailable as exc:
+    except (ConfigError, KeyUnavailable) as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # `... | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    except ModuleNotFoundError as exc:
+        return _not_installed(exc)
     except Exception as exc:  # the last line of defence: one line, never a traceback
         from .canary import redact
 
         text = redact(f"{type(exc).__name__}: {exc}".splitlines()[0], _key())
         print(f"error: {text}", file=sys.stderr)
         return EXIT_CONFIG
+
+
+def _not_installed(exc: ModuleNotFoundError) -> int:
+    name = (exc.name or "").split(".")[0]
+    if name not in RUNTIME_MODULES:
+        raise exc
+    print(f"error: {name} is not installed for {sys.executable}; {RUN_HINT}", file=sys.stderr)
+    return EXIT_CONFIG
 
 
 def _key() -> str | None:

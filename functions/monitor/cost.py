@@ -29,7 +29,13 @@ KB_PER_CYCLE_ITEM = 1.0  # cycle, canary and state items each fit in one 1 KB wr
 LOG_BYTES_PER_CYCLE = 1800  # Lambda's START/END/REPORT, one summary line, EMF documents
 LOG_BYTES_PER_MODEL = 400
 NOTIFICATIONS_PER_MONTH = 30
-TARGET_USD = 3.00
+DEFAULT_MODELS = ("claude-haiku-5-5",)
+# Adaptive sampling: while a model's failure window holds a failure, each cycle sends up
+# to CANARY_BURST requests for it. FAILURE_SHARE is the share of cycles that do; a
+# healthy month keeps it at or under 5%.
+DEFAULT_BURST = 3
+DEFAULT_FAILURE_SHARE = 0.05
+OPTIONAL = ("CloudWatch dashboard", "KMS key for the alert topic")
 
 
 def alarms_per_region(models: int) -> int:
@@ -71,15 +77,24 @@ def runs_per_month(schedule: str) -> float:
 
 def estimate(
     schedule: str = "rate(1 minute)",
-    models: tuple[str, ...] = ("claude-haiku-4-5",),
+    models: tuple[str, ...] = DEFAULT_MODELS,
     regions: tuple[str, ...] = ("us-east-1",),
     alarms: int | None = None,
     custom_metrics: int | None = None,
     memory_mb: int = DEFAULT_MEMORY_MB,
     duration_ms: int = DEFAULT_DURATION_MS,
-    dashboard: bool = True,
+    dashboard: bool = False,
     input_tokens: int = CANARY_INPUT_TOKENS,
+    topic_key: bool = False,
+    failure_share: float = DEFAULT_FAILURE_SHARE,
+    burst: int = DEFAULT_BURST,
 ) -> dict[str, Any]:
+    """The monthly bill of a deployment. The dashboard and the topic's KMS key are
+    opt-in (`-c dashboard=true`, `-c topicKey=true`); `optional` prices them anyway."""
+    if not 0 <= failure_share <= 1:
+        raise ValueError(f"--failure-share must be between 0 and 1, got {failure_share}")
+    if burst < 1:
+        raise ValueError(f"--burst must be at least 1, got {burst}")
     prices = json.loads(PRICES.read_text())
     unknown = [m for m in models if m not in prices["models_per_mtok"]]
     if unknown:
@@ -89,6 +104,7 @@ def estimate(
     n = len(models)
     alarms = alarms_per_region(n) if alarms is None else alarms
     always = metrics.counts(n)["always"] if custom_metrics is None else custom_metrics
+    requests_per_run = 1 + failure_share * (burst - 1)
     items: list[Item] = []
     for region in regions:
         items += _region_items(
@@ -100,9 +116,14 @@ def estimate(
             always,
             memory_mb,
             duration_ms,
-            dashboard,
             input_tokens,
+            requests_per_run,
         )
+        items += [
+            i
+            for i in _optional_items(prices, region)
+            if (i.name == OPTIONAL[0] and dashboard) or (i.name == OPTIONAL[1] and topic_key)
+        ]
     total = sum(i.usd for i in items)
     free = _free_tier(prices, items)
     synthetics = runs * len(regions) * prices["cloudwatch"]["synthetics_canary_run"]
@@ -110,8 +131,20 @@ def estimate(
         "total_usd": round(total, 2),
         "total_with_free_tier_usd": round(max(0.0, total - free), 2),
         "synthetics_usd": round(synthetics, 2),
-        "target_usd": TARGET_USD,
         "items": [i.to_dict() for i in items],
+        "optional": [
+            {
+                **i.to_dict(),
+                "included": (i.name == OPTIONAL[0] and dashboard)
+                or (i.name == OPTIONAL[1] and topic_key),
+                "free_tier_note": (
+                    "free within the always-free three dashboards per account"
+                    if i.name == OPTIONAL[0]
+                    else "no free tier"
+                ),
+            }
+            for i in _optional_items(prices, regions[0])
+        ],
         "assumptions": {
             "schedule": schedule,
             "runs_per_month_per_region": runs,
@@ -123,7 +156,11 @@ def estimate(
             "memory_mb": memory_mb,
             "duration_ms": duration_ms,
             "dashboard": dashboard,
+            "topic_key": topic_key,
             "canary_input_tokens": input_tokens,
+            "canary_failure_share": failure_share,
+            "canary_burst": burst,
+            "canary_requests_per_run": round(requests_per_run, 4),
             "canary_output_tokens": MAX_TOKENS,
             "canary_prompt": PROMPT,
             "notifications_per_month": NOTIFICATIONS_PER_MONTH,
@@ -145,8 +182,8 @@ def _region_items(
     always: int,
     memory_mb: int,
     duration_ms: int,
-    dashboard: bool,
     input_tokens: int,
+    requests_per_run: float,
 ) -> list[Item]:
     lam, ddb, cw = prices["lambda"], prices["dynamodb"], prices["cloudwatch"]
     n = len(models)
@@ -244,40 +281,32 @@ def _region_items(
             prices["sns"]["email_per_100k"] / 1e5,
             NOTIFICATIONS_PER_MONTH * prices["sns"]["email_per_100k"] / 1e5,
         ),
-        Item(
-            "KMS key for the alert topic",
-            region,
-            1,
-            "keys",
-            prices["kms"]["customer_key_month"],
-            prices["kms"]["customer_key_month"],
-        ),
     ]
-    if dashboard:
-        items.append(
-            Item(
-                "CloudWatch dashboard",
-                region,
-                1,
-                "dashboards",
-                cw["dashboard_month"],
-                cw["dashboard_month"],
-            )
-        )
     for model in models:
         price = prices["models_per_mtok"][model]
-        per_run = (input_tokens * price["input"] + MAX_TOKENS * price["output"]) / 1e6
+        # The newer tokenizer counts the same prompt as more tokens; max_tokens caps output.
+        tokens_in = input_tokens * price.get("tokenizer_factor", 1.0)
+        per_request = (tokens_in * price["input"] + MAX_TOKENS * price["output"]) / 1e6
+        requests = runs * requests_per_run
         items.append(
             Item(
-                f"Canary tokens {model} ({input_tokens} in, {MAX_TOKENS} out)",
+                f"Canary tokens {model} ({tokens_in:g} in, {MAX_TOKENS} out)",
                 region,
-                runs,
+                requests,
                 "requests",
-                per_run,
-                runs * per_run,
+                per_request,
+                requests * per_request,
             )
         )
     return items
+
+
+def _optional_items(prices: dict[str, Any], region: str) -> list[Item]:
+    cw, kms = prices["cloudwatch"], prices["kms"]
+    return [
+        Item(OPTIONAL[0], region, 1, "dashboards", cw["dashboard_month"], cw["dashboard_month"]),
+        Item(OPTIONAL[1], region, 1, "keys", kms["customer_key_month"], kms["customer_key_month"]),
+    ]
 
 
 def _free_tier(prices: dict[str, Any], items: list[Item]) -> float:
@@ -305,36 +334,72 @@ def _free_tier(prices: dict[str, Any], items: list[Item]) -> float:
     return saved
 
 
-def render(report: dict[str, Any]) -> str:
-    lines = [
-        f"Monthly cost estimate (list prices of {report['prices_date']}, "
-        f"{report['assumptions']['runs_per_month_per_region']:,.0f} runs per region)",
-        "",
-    ]
-    width = max(len(i["name"]) for i in report["items"]) + 2
-    for item in report["items"]:
-        lines.append(
-            f"  {item['region']:<12} {item['name']:<{width}} "
-            f"{item['quantity']:>12,.2f} {item['unit']:<13} ${item['usd']:>8.4f}"
-        )
-    target = report["target_usd"]
-    held = "yes" if report["total_usd"] <= target else "no"
+def render(report: dict[str, Any], width: int = 80) -> str:
+    """The bill, one line per item, fitted to `width` columns (names wrap on words)."""
+    import textwrap
+
+    a = report["assumptions"]
+    lines = textwrap.wrap(
+        f"Monthly cost estimate: list prices of {report['prices_date']}, "
+        f"{a['runs_per_month_per_region']:,.0f} runs per region, "
+        f"models {', '.join(a['models'])}.",
+        width,
+    )
+    regions = list(dict.fromkeys(i["region"] for i in report["items"]))
+    for region in regions:
+        lines += ["", f"{region}:"]
+        for item in report["items"]:
+            if item["region"] == region:
+                lines += _line(item["name"], item["quantity"], item["unit"], item["usd"], width)
     lines += [
         "",
-        f"  Total, list price:                ${report['total_usd']:.2f}  "
-        f"(target ${target:.2f} or less: {held})",
-        f"  Total with the always-free tier:  ${report['total_with_free_tier_usd']:.2f}",
-        f"  CloudWatch Synthetics canary at the same cadence: ${report['synthetics_usd']:.2f}",
+        _figure("Total, list price", report["total_usd"], width),
+        _figure("Total with the always-free tier", report["total_with_free_tier_usd"], width),
+        _figure("A CloudWatch Synthetics canary, same cadence", report["synthetics_usd"], width),
         "",
-        "  Sparse metrics (CanaryFailed, RateLimitHeadroom, Severity, StatusPageApiDown,",
-        "  DetectionLeadTime)",
-        "  are published only while non-zero and cost about nothing in a healthy month.",
-        "  SMS is priced per country and not included.",
     ]
+    notes = []
+    for opt in report.get("optional", []):
+        state = "included" if opt["included"] else "not included"
+        how = "-c dashboard=true" if opt["name"] == OPTIONAL[0] else "-c topicKey=true"
+        notes.append(
+            f"Optional, {state}: {opt['name']}, ${opt['usd']:.2f} a month per region "
+            f"({opt['free_tier_note']}); deploy with {how}."
+        )
+    notes += [
+        f"Canary requests per run: {a['canary_requests_per_run']:g} (up to {a['canary_burst']} "
+        f"while a model's window holds a failure, in {a['canary_failure_share']:.0%} of "
+        "cycles; see --failure-share).",
+        "Sparse metrics (CanaryFailed, RateLimitHeadroom, Severity, StatusPageApiDown, "
+        "DetectionLeadTime, ApiKeyUnavailable) are published only while non-zero and cost "
+        "about nothing in a healthy month. SMS is priced per country and not included.",
+    ]
+    for note in notes:
+        lines += textwrap.wrap(note, width, subsequent_indent="  ")
     return "\n".join(lines)
 
 
+def _line(name: str, quantity: float, unit: str, usd: float, width: int) -> list[str]:
+    import textwrap
+
+    figures = f"{quantity:>12,.2f} {unit:<13} ${usd:>7.4f}"
+    room = width - len(figures) - 3
+    if room >= 20:
+        wrapped = textwrap.wrap(name, room) or [""]
+        head = [f"  {part}" for part in wrapped[:-1]]
+        return [*head, f"  {wrapped[-1]:<{room}} {figures}"]
+    return [*textwrap.wrap(name, width - 2, initial_indent="  "), f"    {figures.strip()}"]
+
+
+def _figure(label: str, usd: float, width: int) -> str:
+    money = f"${usd:,.2f}"
+    pad = max(1, min(width, 64) - len(label) - len(money) - 2)
+    return f"  {label}{' ' * pad}{money}"
+
+
 def run_cost(args: Any) -> int:
+    import shutil
+
     try:
         report = estimate(
             schedule=args.schedule,
@@ -344,11 +409,17 @@ def run_cost(args: Any) -> int:
             custom_metrics=args.metrics,
             memory_mb=args.memory_mb or DEFAULT_MEMORY_MB,
             duration_ms=args.duration_ms or DEFAULT_DURATION_MS,
-            dashboard=not args.no_dashboard,
+            dashboard=args.dashboard,
             input_tokens=args.input_tokens or CANARY_INPUT_TOKENS,
+            topic_key=args.topic_key,
+            failure_share=args.failure_share,
+            burst=args.burst,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(json.dumps(report) if args.json else render(report))
+        return 64  # a bad option value is a usage error
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(render(report, width=shutil.get_terminal_size((80, 24)).columns))
     return 0

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from functions.monitor.canary import MAX_TOKENS
-from functions.monitor.cost import estimate, runs_per_month
+from functions.monitor.cost import alarms_per_region, estimate, render, runs_per_month
 from tests.conftest import run_cli
 
 
@@ -22,7 +22,7 @@ def test_the_default_deployment_is_itemised_with_every_service():
         "CloudWatch alarms",
         "CloudWatch Logs ingestion",
         "SNS publishes and emails",
-        "Canary tokens claude-haiku-4-5",
+        "Canary tokens claude-haiku-5-5",
     ):
         assert name in names, name
     assert report["total_usd"] == pytest.approx(sum(i["usd"] for i in report["items"]), abs=0.01)
@@ -32,17 +32,72 @@ def test_the_default_deployment_is_itemised_with_every_service():
     assert report["assumptions"]["canary_output_tokens"] == MAX_TOKENS
 
 
+def test_the_default_deployment_meets_its_targets():
+    # Given the default deployment (no dashboard, no topic key), then the bill is at most
+    # $3.00 at list price and at most $2.00 with the always-free tier
+    report = estimate()
+    assert report["total_usd"] <= 3.00
+    assert report["total_with_free_tier_usd"] <= 2.00
+    assert report["assumptions"]["alarms_per_region"] == alarms_per_region(1)
+
+
+def test_the_dashboard_and_the_topic_key_are_optional_items_priced_anyway():
+    base = estimate()
+    names = {o["name"]: o for o in base["optional"]}
+    assert names["CloudWatch dashboard"]["usd"] == pytest.approx(3.0)
+    assert names["CloudWatch dashboard"]["included"] is False
+    assert "three dashboards" in names["CloudWatch dashboard"]["free_tier_note"]
+    assert names["KMS key for the alert topic"]["usd"] == pytest.approx(1.0)
+    with_both = estimate(dashboard=True, topic_key=True)
+    assert with_both["total_usd"] - base["total_usd"] == pytest.approx(4.0, abs=0.01)
+    # the dashboard is free within the always-free three; the key is not
+    assert with_both["total_with_free_tier_usd"] - base[
+        "total_with_free_tier_usd"
+    ] == pytest.approx(1.0, abs=0.01)
+
+
+def test_5x_models_count_30_percent_more_input_tokens():
+    [haiku5] = [i for i in estimate()["items"] if i["name"].startswith("Canary tokens")]
+    [haiku4] = [
+        i
+        for i in estimate(models=("claude-haiku-4-5",))["items"]
+        if i["name"].startswith("Canary tokens")
+    ]
+    assert "10.4 in" in haiku5["name"] and "8 in" in haiku4["name"]
+    # $0.10 in / $0.50 out per MTok
+    assert haiku5["unit_usd"] == pytest.approx((10.4 * 0.10 + MAX_TOKENS * 0.50) / 1e6)
+
+
+def test_adaptive_sampling_adds_the_expected_extra_requests():
+    # Given 5% of cycles bursting to 3 requests, then 10% more canary requests
+    calm = estimate(failure_share=0.0)
+    healthy = estimate(failure_share=0.05, burst=3)
+    tokens = [
+        next(i for i in r["items"] if i["name"].startswith("Canary")) for r in (calm, healthy)
+    ]
+    assert tokens[1]["quantity"] == pytest.approx(tokens[0]["quantity"] * 1.10)
+    with pytest.raises(ValueError, match="--failure-share"):
+        estimate(failure_share=1.5)
+
+
+def test_every_current_model_has_a_price():
+    for model in (
+        "claude-haiku-5-5",
+        "claude-sonnet-5-5",
+        "claude-opus-5-5",
+        "claude-fable-5-1",
+        "claude-haiku-4-5",
+    ):
+        estimate(models=(model,))
+
+
 def test_cost_grows_with_models_and_regions():
     one = estimate()["total_usd"]
-    three_models = estimate(models=("claude-haiku-4-5", "claude-sonnet-4-5", "claude-opus-4-5"))
+    three_models = estimate(models=("claude-haiku-5-5", "claude-sonnet-5-5", "claude-opus-5-5"))
     two_regions = estimate(regions=("us-east-1", "eu-west-1"))
     assert three_models["total_usd"] > one and two_regions["total_usd"] > one
     assert two_regions["total_usd"] == pytest.approx(2 * one, abs=0.02)
     assert two_regions["synthetics_usd"] == pytest.approx(2 * 51.84)
-
-
-def test_the_dashboard_is_one_line_and_can_be_left_out():
-    assert estimate()["total_usd"] - estimate(dashboard=False)["total_usd"] == pytest.approx(3.0)
 
 
 def test_schedules_parse_and_bad_ones_fail_clearly():
@@ -53,6 +108,14 @@ def test_schedules_parse_and_bad_ones_fail_clearly():
         runs_per_month("every minute")
 
 
+@pytest.mark.parametrize("width", [60, 80, 120])
+def test_the_bill_fits_the_terminal_and_never_says_target_no(width):
+    text = render(estimate(models=("claude-haiku-5-5", "claude-sonnet-4-5")), width=width)
+    assert max(len(line) for line in text.splitlines()) <= width
+    assert "target" not in text.lower()
+    assert "Synthetics" in text and "Optional" in text
+
+
 def test_cost_json_prints_the_contract_object(tmp_path):
     run = run_cli("cost", "--json", env={"PATH": "/usr/bin:/bin"})
     data = json.loads(run.stdout)
@@ -60,6 +123,6 @@ def test_cost_json_prints_the_contract_object(tmp_path):
     assert {"total_usd", "total_with_free_tier_usd", "synthetics_usd", "items"} <= set(data)
 
 
-def test_cost_rejects_an_unknown_model_in_one_line():
+def test_cost_rejects_an_unknown_model_in_one_line_as_a_usage_error():
     run = run_cli("cost", "--models", "gpt-4", env={"PATH": "/usr/bin:/bin"})
-    assert run.code == 2 and run.stderr.count("\n") == 1 and "gpt-4" in run.stderr
+    assert run.code == 64 and run.stderr.count("\n") == 1 and "gpt-4" in run.stderr
