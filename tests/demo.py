@@ -2,15 +2,18 @@
 
 The simulator plays a timeline: healthy, then 529s, then the status page confirms
 with an incident, then recovery. The real check cycle runs against it every few
-seconds, with a throw-away SQLite store and the terminal as notifier.
+seconds, with its own throw-away SQLite store (never .monitor/state.sqlite3) and the
+terminal as notifier. Ctrl-C stops it cleanly.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
+import textwrap
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +27,14 @@ from functions.monitor.simulator import TIMELINES, Simulator  # noqa: E402
 
 
 def main() -> int:
+    try:
+        return _demo()
+    except KeyboardInterrupt:
+        print("\ninterrupted: the demo stopped; nothing was left running", file=sys.stderr)
+        return 130
+
+
+def _demo() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="simulator port (0: any free)")
     parser.add_argument("--step", type=float, default=3.0, help="seconds per timeline step")
@@ -32,7 +43,11 @@ def main() -> int:
     try:
         sim = Simulator(port=args.port, scenario="healthy").start()
     except OSError as exc:
-        print(f"error: cannot start the simulator on port {args.port}: {exc}", file=sys.stderr)
+        print(
+            f"error: cannot start the simulator on port {args.port} "
+            f"({exc.strerror or exc}); set DEMO_PORT to a free one: make demo DEMO_PORT=8766",
+            file=sys.stderr,
+        )
         return 1
     with tempfile.TemporaryDirectory() as folder:
         env = {
@@ -53,6 +68,7 @@ def main() -> int:
             f"{config.failure_threshold} bad cycles, recovery {config.recovery_threshold} good.\n"
         )
         sim.set("outage_timeline", step_seconds=args.step)
+        width = shutil.get_terminal_size((80, 24)).columns
         started = time.monotonic()
         try:
             while time.monotonic() - started < args.step * (len(steps) + 0.5):
@@ -61,17 +77,19 @@ def main() -> int:
                 page = result.status_page.api_status or "unreadable"
                 moved = ", ".join(f"{t.target} {t.from_}->{t.to}" for t in result.transitions)
                 if result.lead_time_min is not None:
-                    moved += f" (seen {result.lead_time_min * 60:.0f}s before the status page)"
-                print(
-                    f"{result.checked_at}  {result.verdict.verdict:<19} canary {canary.outcome:<11}"
-                    f" page {page:<13} {('changed: ' + moved) if moved else ''}",
-                    flush=True,
+                    lead = f"seen {result.lead_time_min * 60:.0f}s before the status page"
+                    moved = f"{moved} ({lead})" if moved else f"confirmed, {lead}"
+                line = (
+                    f"{result.checked_at[11:19]}  {result.verdict.verdict:<18} "
+                    f"canary {canary.outcome:<10} page {page:<11}"
+                    f"{('  changed: ' + moved) if moved else ''}"
                 )
+                print(textwrap.fill(line, width, subsequent_indent=" " * 10), flush=True)
                 time.sleep(args.step / 2)
         finally:
             sim.stop()
         since = "1970-01-01T00:00:00Z"
-        print("\n" + render(summarise(cycle.store.history(since), since)))
+        print("\n" + render(summarise(cycle.store.history(since), since), width))
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import textwrap
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -49,6 +50,9 @@ def _canary_char(outcome: str) -> str:
 def summarise(history: History, since_iso: str) -> dict[str, Any]:
     cycles = history.cycles
     series: dict[str, list[tuple[str, bool | None]]] = {"overall": [], "status_page": []}
+    # Every request, retries included, from records that carry the counts (older ones
+    # do not, and are skipped rather than counted as clean).
+    rates: dict[str, dict[str, int]] = {}
     for cycle in cycles:
         series["overall"].append(
             (_VERDICT_CHAR.get(cycle["severity"], "?"), cycle["verdict"] == "operational")
@@ -60,6 +64,11 @@ def summarise(history: History, since_iso: str) -> dict[str, Any]:
             outcome = canary["outcome"]
             good = None if outcome == "skipped" else outcome in ("ok", "slow")
             series.setdefault(key, []).append((_canary_char(outcome), good))
+            requests, failed = canary.get("requests"), canary.get("failed_requests")
+            if isinstance(requests, int) and isinstance(failed, int) and requests > 0:
+                counts = rates.setdefault(key, {"requests": 0, "failed": 0})
+                counts["requests"] += requests
+                counts["failed"] += failed
     availability = {}
     for target, points in series.items():
         judged = [good for _, good in points if good is not None]
@@ -74,44 +83,76 @@ def summarise(history: History, since_iso: str) -> dict[str, Any]:
         "last": cycles[-1]["checked_at"] if cycles else None,
         "transitions": history.transitions,
         "availability": availability,
+        "failure_rate": {
+            target: {**counts, "share": round(counts["failed"] / counts["requests"], 4)}
+            for target, counts in rates.items()
+        },
         "timeline": timeline,
     }
 
 
-def render(summary: dict[str, Any]) -> str:
-    lines = [
+def _wrap(text: str, width: int, indent: str = "") -> list[str]:
+    return textwrap.wrap(
+        text,
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+
+
+def render(summary: dict[str, Any], width: int = 80) -> str:
+    """The report for people, fitted to `width` columns: the timeline shows the most
+    recent cycles that fit."""
+    lines = _wrap(
         f"History since {summary['since']}: {summary['cycles']} cycles"
-        + (f" ({summary['first']} .. {summary['last']})" if summary["cycles"] else "")
-    ]
+        + (f" ({summary['first']} .. {summary['last']})" if summary["cycles"] else ""),
+        width,
+    )
     if not summary["cycles"]:
-        lines.append("Nothing stored yet. Run `python -m functions.monitor check` first.")
+        lines.append("Nothing stored yet. Run `make check` first.")
         return "\n".join(lines)
     lines += ["", "Transitions:"]
-    lines += [
-        f"  {t['checked_at']}  {t['target']}: {t['from']} -> {t['to']}"
-        for t in summary["transitions"]
-    ] or ["  none"]
-    width = max(len(t) for t in summary["timeline"])
-    lines += [
-        "",
-        f"Availability and timeline (one character per cycle, last {TIMELINE_WIDTH} shown):",
-    ]
+    for t in summary["transitions"]:
+        lines += _wrap(f"{t['checked_at']}  {t['target']}: {t['from']} -> {t['to']}", width, "  ")
+    if not summary["transitions"]:
+        lines.append("  none")
+    rates = summary.get("failure_rate") or {}
+    if rates:
+        lines += ["", "Failure rate per model (every request, retries included):"]
+        for target, r in rates.items():
+            lines += _wrap(
+                f"{target.removeprefix('canary:')}: {r['failed']} of {r['requests']} "
+                f"requests failed ({100 * r['share']:.1f}%)",
+                width,
+                "  ",
+            )
+    name_width = max(len(t) for t in summary["timeline"])
+    room = max(10, width - name_width - 13)  # "  name 100.00% |...|"
+    shown = min(room, max((len(line) for line in summary["timeline"].values()), default=0))
+    lines += [""]
+    lines += _wrap(
+        f"Availability and timeline (one character per cycle, the last {shown} shown):",
+        width,
+    )
     for target, line in summary["timeline"].items():
         share = summary["availability"][target]
-        pct = "   n/a" if share is None else f"{share:6.2f}%"
-        lines.append(f"  {target.ljust(width)} {pct} |{line}|")
-    lines += ["", LEGEND]
+        pct = "   n/a " if share is None else f"{share:6.2f}%"
+        lines.append(f"  {target.ljust(name_width)} {pct} |{line[-room:]}|")
+    lines.append("")
+    lines += _wrap(LEGEND, width)
     return "\n".join(lines)
 
 
-def run_history(config: Config, since: str, as_json: bool) -> int:
+def run_history(config: Config, since: str, as_json: bool, width: int = 80) -> int:
     from .cycle import build_store
 
     try:
         window = parse_window(since)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return 64  # a bad option value is a usage error
     since_iso = (datetime.now(UTC) - window).strftime("%Y-%m-%dT%H:%M:%SZ")
     store = build_store(config)
     try:
@@ -119,5 +160,5 @@ def run_history(config: Config, since: str, as_json: bool) -> int:
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(json.dumps(summary) if as_json else render(summary))
+    print(json.dumps(summary) if as_json else render(summary, width))
     return 0
