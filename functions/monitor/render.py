@@ -41,13 +41,25 @@ def window_rate(window: dict[str, int] | None) -> str:
     return f"{window.get('failed', 0)}/{window['requests']} failed"
 
 
-def _table(rows: Sequence[tuple[str, ...]], width: int) -> list[str]:
-    """Columns that fit `width`; when they cannot, one block of `label: value` per row."""
+def _columns(rows: Sequence[tuple[str, ...]], width: int) -> list[str] | None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    if sum(widths) + 2 * (len(widths) - 1) <= width:
-        return [
-            "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
-        ]
+    if sum(widths) + 2 * (len(widths) - 1) > width:
+        return None
+    return [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows
+    ]
+
+
+def _table(rows: Sequence[tuple[str, ...]], width: int) -> list[str]:
+    """Columns that fit `width`; else the last column (request ids) below the table;
+    else one block of `label value` pairs per row."""
+    fitted = _columns(rows, width)
+    if fitted:
+        return fitted
+    fitted = _columns([row[:-1] for row in rows], width)
+    if fitted:
+        label = rows[0][-1]
+        return fitted + [f"  {row[0]} {label}: {row[-1]}" for row in rows[1:]]
     head, lines = rows[0], []
     for row in rows[1:]:
         lines.append(row[0])
