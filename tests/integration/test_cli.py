@@ -119,6 +119,147 @@ def test_given_bad_configuration_then_one_line_on_stderr_and_exit_3(
     assert "Traceback" not in run.stderr
 
 
-def test_simulate_rejects_an_unknown_scenario_in_one_line(tmp_path, healthy_sim):
+def test_simulate_rejects_an_unknown_scenario_in_one_line_as_a_usage_error(tmp_path, healthy_sim):
     run = run_cli("simulate", "--scenario", "nope", env=sim_env(healthy_sim, tmp_path))
-    assert run.code == 2 and run.stderr.count("\n") == 1 and "nope" in run.stderr
+    assert run.code == 64 and run.stderr.count("\n") == 1 and "nope" in run.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("bogus",),
+        (),
+        ("check", "--bogus"),
+        ("history", "--since", "yesterday"),
+        ("cost", "--memory-mb", "lots"),
+        ("simulate", "--port", "x"),
+    ],
+)
+def test_a_usage_error_exits_64_never_a_verdict_status(tmp_path, healthy_sim, args):
+    # Given an unknown command, option or bad option value, then exit 64 (EX_USAGE),
+    # which no verdict uses, and no traceback
+    run = run_cli(*args, env=sim_env(healthy_sim, tmp_path))
+    assert run.code == 64, run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == ""
+
+
+def test_check_help_lists_exit_statuses_and_the_variables_that_matter(tmp_path, healthy_sim):
+    run = run_cli("check", "--help", env=sim_env(healthy_sim, tmp_path, COLUMNS="80"))
+    assert run.code == 0
+    for text in ("0   operational", "3   network_error", "64  usage error", "130"):
+        assert text in run.stdout, text
+    for name in (
+        "ANTHROPIC_API_KEY",
+        "CANARY_MODELS",
+        "LATENCY_SLOW_MS",
+        "ERROR_WINDOW_CYCLES",
+        "ERROR_RATE_WARN",
+        "CANARY_BURST",
+        "LOCAL_DB_PATH",
+        "NO_COLOR",
+    ):
+        assert name in run.stdout, name
+    assert max(len(line) for line in run.stdout.splitlines()) <= 80
+
+
+def test_simulate_help_lists_scenarios_and_the_default_port(tmp_path, healthy_sim):
+    from functions.monitor.simulator import SCENARIOS, TIMELINES
+
+    run = run_cli("simulate", "--help", env=sim_env(healthy_sim, tmp_path, COLUMNS="80"))
+    assert run.code == 0 and "8765" in run.stdout
+    words = set(run.stdout.replace(",", " ").split())
+    assert set(SCENARIOS) | set(TIMELINES) <= words
+    assert "LATENCY_SLOW_MS=1000" in run.stdout  # how to see `slow`
+
+
+@pytest.mark.parametrize("command", ["history", "cost"])
+def test_every_option_of_history_and_cost_has_help(tmp_path, healthy_sim, command):
+    from functions.monitor.__main__ import _parser
+
+    parser = _parser()
+    sub = next(a for a in parser._actions if a.dest == "command").choices[command]
+    for action in sub._actions:
+        assert action.help, f"{command} {action.option_strings} has no help"
+
+
+def test_outside_the_venv_the_error_says_how_to_run_it(tmp_path):
+    # Given a Python without the project's packages (-S: no site-packages), then one line
+    # that says to run it through make, exit 3, no traceback
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    proc = subprocess.run(
+        [sys.executable, "-S", "-m", "functions.monitor", "check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "LOCAL_DB_PATH": str(tmp_path / "s.sqlite3")},
+        timeout=60,
+    )
+    assert proc.returncode == 3
+    assert proc.stderr.count("\n") == 1 and "make check" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_a_store_that_cannot_be_written_keeps_the_verdict_and_says_history_was_not_stored(
+    tmp_path, healthy_sim
+):
+    # Given LOCAL_DB_PATH under a regular file, when check runs against a healthy API,
+    # then the verdict's exit status stands (0) and stderr says history was not stored
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    env = sim_env(healthy_sim, tmp_path, LOCAL_DB_PATH=str(blocker / "state.sqlite3"))
+    run = run_cli("check", "--json", env=env)
+    assert run.code == 0 and run.json["verdict"] == "operational"
+    assert "history was not stored" in run.stderr and "LOCAL_DB_PATH" in run.stderr
+
+
+def test_at_80_columns_check_and_history_wrap_on_words(sim, tmp_path):
+    # Given an incident with a link and a long summary, at 80 columns
+    sim.set("outage")
+    env = sim_env(sim, tmp_path, COLUMNS="80")
+    for _ in range(3):
+        run = run_cli("check", env=env)
+    assert run.code == 2
+    for line in run.stdout.splitlines():
+        assert len(line) <= 80 or len(line.split()) == 1, line
+    assert "(ma\n" not in run.stdout
+    history = run_cli("history", env=env)
+    assert history.code == 0
+    assert max(len(line) for line in history.stdout.splitlines()) <= 80
+    assert "requests failed" in history.stdout or "Transitions" in history.stdout
+
+
+def test_no_colour_when_not_a_terminal(sim, tmp_path):
+    sim.set("outage")
+    env = sim_env(sim, tmp_path)
+    env.pop("NO_COLOR")
+    run = run_cli("check", env=env)
+    assert "\033[" not in run.stdout
+
+
+@pytest.mark.parametrize(("scenario", "status"), [("healthy", 0), ("api_reset", 3)])
+def test_make_run_shows_the_checks_own_status(sim, tmp_path, scenario, status):
+    # make itself can only exit 0 or 2; the check's status is on make's own error line
+    # and on ours, so nobody reads "2" as critical
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    sim.set(scenario)
+    proc = subprocess.run(
+        ["make", "-s", "-o", ".venv/.installed", "run"],
+        cwd=ROOT,
+        env=sim_env(sim, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if status == 0:
+        assert proc.returncode == 0, proc.stderr
+    else:
+        assert proc.returncode == 2
+        assert f"the check exited {status}" in proc.stderr
+        assert f"Error {status}" in proc.stderr
