@@ -19,7 +19,7 @@ SIM_DB ?= .monitor/simulated.sqlite3
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run check check-sim history simulate cost demo test lint bench synth deploy \
+.PHONY: help run check check-sim history simulate cost demo test lint bench synth bootstrap deploy \
 	destroy clean venv node
 
 help: ## List the targets (this).
@@ -85,6 +85,9 @@ bench: $(STAMP) ## Measure overhead, scale, cold start, memory, cost; writes doc
 
 synth: $(STAMP) $(NODE_STAMP) ## Synthesise the CloudFormation templates (CONTEXT="-c name=value").
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) synth --quiet $(CONTEXT)
+
+bootstrap: $(STAMP) $(NODE_STAMP) ## Prepare your account and region for the CDK, once (cdk bootstrap).
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) bootstrap $(CONTEXT)
 
 deploy: $(STAMP) $(NODE_STAMP) ## Deploy to the AWS account of your credentials (see README).
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) deploy --all $(CONTEXT)

@@ -1,0 +1,185 @@
+"""Every command in the README, run exactly as written, as a newcomer would.
+
+In a fresh copy of the repository (its tracked files only), outside any activated
+virtual environment, with the live endpoints replaced by the simulator. Fenced
+blocks tagged `sh` are run line by line in one shell; `sh long` blocks (a server)
+are started, seen listening, and stopped at the end; `sh aws` blocks need an AWS
+account and are documented only. Every inline `make ...` in the prose is dry-run
+(`make -n`), so a renamed target or variable is caught too.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+FENCE = re.compile(r"^```([^\n]*)\n(.*?)^```", re.M | re.S)
+RUN, LONG, DOCUMENTED = "sh", "sh long", "sh aws"
+NOT_SHELL = {"text", "json", "crontab"}
+# `make test` is what runs this test.
+NOT_HERE = {"make test"}
+OLD = 946_684_800  # 2000-01-01: older than the shared venv's install stamp
+
+
+def _blocks() -> list[tuple[str, list[str]]]:
+    text = (ROOT / "README.md").read_text()
+    blocks = []
+    for info, body in FENCE.findall(text):
+        joined = body.replace("\\\n", " ")
+        lines = [ln.strip() for ln in joined.splitlines()]
+        blocks.append((info.strip(), [ln for ln in lines if ln and not ln.startswith("#")]))
+    return blocks
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory) -> Path:
+    """The repository as a fresh clone has it, sharing the installed venv and CDK tool."""
+    target = tmp_path_factory.mktemp("clone")
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source = ROOT / name
+        if source.is_file() and not source.is_symlink():
+            (target / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target / name)
+    for shared in (".venv", "node_modules"):
+        (target / shared).symlink_to((ROOT / shared).resolve())
+    for stamp_input in ("requirements.txt", "requirements-dev.txt", "package.json"):
+        os.utime(target / stamp_input, (OLD, OLD))
+    os.utime(target / "package-lock.json", (OLD, OLD))
+    return target
+
+
+@pytest.fixture()
+def newcomer_env(healthy_sim, tmp_path) -> dict[str, str]:
+    """A shell with no venv on PATH; the live endpoints are the simulator."""
+    path = os.pathsep.join(
+        p for p in os.environ.get("PATH", "").split(os.pathsep) if ".venv" not in p
+    )
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ANTHROPIC_", "AWS_", "TABLE_", "TOPIC_", "CANARY_", "STATUS_"))
+        and k not in ("VIRTUAL_ENV", "PYTHONPATH", "MAKEFLAGS", "MAKELEVEL", "MFLAGS")
+    }
+    env.update(
+        PATH=path,
+        STATUS_PAGE_URL=healthy_sim.url,
+        ANTHROPIC_BASE_URL=healthy_sim.url,
+        CANARY_RETRY_BASE_SECONDS="0.01",
+        DEMO_PORT=str(_free_port()),
+        COLUMNS="80",
+        NO_COLOR="1",
+    )
+    return env
+
+
+def test_the_readme_tags_every_block():
+    for info, lines in _blocks():
+        assert info in {RUN, LONG, DOCUMENTED} | NOT_SHELL, f"untagged block: {lines[:1]}"
+    assert any(info == RUN for info, _ in _blocks())
+
+
+def test_every_readme_command_works_as_written_outside_the_venv(clone, newcomer_env):
+    servers: list[subprocess.Popen[bytes]] = []
+    ran: list[str] = []
+    try:
+        for info, lines in _blocks():
+            if info == LONG:
+                for line in lines:
+                    servers.append(_start(line, clone, newcomer_env))
+                continue
+            if info != RUN:
+                continue
+            script = "ERR=$(mktemp)\n" + "\n".join(
+                _checked(line) for line in lines if line not in NOT_HERE
+            )
+            run = subprocess.run(
+                ["bash", "-c", script],
+                cwd=clone,
+                env=newcomer_env,
+                capture_output=True,
+                text=True,
+                timeout=240,
+            )
+            assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+            assert "Traceback" not in run.stderr, run.stderr
+            ran += lines
+    finally:
+        for server in servers:
+            os.killpg(server.pid, signal.SIGINT)
+            server.wait(timeout=10)
+    assert "make run" in ran and "make demo" in ran and "make check-sim" in ran
+
+
+def _checked(line: str) -> str:
+    """Run one line in the script's shell (so `export` carries over). A check may exit
+    with its verdict's status, which make shows as 2 with 'the check exited N';
+    anything else must succeed."""
+    quoted = line.replace("'", "'\\''")
+    return (
+        f'{{ {line} ; }} 2>"$ERR"; rc=$?; cat "$ERR" >&2; '
+        'if [ $rc -ne 0 ] && ! { [ $rc -eq 2 ] && grep -q "the check exited [123]" "$ERR"; }; '
+        f"then echo 'README command failed ('$rc'): {quoted}' >&2; exit 1; fi"
+    )
+
+
+def _start(line: str, cwd: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    server = subprocess.Popen(
+        ["bash", "-c", line],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", int(env["DEMO_PORT"])), 0.5).close()
+            return server
+        except OSError:
+            assert server.poll() is None, server.stderr.read() if server.stderr else ""
+            time.sleep(0.2)
+    raise AssertionError(f"{line!r} did not start listening")
+
+
+def test_every_inline_make_command_names_a_real_target(clone, newcomer_env):
+    text = (ROOT / "README.md").read_text() + (ROOT / "docs" / "REFERENCE.md").read_text()
+    inline = set(re.findall(r"`((?:[A-Z_]+=\S+ )*make [^`]*)`", text))
+    assert len(inline) > 5
+    for command in sorted(inline):
+        words = command.split()
+        at = words.index("make")
+        dry = [*words[:at], "make", "-n", *words[at + 1 :]]
+        run = subprocess.run(
+            ["bash", "-c", " ".join(dry)],
+            cwd=clone,
+            env=newcomer_env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert run.returncode == 0, f"{command}: {run.stderr}"
