@@ -49,7 +49,9 @@ SCENARIOS: dict[str, Answer] = {
         "perform: bedrock:InvokeModel",
     ),
     "model_not_enabled": _error(  # permission_error: model access not granted
-        403, "AccessDeniedException", "You don't have access to the model with the specified model ID."
+        403,
+        "AccessDeniedException",
+        "You don't have access to the model with the specified model ID.",
     ),
     "unknown_model": _error(  # model_not_found
         400, "ValidationException", "The provided model identifier is invalid."
@@ -187,16 +189,16 @@ def _handler_for(sim: BedrockSimulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             pass  # quiet: tests read the request log instead
 
-        def do_GET(self) -> None:  # noqa: N802
+        def do_GET(self) -> None:
             if self.path == "/_sim/requests":
                 self._json(200, sim.requests)
             else:
                 self._json(404, {"message": "not found"})
 
-        def do_POST(self) -> None:  # noqa: N802
+        def do_POST(self) -> None:
             body = self._body()
             if self.path == "/_sim/scenario":
                 try:

@@ -72,7 +72,11 @@ def test_given_a_malformed_entry_then_one_line_error_names_the_variable(raw, fra
         (HAIKU, "us", "anthropic.claude-haiku-4-5-20251001-v1:0"),
         ("global.anthropic.claude-x-v1:0", "global", "anthropic.claude-x-v1:0"),
         ("us-gov.anthropic.claude-x-v1:0", "us-gov", "anthropic.claude-x-v1:0"),
-        ("anthropic.claude-haiku-4-5-20251001-v1:0", None, "anthropic.claude-haiku-4-5-20251001-v1:0"),
+        (
+            "anthropic.claude-haiku-4-5-20251001-v1:0",
+            None,
+            "anthropic.claude-haiku-4-5-20251001-v1:0",
+        ),
     ],
 )
 def test_split_model_id_separates_the_profile_prefix(model_id, geo, base):
@@ -107,8 +111,10 @@ def client_error(code: str, status: int, message: str = "m", request_id: str | N
         (client_error("ThrottlingException", 429), "rate_limited"),
         (client_error("ServiceQuotaExceededException", 400), "rate_limited"),
         (client_error("AccessDeniedException", 403), "permission_error"),
-        (client_error("ValidationException", 400, "The provided model identifier is invalid."),
-         "model_not_found"),
+        (
+            client_error("ValidationException", 400, "The provided model identifier is invalid."),
+            "model_not_found",
+        ),
         (client_error("ValidationException", 400, "maxTokens must be positive"), "invalid_request"),
         (client_error("ResourceNotFoundException", 404), "model_not_found"),
         (client_error("ExpiredTokenException", 400), "auth_error"),
@@ -148,7 +154,9 @@ class Answering:
 
 
 def test_given_an_answer_without_bedrocks_request_id_then_it_is_intercepted():
-    result = run_bedrock_canary(Answering({"ResponseMetadata": {"HTTPStatusCode": 200}}), "m", HAIKU, 1)
+    result = run_bedrock_canary(
+        Answering({"ResponseMetadata": {"HTTPStatusCode": 200}}), "m", HAIKU, 1
+    )
     assert result.outcome == "intercepted"
 
 
