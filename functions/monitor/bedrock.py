@@ -26,7 +26,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .models import CLIENT_OUTCOMES, OK, PLATFORM_OUTCOMES, RATE_LIMITED, SLOW, CanaryResult
+from .models import (
+    CLIENT_OUTCOMES,
+    OK,
+    PLATFORM_OUTCOMES,
+    RATE_LIMITED,
+    SKIPPED,
+    SLOW,
+    CanaryResult,
+)
 
 PROMPT = "Hi"
 # One output token is all a liveness probe needs; no temperature or topP (the newest
@@ -341,6 +349,40 @@ BEDROCK_ONLY = (
     "failover to Bedrock would not work right now"
 )
 BEDROCK_UNUSABLE = "Amazon Bedrock cannot be used for failover either ({outcome}): check its access"
+
+
+def bedrock_target(model: str) -> str:
+    """The alert target of one model's Bedrock path, beside `canary:<model>`."""
+    return f"bedrock:{model}"
+
+
+def bedrock_observations(results: list[CanaryResult]) -> dict[str, tuple[str, str]]:
+    """target -> (observed outcome, the good value), to merge into the cycle's observations.
+
+    Recorded and shown like any target; only `overall` wakes people, so a Bedrock
+    transition wakes nobody unless the integration asks for it.
+    """
+    return {bedrock_target(r.model): (r.outcome, OK) for r in results if r.outcome != SKIPPED}
+
+
+def failover_steps(canaries: list[CanaryResult], bedrock: list[CanaryResult]) -> dict[str, str]:
+    """model -> next step, for every model probed on both paths that has one.
+
+    The API path is failing for a model when its canary neither passed nor was skipped.
+    """
+    api = {c.model: c for c in canaries}
+    steps: dict[str, str] = {}
+    for result in bedrock:
+        canary = api.get(result.model)
+        if canary is None or canary.outcome == SKIPPED or result.outcome == SKIPPED:
+            continue
+        passes = result.outcome in (OK, SLOW)
+        advice = failover_advice(
+            canary.outcome not in (OK, SLOW), passes, None if passes else result.outcome
+        )
+        if advice:
+            steps[result.model] = advice
+    return steps
 
 
 def bedrock_ok(results: list[CanaryResult]) -> bool | None:

@@ -10,15 +10,19 @@ from functions.monitor.bedrock import (
     FAIL_OVER,
     FAILING_EVERYWHERE,
     BedrockResult,
+    bedrock_observations,
     bedrock_ok,
     bedrock_price_per_mtok,
+    bedrock_target,
     bedrock_token_cost_usd,
     failover_advice,
+    failover_steps,
     parse_bedrock_models,
     run_bedrock_canary,
     split_model_id,
 )
-from functions.monitor.models import CanaryResult
+from functions.monitor.models import CanaryResult, StatusPage
+from functions.monitor.verdict import decide
 
 HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 MONITORED = ("claude-haiku-4-5", "claude-sonnet-4-5")
@@ -232,3 +236,77 @@ def test_a_month_of_one_minute_probes_costs_tokens_times_price():
 def test_given_a_model_without_a_price_then_a_one_line_error():
     with pytest.raises(ValueError, match="no Bedrock price for 'claude-3-haiku'"):
         bedrock_price_per_mtok("anthropic.claude-3-haiku-20240307-v1:0")
+
+
+# -- wiring helpers: per-model next steps and the bedrock:<model> alert target ---------
+
+
+def canary(model: str, outcome: str) -> CanaryResult:
+    return CanaryResult(model=model, outcome=outcome)
+
+
+def on_bedrock(model: str, outcome: str) -> BedrockResult:
+    return BedrockResult(model=model, outcome=outcome, model_id=HAIKU)
+
+
+def test_given_both_paths_per_model_then_each_model_gets_its_own_next_step():
+    canaries = [
+        canary("a", "server_error"),
+        canary("b", "timeout"),
+        canary("c", "ok"),
+        canary("d", "ok"),
+        canary("e", "skipped"),
+    ]
+    bedrock = [
+        on_bedrock("a", "ok"),
+        on_bedrock("b", "overloaded"),
+        on_bedrock("c", "server_error"),
+        on_bedrock("d", "slow"),
+        on_bedrock("e", "server_error"),
+    ]
+    assert failover_steps(canaries, bedrock) == {
+        "a": FAIL_OVER,
+        "b": FAILING_EVERYWHERE,
+        "c": BEDROCK_ONLY,
+    }
+
+
+def test_given_bedrock_denied_while_the_api_fails_then_the_step_says_check_access():
+    steps = failover_steps([canary("a", "overloaded")], [on_bedrock("a", "permission_error")])
+    assert "permission_error" in steps["a"] and "everywhere" not in steps["a"]
+
+
+def test_bedrock_targets_sit_beside_the_canary_targets():
+    observed = bedrock_observations([on_bedrock("a", "ok"), on_bedrock("b", "throttled")])
+    assert observed == {"bedrock:a": ("ok", "ok"), "bedrock:b": ("throttled", "ok")}
+    assert bedrock_target("claude-haiku-4-5") == "bedrock:claude-haiku-4-5"
+
+
+# -- the table: verdict from the API path alone, next step from both ----------
+
+PAGE_OK = StatusPage(reachable=True, api_status="operational", indicator="none")
+
+
+@pytest.mark.parametrize(
+    ("api", "bedrock", "verdict", "step"),
+    [
+        ("server_error", "ok", "unconfirmed_outage", FAIL_OVER),
+        ("server_error", "server_error", "unconfirmed_outage", FAILING_EVERYWHERE),
+        ("ok", "server_error", "operational", BEDROCK_ONLY),
+        ("ok", "ok", "operational", None),
+        ("server_error", None, "unconfirmed_outage", None),
+        ("ok", None, "operational", None),
+        ("network_error", "ok", "network_error", FAIL_OVER),
+        ("timeout", "timeout", "unconfirmed_outage", FAILING_EVERYWHERE),
+    ],
+)
+def test_every_combination_of_the_two_paths_through_the_verdict_table(api, bedrock, verdict, step):
+    # Given: one model on each path
+    canaries = [canary("claude-haiku-4-5", api)]
+    on_bed = [] if bedrock is None else [on_bedrock("claude-haiku-4-5", bedrock)]
+    # When: the verdict is decided from the API canaries only, the step from both
+    decided = decide(PAGE_OK, canaries)
+    steps = failover_steps(canaries, on_bed)
+    # Then: Bedrock never changes the verdict; it only adds the next step
+    assert decided.verdict == verdict
+    assert steps.get("claude-haiku-4-5") == step
