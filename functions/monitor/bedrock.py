@@ -451,3 +451,23 @@ def bedrock_token_cost_usd(
     price_in, price_out = bedrock_price_per_mtok(model_id)
     per_probe = (input_tokens * price_in + output_tokens * price_out) / 1_000_000
     return per_probe * cycles
+
+
+def bedrock_cost_lines(
+    model_ids: Mapping[str, str], runs: float, input_tokens: int
+) -> list[dict[str, Any]]:
+    """One cost line per mapped model, in `cost.Item`'s fields (add `region=`)."""
+    lines = []
+    for model, model_id in model_ids.items():
+        per_run = bedrock_token_cost_usd(model_id, input_tokens, MAX_TOKENS, 1)
+        lines.append(
+            {
+                "name": f"Bedrock tokens {model} via {model_id} "
+                f"({input_tokens} in, {MAX_TOKENS} out)",
+                "quantity": runs,
+                "unit": "requests",
+                "unit_usd": per_run,
+                "usd": runs * per_run,
+            }
+        )
+    return lines

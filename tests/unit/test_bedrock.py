@@ -10,6 +10,7 @@ from functions.monitor.bedrock import (
     FAIL_OVER,
     FAILING_EVERYWHERE,
     BedrockResult,
+    bedrock_cost_lines,
     bedrock_observations,
     bedrock_ok,
     bedrock_price_per_mtok,
@@ -310,3 +311,13 @@ def test_every_combination_of_the_two_paths_through_the_verdict_table(api, bedro
     # Then: Bedrock never changes the verdict; it only adds the next step
     assert decided.verdict == verdict
     assert steps.get("claude-haiku-4-5") == step
+
+
+def test_cost_lines_fit_the_cost_commands_items():
+    from functions.monitor.cost import Item
+
+    lines = bedrock_cost_lines({"claude-haiku-4-5": HAIKU}, runs=43_200, input_tokens=8)
+    [item] = [Item(region="us-east-1", **line) for line in lines]
+    assert item.name.startswith("Bedrock tokens claude-haiku-4-5 via us.anthropic")
+    assert item.unit_usd == pytest.approx((8 * 1.1 + 1 * 5.5) / 1e6)
+    assert item.usd == pytest.approx(43_200 * item.unit_usd)
