@@ -257,24 +257,29 @@ def main() -> int:
         report = estimate()
         rows.append(
             (
-                "Cost, default deployment, list price, no free tier",
+                "Cost, default deployment (no dashboard, no topic key), list price",
                 f"${report['total_usd']:.2f}",
                 "<= $3.00",
                 report["total_usd"] <= 3.0,
             )
         )
-        fixed = sum(
-            i["usd"]
-            for i in report["items"]
-            if i["name"] in ("CloudWatch dashboard", "KMS key for the alert topic")
-        )
-        running = report["total_usd"] - fixed
         rows.append(
             (
-                "  the same without the dashboard ($3) and the topic's KMS key ($1)",
-                f"${running:.2f}",
-                "<= $3.00",
-                running <= 3.0,
+                "  the same within the always-free tier",
+                f"${report['total_with_free_tier_usd']:.2f}",
+                "<= $2.00",
+                report["total_with_free_tier_usd"] <= 2.0,
+            )
+        )
+        optional = {o["name"]: o["usd"] for o in report["optional"]}
+        rows.append(
+            (
+                "  optional: the dashboard (free within the always-free three) / "
+                "the topic's KMS key",
+                f"${optional['CloudWatch dashboard']:.2f} / "
+                f"${optional['KMS key for the alert topic']:.2f}",
+                "-",
+                None,
             )
         )
         rows.append(
@@ -321,8 +326,14 @@ def _write(table: str) -> None:
         "to memory, and the CPU a cycle needs is spent inside the canary's measurement "
         "window: at 128 MB it would add about the first figure above to the measured "
         "latency. 256 MB (`memoryMb` in cdk.json) halves that for about $0.07 a month. "
-        "The cost rows come from `python -m functions.monitor cost`; see the README for how "
-        "it grows with models and regions.\n"
+        "The cost rows come from `make cost` (`python -m functions.monitor cost`), at list "
+        "prices dated in functions/monitor/prices.json. The default deployment reaches them "
+        "by leaving out what it can do without: the dashboard (opt in with "
+        "`-c dashboard=true`) and a customer managed KMS key for the topic (`-c "
+        "topicKey=true`; the free AWS managed `aws/sns` key cannot be used, since CloudWatch "
+        "alarms cannot publish to a topic encrypted with it), and by probing the cheapest "
+        "current model, Claude Haiku 5.5. See the README for how the bill grows with models "
+        "and regions.\n"
     )
 
 

@@ -52,7 +52,7 @@ def test_given_an_unwritable_store_then_check_still_prints_its_result(sim, tmp_p
 
 def test_history_rejects_a_bad_window_in_one_line(healthy_sim, tmp_path):
     run = run_cli("history", "--since", "yesterday", env=sim_env(healthy_sim, tmp_path))
-    assert run.code == 2 and run.stderr.count("\n") == 1 and "--since" in run.stderr
+    assert run.code == 64 and run.stderr.count("\n") == 1 and "--since" in run.stderr  # usage
 
 
 def test_history_on_an_empty_store_says_how_to_start(healthy_sim, tmp_path):
