@@ -54,7 +54,8 @@ environment variables that matter most (all are listed in docs/REFERENCE.md):
                            holds a failure (3)
   LOCAL_DB_PATH            the local history (.monitor/state.sqlite3)
   TABLE_NAME / TOPIC_ARN   use DynamoDB / SNS instead
-  NO_COLOR                 set: no colour (also off for TERM=dumb or a pipe)
+  NO_COLOR                 non-empty: no colour (also off for TERM=dumb or a
+                           pipe)
 """
 
 
@@ -226,13 +227,14 @@ class _WrappedEpilog(argparse.RawDescriptionHelpFormatter):
 
 
 def colour_wanted(stream: object = None) -> bool:
-    """Colour only for a terminal, never with NO_COLOR (any value) or TERM=dumb."""
+    """Colour only for a terminal, never with NO_COLOR set to a non-empty value (as
+    no-color.org defines it) or TERM=dumb."""
     stream = stream or sys.stdout
     isatty = getattr(stream, "isatty", None)
     return bool(
         isatty
         and isatty()
-        and "NO_COLOR" not in os.environ
+        and not os.environ.get("NO_COLOR")
         and os.environ.get("TERM", "") != "dumb"
     )
 

@@ -105,7 +105,8 @@ class _Tty(io.StringIO):
     ("env", "stream", "wanted"),
     [
         ({"TERM": "xterm"}, _Tty(), True),
-        ({"TERM": "xterm", "NO_COLOR": ""}, _Tty(), False),  # any value, even empty
+        ({"TERM": "xterm", "NO_COLOR": "1"}, _Tty(), False),
+        ({"TERM": "xterm", "NO_COLOR": ""}, _Tty(), True),  # empty is unset (no-color.org)
         ({"TERM": "dumb"}, _Tty(), False),
         ({"TERM": "xterm"}, io.StringIO(), False),  # a pipe or a file
     ],
