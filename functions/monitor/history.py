@@ -18,7 +18,14 @@ _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 TIMELINE_WIDTH = 120
 # One character per cycle. Verdicts by severity; canaries by outcome family.
 _VERDICT_CHAR = {"ok": ".", "warning": "w", "critical": "X", "unknown": "?"}
-_OUTCOME_CHAR = {"ok": ".", "slow": "s", "skipped": " ", "rate_limited": "r", "network_error": "n"}
+_OUTCOME_CHAR = {
+    "ok": ".",
+    "slow": "s",
+    "skipped": " ",
+    "rate_limited": "r",
+    "network_error": "n",
+    "intercepted": "n",  # something on the network path answered for the API
+}
 _PAGE_CHAR = {
     "operational": ".",
     "under_maintenance": "m",
@@ -29,7 +36,7 @@ _PAGE_CHAR = {
 }
 LEGEND = (
     "legend: . good  w warning  X critical/outage  ? unknown/unreadable  s slow  "
-    "c client error  r rate limited  n network  ! platform error  d degraded  "
+    "c client error  r rate limited  n network path  ! platform error  d degraded  "
     "p partial outage  m maintenance"
 )
 

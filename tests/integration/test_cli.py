@@ -1,6 +1,7 @@
 """The command line as users and monitoring plugins meet it: output and exit status."""
 
 import json
+import subprocess
 
 import pytest
 
@@ -263,3 +264,31 @@ def test_make_run_shows_the_checks_own_status(sim, tmp_path, scenario, status):
         assert proc.returncode == 2
         assert f"the check exited {status}" in proc.stderr
         assert f"Error {status}" in proc.stderr
+
+
+def _make(*args: str) -> subprocess.CompletedProcess[str]:
+    from tests.conftest import ROOT
+
+    return subprocess.run(
+        ["make", "-o", ".venv/.installed", "-o", "node_modules/.installed", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_make_alone_lists_every_target_with_one_line():
+    from tests.conftest import ROOT
+
+    run = _make()
+    assert run.returncode == 0
+    phony = (ROOT / "Makefile").read_text().split(".PHONY:")[1].split("\n\n")[0]
+    for target in phony.replace("\\", " ").split():
+        [line] = [ln for ln in run.stdout.splitlines() if ln.split()[1:2] == [target]]
+        assert len(line.split()) > 3, line  # a description follows the name
+
+
+def test_make_destroy_never_waits_for_a_terminal():
+    run = _make("-n", "destroy")
+    assert run.returncode == 0 and "destroy --all --force" in run.stdout
