@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from .apikey import KeyUnavailable
-from .config import ConfigError, load_config
+from .config import Config, ConfigError, load_config
 
 EXIT_CONFIG = 3
 EXIT_USAGE = 64  # EX_USAGE from sysexits.h: never mistaken for a verdict's 0-3
@@ -268,12 +268,12 @@ def _check(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _store_problem(config: object) -> str | None:
+def _store_problem(config: Config) -> str | None:
     """Why the local SQLite store cannot be written, or None. (DynamoDB faults are the
     cycle's to report: they are retried by a later cycle.)"""
-    if getattr(config, "table_name", None):
+    if config.table_name:
         return None
-    path = str(getattr(config, "local_db_path", ""))
+    path = config.local_db_path
     folder = os.path.dirname(path) or "."
     try:
         os.makedirs(folder, exist_ok=True)
