@@ -27,6 +27,7 @@ would read the same key, which is why they get their own topic (see
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .verdict import NEXT_STEP
@@ -283,6 +284,42 @@ def webhook_subject(body: dict[str, Any]) -> str:
     text = f"{body['NewStateValue']}: {body['subject']}"
     text = "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in " ".join(text.split()))
     return _fit(text, 100).replace("…", "...")
+
+
+def alert_topic_message(notification: dict[str, Any], result: dict[str, Any]) -> str:
+    """The alert topic's `Message` with `MessageStructure=json`: a variant per protocol.
+
+    Email and SMS keep their texts; `https` (Amazon Q's protocol) gets the chat message;
+    everything else (sqs, lambda) gets the email text, as `default`.
+    """
+    email = str(notification.get("email") or notification.get("subject") or "")
+    variants = {
+        "default": email,
+        "email": email,
+        "sms": str(notification.get("sms") or notification.get("subject") or ""),
+        "https": json.dumps(chat_message(notification, result), ensure_ascii=False),
+    }
+    return json.dumps(variants, ensure_ascii=False)
+
+
+def webhook_publish(
+    notification: dict[str, Any], result: dict[str, Any], kind: str | None = None
+) -> dict[str, Any]:
+    """Keyword arguments for `sns.publish(TopicArn=<webhook topic>, **these)`."""
+    body = webhook_body(notification, result, kind)
+    attributes = {
+        "severity": body["severity"],
+        "verdict": body["verdict"],
+        "notification_id": body["notification_id"],
+        "kind": body["kind"],
+    }
+    return {
+        "Subject": webhook_subject(body),
+        "Message": json.dumps(body, ensure_ascii=False),
+        "MessageAttributes": {
+            k: {"DataType": "String", "StringValue": v} for k, v in attributes.items() if v
+        },
+    }
 
 
 _NULLABLE_STR = {"type": ["string", "null"]}
