@@ -5,7 +5,7 @@ All optional, all from CDK context (`parse_channel_context`):
     -c slackWorkspaceId=T0123ABCD -c slackChannelId=C0123ABCD
     -c teamsTeamId=<uuid> -c teamsChannelId=19:...@thread.tacv2 -c teamsTenantId=<uuid>
     -c webhooks=https://a.example/hook,https://b.example/hook
-    -c quiet=22-07
+    -c quiet=22-07 -c chatGuardrail=deny-all
 
 Chat channels subscribe to the alert topic itself: Amazon Q renders our custom
 notifications (the `https` key of each publish, see functions/monitor/chat.py) and
@@ -14,9 +14,13 @@ the stack's CloudWatch alarms natively. Its channel role may only read CloudWatc
 read-only actions caps it: without a guardrail Amazon Q applies AdministratorAccess
 (GuardrailPolicyArns, Amazon Q Developer in chat applications API reference:
 https://docs.aws.amazon.com/chatbot/latest/APIReference/API_TeamsChannelConfiguration.html).
-We chose a read-only guardrail over a deny-all one (there is no AWS managed deny-all
-policy to point at; a customer one would do) because deny-all would also strip the
-alarm charts, and read-only CloudWatch changes nothing in the account either.
+Which guardrail: by default a read-only CloudWatch one, so Amazon Q can still read
+the alarms it enriches; `-c chatGuardrail=deny-all` uses the AWS managed AWSDenyAll
+policy instead (Deny * on *:
+https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSDenyAll.html) and
+gives the role no permission at all: notifications still arrive (SNS delivers them
+to Amazon Q, no role involved), only what Amazon Q would read to enrich alarms goes.
+Either way nobody can change anything in the account from the chat.
 
 Webhooks get a topic of their own. Amazon Q and any HTTPS endpoint both read the
 `https` key of a publish, and Amazon Q drops anything that is not its custom
@@ -50,6 +54,7 @@ from functions.monitor.quiet import parse_quiet
 
 # What the channel role may do, and the guardrail that caps it: read CloudWatch only.
 CHAT_READ_ACTIONS = ["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"]
+GUARDRAILS = ("cloudwatch-read", "deny-all")
 
 # Retries for HTTPS deliveries, well inside SNS's 3600 s ceiling for one message:
 # 1 at once, 2 after 2 s, 6 backing off to 5 min, 3 at 5 min: about 25 minutes.
@@ -81,6 +86,7 @@ class ChannelSettings:
     teams_tenant_id: str = ""
     webhooks: tuple[str, ...] = ()
     quiet: str = ""
+    chat_guardrail: str = "cloudwatch-read"  # or "deny-all"
 
     @property
     def slack(self) -> bool:
@@ -138,6 +144,9 @@ def parse_channel_context(get: Callable[[str], Any]) -> ChannelSettings:
         channel = quote(channel, safe="-_=+/.,").replace("%3A", "%3a")
     if channel and not _TEAMS_CHANNEL.match(channel):
         raise ValueError("context 'teamsChannelId' must look like 19:...@thread.tacv2")
+    guardrail = _text(get, "chatGuardrail") or "cloudwatch-read"
+    if guardrail not in GUARDRAILS:
+        raise ValueError(f"context 'chatGuardrail' must be one of {', '.join(GUARDRAILS)}")
     quiet = _text(get, "quiet")
     if quiet:
         parse_quiet(quiet, setting="context 'quiet'")
@@ -149,6 +158,7 @@ def parse_channel_context(get: Callable[[str], Any]) -> ChannelSettings:
         teams_tenant_id=teams["teamsTenantId"],
         webhooks=_webhooks(_text(get, "webhooks")),
         quiet=quiet,
+        chat_guardrail=guardrail,
     )
 
 
@@ -187,6 +197,17 @@ class Channels(Construct):
     # chat
 
     def _chat_role(self) -> None:
+        self.chat_role = iam.Role(
+            self,
+            "ChatRole",
+            assumed_by=iam.ServicePrincipal("chatbot.amazonaws.com"),
+            description="Amazon Q Developer channel role: changes nothing in the account",
+        )
+        if self.settings.chat_guardrail == "deny-all":
+            self.guardrail: iam.IManagedPolicy = iam.ManagedPolicy.from_aws_managed_policy_name(
+                "AWSDenyAll"
+            )
+            return
         self.guardrail = iam.ManagedPolicy(
             self,
             "ChatGuardrail",
@@ -194,20 +215,13 @@ class Channels(Construct):
             "read CloudWatch, nothing else",
             statements=[iam.PolicyStatement(actions=CHAT_READ_ACTIONS, resources=["*"])],
         )
-        self.chat_role = iam.Role(
-            self,
-            "ChatRole",
-            assumed_by=iam.ServicePrincipal("chatbot.amazonaws.com"),
-            description="Amazon Q Developer channel role: renders alarm notifications, "
-            "changes nothing",
-        )
         self.chat_role.add_to_policy(
             iam.PolicyStatement(actions=CHAT_READ_ACTIONS, resources=["*"])
         )
         reason = (
-            "Amazon Q renders CloudWatch alarm notifications by reading the alarm and its "
-            "metric; alarm ARNs vary and cloudwatch:Describe*/Get*/List* are read-only, so "
-            "the wildcard lets nobody change anything."
+            "Amazon Q reads the alarm and its metric to enrich CloudWatch alarm "
+            "notifications; alarm ARNs vary and cloudwatch:Describe*/Get*/List* are "
+            "read-only, so the wildcard lets nobody change anything."
         )
         for construct in (self.guardrail, self.chat_role):
             NagSuppressions.add_resource_suppressions(

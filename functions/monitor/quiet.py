@@ -308,3 +308,85 @@ def release_digest(
 def digest_severity(held: HeldDigest) -> str:
     """The severity to publish the digest with: the latest held state's."""
     return held.items[-1].severity if held.items else "warning"
+
+
+@dataclass
+class QuietState:
+    """Mutes and held notifications, as they travel with the alert state.
+
+    The glue the check cycle calls: `route` for each notification it would send,
+    `release` once per cycle. Serialises to a plain dict for MonitorState.
+    """
+
+    mutes: list[Mute] = field(default_factory=list)
+    held: HeldDigest = field(default_factory=HeldDigest)
+
+    def mute(self, now: datetime, duration: timedelta, reason: str) -> Mute:
+        mute = Mute.start(now, duration, reason)
+        self.mutes.append(mute)
+        return mute
+
+    def unmute(self, now: datetime) -> list[Mute]:
+        """End every active mute now; returns them as ended (for history)."""
+        ended = [Mute(iso(now), m.reason, m.set_at) for m in self.mutes if m.active(now)]
+        self.mutes = [m for m in self.mutes if not m.active(now)]
+        return ended
+
+    def expire(self, now: datetime) -> list[Mute]:
+        """Drop the mutes that are over; returns them so history can keep their spans."""
+        over = [m for m in self.mutes if parse_iso(m.until_iso) <= _utc(now)]
+        self.mutes = [m for m in self.mutes if m not in over]
+        return over
+
+    def route(
+        self,
+        notification: dict[str, Any],
+        transitions: list[dict[str, str]],
+        now: datetime,
+        quiet: QuietHours | None,
+    ) -> Delivery:
+        """Decide one notification; a held or muted one is kept in the digest."""
+        decision = decide_delivery(
+            str(notification.get("severity", "")),
+            now,
+            quiet,
+            self.mutes,
+            holding=self.held.holding,
+        )
+        if decision == "send":
+            if self.held:
+                self.held.mark_sent(now)
+        else:
+            self.held.add(notification, transitions, now, "quiet" if decision == "hold" else "mute")
+        return decision
+
+    def release(self, now: datetime, quiet: QuietHours | None) -> tuple[str, str] | None:
+        """(severity, digest text) when the held ones may be told now; clears them."""
+        text = release_digest(self.held, now, quiet, self.mutes)
+        if text is None:
+            return None
+        severity = digest_severity(self.held)
+        self.held.clear()
+        return severity, text
+
+    def describe(self, now: datetime) -> str | None:
+        """One line for `check` and `history`, or None when nothing is muted or held."""
+        parts = []
+        mute = active_mute(self.mutes, now)
+        if mute:
+            parts.append(f"muted until {mute.until_iso}: {mute.reason}")
+        count = len(self.held.items) + self.held.folded.count
+        if count:
+            parts.append(f"{count} notification{'s' if count != 1 else ''} held")
+        return "; ".join(parts) or None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"mutes": [m.to_dict() for m in self.mutes], "held": self.held.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> QuietState:
+        data = data or {}
+        return cls(
+            mutes=[Mute.from_dict(m) for m in data.get("mutes", [])],
+            held=HeldDigest.from_dict(data.get("held")),
+        )

@@ -313,3 +313,26 @@ def test_cfn_lint_accepts_the_template_with_every_channel(everything, tmp_path):
     cfn_lint = str(Path(sys.executable).with_name("cfn-lint"))
     run = subprocess.run([cfn_lint, str(path)], capture_output=True, text=True)
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+def test_given_a_deny_all_guardrail_then_the_channel_role_has_no_permission_at_all():
+    stack, template, _ = tiny({**SLACK, **TEAMS, "chatGuardrail": "deny-all"})
+    deny_all = {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AWSDenyAll"]]
+    }
+    template.has_resource_properties(
+        "AWS::Chatbot::SlackChannelConfiguration", {"GuardrailPolicies": [deny_all]}
+    )
+    template.has_resource_properties(
+        "AWS::Chatbot::MicrosoftTeamsChannelConfiguration", {"GuardrailPolicies": [deny_all]}
+    )
+    template.resource_count_is("AWS::IAM::Policy", 0)
+    template.resource_count_is("AWS::IAM::ManagedPolicy", 0)
+    pattern = Match.string_like_regexp("AwsSolutions-.*")
+    assert Annotations.from_stack(stack).find_error("*", pattern) == []
+    assert Annotations.from_stack(stack).find_warning("*", pattern) == []
+
+
+def test_given_an_unknown_guardrail_then_a_one_line_error_names_the_key():
+    with pytest.raises(ValueError, match="'chatGuardrail'"):
+        parse_channel_context({"chatGuardrail": "admin"}.get)

@@ -231,3 +231,54 @@ def test_given_a_critical_sent_after_a_held_warning_then_its_recovery_is_not_hel
     digest.mark_sent(at(23, 5))  # the outage that followed was sent
     assert not digest.holding
     assert decide_delivery("ok", at(23, 30), QUIET, [], holding=digest.holding) == "send"
+
+
+# QuietState: the glue the cycle calls
+
+
+def test_given_a_night_of_warnings_and_an_outage_then_the_outage_goes_and_the_rest_waits():
+    from functions.monitor.quiet import QuietState
+
+    state = QuietState()
+    went_down = [{"target": "overall", "from": "operational", "to": "degraded"}]
+    assert state.route(note(1), went_down, at(23), QUIET) == "hold"
+    assert state.describe(at(23)) == "1 notification held"
+    outage = [{"target": "overall", "from": "degraded", "to": "outage"}]
+    assert state.route(note(2, "outage", "critical"), outage, at(23, 10), QUIET) == "send"
+    back = [{"target": "overall", "from": "outage", "to": "operational"}]
+    # the outage was sent, so its recovery is sent too, even in quiet hours
+    assert state.route(note(3, "operational", "ok"), back, at(23, 50), QUIET) == "send"
+    assert state.release(at(6), QUIET) is None
+    released = state.release(at(7), QUIET)
+    assert released is not None
+    severity, text = released
+    assert severity == "warning" and "overall: operational -> degraded" in text
+    assert state.release(at(7, 1), QUIET) is None  # told once
+    again = QuietState.from_dict(json.loads(json.dumps(state.to_dict())))
+    assert again.to_dict() == state.to_dict()
+
+
+def test_given_a_mute_then_a_real_outage_meanwhile_is_told_once_when_it_ends():
+    from functions.monitor.quiet import QuietState
+
+    state = QuietState()
+    mute = state.mute(at(10), timedelta(hours=1), "rotating the key")
+    assert state.describe(at(10, 5)) == "muted until 2026-11-26T11:00:00Z: rotating the key"
+    change = [{"target": "overall", "from": "operational", "to": "client_error"}]
+    assert state.route(note(1, "client_error", "critical"), change, at(10, 5), None) == "mute"
+    assert state.release(at(10, 30), None) is None
+    assert state.expire(at(10, 30)) == []
+    assert state.expire(at(11)) == [mute]  # history keeps its span
+    released = state.release(at(11), None)
+    assert released is not None and "a mute" in released[1] and released[0] == "critical"
+
+
+def test_given_an_active_mute_when_unmuted_then_it_ends_now_and_delivery_resumes():
+    from functions.monitor.quiet import QuietState
+
+    state = QuietState()
+    state.mute(at(10), timedelta(hours=2), "gateway move")
+    [ended] = state.unmute(at(10, 20))
+    assert ended.until_iso == "2026-11-26T10:20:00Z" and ended.reason == "gateway move"
+    assert state.route(note(1, "outage", "critical"), [], at(10, 21), None) == "send"
+    assert state.describe(at(10, 21)) is None
