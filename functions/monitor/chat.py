@@ -10,19 +10,23 @@ custom-notification schema: `version` "1.0", `source` "custom", optional `id`, a
 `content` with `textType` ("client-markdown" is the only value), `title`,
 `description`, `nextSteps` and `keywords`, plus optional `metadata` (`threadId`,
 `summary`, `eventType`, `relatedResources`, `additionalContext` of string values).
-Anything else is dropped as an unsupported event. Source, looked up for this module:
+Anything else is logged as "Event received is not supported" and never shown
+(https://repost.aws/knowledge-center/sns-aws-chatbot-message-troubleshooting).
+Source of the schema, looked up for this module:
 https://docs.aws.amazon.com/chatbot/latest/adminguide/custom-notifs.html
 ("Custom notifications using Amazon Q Developer in chat applications", Event schema
-and Parameter details). That page gives no length limits; the caps below are ours,
-chosen so a message fits one Slack section and one Teams card.
+and Parameter details: version must be 1.0, source must be custom, textType only
+client-markdown). That page gives no length limits; the caps below are ours, chosen so
+a message fits one Slack section and one Teams card. We always send a title and a
+description, so the message is valid whichever of the two the service insists on.
 
-Which SNS key it reads: Amazon Q subscribes to the topic with protocol `https`
-(its endpoint is https://global.sns-api.chatbot.amazonaws.com), so with
-`MessageStructure=json` it receives the value of the `"https"` key, or `"default"`
-when there is none (SNS Publish API, MessageStructure). The notifier therefore puts
-`json.dumps(chat_message(...))` under `"https"`. Webhooks also use protocol https and
-would read the same key, which is why they get their own topic (see
-`infra/channels.py` and docs/WEBHOOKS.md) and the `webhook_body` below.
+Which SNS key it reads: Amazon Q subscribes to the topic with protocol `https` (its
+subscriptions show the endpoint https://global.sns-api.chatbot.amazonaws.com), and
+with `MessageStructure=json` SNS gives each subscriber the key of its protocol, or
+`"default"` when there is none (SNS Publish API, MessageStructure). So the chat
+message goes under `"https"`: `alert_topic_message` below builds the whole Message.
+Webhooks also use protocol https and would read the same key, which is why they get
+their own topic (see `infra/channels.py` and docs/WEBHOOKS.md) and `webhook_body`.
 """
 
 from __future__ import annotations
