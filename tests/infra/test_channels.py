@@ -336,3 +336,57 @@ def test_given_a_deny_all_guardrail_then_the_channel_role_has_no_permission_at_a
 def test_given_an_unknown_guardrail_then_a_one_line_error_names_the_key():
     with pytest.raises(ValueError, match="'chatGuardrail'"):
         parse_channel_context({"chatGuardrail": "admin"}.get)
+
+
+def test_given_the_real_stack_when_channels_are_wired_as_documented_then_nag_stays_clean():
+    """The wiring the integrator will do in stack.py, tried here without touching it."""
+    import aws_cdk as cdk
+    from cdk_nag import AwsSolutionsChecks
+
+    from infra.settings import load
+    from infra.stack import MonitorStack
+
+    app = cdk.App()
+    settings = load({"regions": "us-east-1", "models": "claude-haiku-4-5"})
+    stack = MonitorStack(
+        app, "ClaudeMonitor-us-east-1", settings,
+        env=cdk.Environment(account="123456789012", region="us-east-1"),
+    )  # fmt: skip
+    alerting = stack.node.find_child("Alerting")
+    channels = Channels(
+        stack,
+        "Channels",
+        topic=stack.topic,
+        key=alerting.key,  # type: ignore[attr-defined]
+        settings=parse_channel_context(EVERYTHING.get),
+    )
+    channels.forward_alarms(stack.observability.alarms)
+    role = stack.function.role
+    assert role is not None
+    channels.grant_publish(role)
+    for name, value in channels.function_environment().items():
+        stack.function.add_environment(name, value)  # type: ignore[attr-defined]
+    cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
+    app.synth()
+
+    pattern = Match.string_like_regexp("AwsSolutions-.*")
+    errors = Annotations.from_stack(stack).find_error("*", pattern)
+    warnings = Annotations.from_stack(stack).find_warning("*", pattern)
+    assert errors == [], [e.entry.data for e in errors]
+    assert warnings == [], [w.entry.data for w in warnings]
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Environment": {
+                "Variables": Match.object_like(
+                    {"QUIET_HOURS": "22-07", "WEBHOOK_TOPIC_ARN": {"Ref": Match.any_value()}}
+                )
+            }
+        },
+    )
+    template.resource_count_is("AWS::Chatbot::SlackChannelConfiguration", 1)
+    template.has_resource_properties(
+        "AWS::CloudWatch::Alarm",
+        {"AlarmActions": Match.array_with([{"Ref": Match.string_like_regexp("Webhooks")}])},
+    )
