@@ -310,7 +310,11 @@ def webhook_publish(
     notification: dict[str, Any], result: dict[str, Any], kind: str | None = None
 ) -> dict[str, Any]:
     """Keyword arguments for `sns.publish(TopicArn=<webhook topic>, **these)`."""
-    body = webhook_body(notification, result, kind)
+    return webhook_publish_kwargs(webhook_body(notification, result, kind))
+
+
+def webhook_publish_kwargs(body: dict[str, Any]) -> dict[str, Any]:
+    """The same, from a body computed earlier (say, kept in the notification outbox)."""
     attributes = {
         "severity": body["severity"],
         "verdict": body["verdict"],

@@ -19,7 +19,9 @@ from functions.monitor.chat import (
     CHAT_SCHEMA,
     WEBHOOK_SCHEMA,
     alert_topic_message,
+    webhook_body,
     webhook_publish,
+    webhook_publish_kwargs,
 )
 from tests.channels_support import outage
 
@@ -96,3 +98,20 @@ def test_given_a_webhook_subscriber_when_the_body_is_published_then_it_receives_
     assert body["failing_models"] == ["claude-haiku-5-5"]
     # And nothing reached the alert topic's subscribers
     assert aws.messages() == []
+
+
+def test_given_a_body_kept_in_the_outbox_when_published_later_then_it_arrives_unchanged(
+    aws, endpoint
+):
+    # Given a body computed at compose time and stored as JSON (the outbox)
+    note, result = outage()
+    stored = json.dumps(webhook_body(note, result))
+    sns = aws.client("sns")
+    topic = sns.create_topic(Name="monitor-webhooks")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="https", Endpoint=_url(endpoint))
+    # When it is published from the stored JSON
+    sns.publish(TopicArn=topic, **webhook_publish_kwargs(json.loads(stored)))
+    # Then the endpoint receives exactly that body
+    [envelope] = endpoint.received
+    assert json.loads(envelope["Message"]) == json.loads(stored)
+    assert envelope["Subject"] == webhook_publish(note, result)["Subject"]
