@@ -68,11 +68,14 @@ ROWS = [
     (page("investigating_weirdly"), c("ok"), "degraded"),
     (page("degraded_performance"), c("skipped"), "degraded"),
     (page(None), c("ok"), "degraded"),
-    (page(reachable=False), c("ok"), "degraded"),
+    (page(reachable=False), c("slow"), "degraded"),
     (page(), c("ok", "network_error"), "degraded"),
     # operational
     (page(), c("ok"), "operational"),
     (page(), c("skipped"), "operational"),
+    # every canary passes and the page is unreadable: operational, wakes nobody
+    (page(reachable=False), c("ok"), "operational"),
+    (page(reachable=False), c("ok", "ok"), "operational"),
     (page(), c("ok", "ok", "ok"), "operational"),
 ]
 
@@ -90,5 +93,12 @@ def test_every_verdict_has_a_severity_and_a_next_step():
 
 
 def test_an_unreadable_page_is_never_read_as_operational():
-    for canaries in (c("skipped"), c("ok"), []):
+    # Given no canary passed, an unreadable page never yields operational.
+    for canaries in (c("skipped"), [], c("server_error"), c("network_error")):
         assert decide(page(reachable=False), canaries).verdict != "operational"
+
+
+def test_given_canaries_pass_and_the_page_is_unreadable_then_the_summary_says_so():
+    verdict = decide(page(reachable=False), c("ok"))
+    assert verdict.verdict == "operational"
+    assert "status page could not be read" in verdict.summary
