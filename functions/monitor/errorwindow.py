@@ -16,12 +16,13 @@ window is clean, CANARY_BURST = 3 while it holds a failure; up to 3 attempts per
 sample; window 15 cycles; warn 5%; 400 seeds per row; "warned" = the overall
 alert opened (two bad cycles in a row). Minutes from the start of the outage:
 
-    z / min failed    25%: median, p90, missed 15 min    10%: median, p90, missed 30 min    1% for 24 h: days warned
-    1.96 / 4            7, 13, 5.8%                        26, 60, 40%                        3 / 400
-    1.645 / 3           6, 13, 4.3%                        20, 54, 31%                       22 / 400
-    1.645 / 4           7, 13, 5.2%                        22, 56, 34%                        9 / 400
-    1.5 / 5 (chosen)    8, 15, 8.0%                        24, 50, 33%                        3 / 400
-    2.326 / 4           7, 14, 7.2%                        30, -, 50%                         0 / 400
+    z / min failed    25%: median, p90 min,   10%: median, p90 min,   1% for 24 h:
+                      missed in 15 min        missed in 30 min        days warned
+    1.96 / 4          7, 13, 5.8%             26, 60, 40%              3 / 400
+    1.645 / 3         6, 13, 4.3%             20, 54, 31%             22 / 400
+    1.645 / 4         7, 13, 5.2%             22, 56, 34%              9 / 400
+    1.5 / 5 (chosen)  8, 15, 8.0%             24, 50, 33%              3 / 400
+    2.326 / 4         7, 14, 7.2%             30, >60, 50%             0 / 400
 
 Deterministic "every k-th request fails": k = 4 warns at minute 9, k = 10 at 23,
 k = 100 for 1,440 cycles never (z = 1.96 never warns at k = 10: too strict).

@@ -137,7 +137,8 @@ def _outage(page: StatusPage, ran: list[CanaryResult], outcomes: set[str]) -> Ve
         )
     pairs = confirmations(page, ran)
     if pairs:
-        return Verdict("outage", f"Outage confirmed by the status page ({_confirmed_by(pairs)}): {failing}")
+        by = _confirmed_by(pairs)
+        return Verdict("outage", f"Outage confirmed by the status page ({by}): {failing}")
     return None
 
 
