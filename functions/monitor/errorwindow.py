@@ -40,7 +40,8 @@ buys a false warning on about 1 day in 130 at a steady 1% for a median 24 min at
 (z = 1.645 with 4 failures: 1 day in 45, 22 min).
 With z = 1.645 and 3 failures, ERROR_WINDOW_CYCLES = 30 removes the false warnings
 (0 of 300 days, against 22 of 400 at 15) but misses as many 10% outages (35%);
-CANARY_BURST = 5 detects 10% in 17 min median (22% missed), for more tokens. MIN_REQUESTS = 10 keeps the first cycles after a cold start quiet.
+CANARY_BURST = 5 detects 10% in 17 min median (22% missed), for more tokens.
+MIN_REQUESTS = 10 keeps the first cycles after a cold start quiet.
 """
 
 from __future__ import annotations
