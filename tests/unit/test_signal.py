@@ -242,3 +242,15 @@ def test_no_transition_is_lost_and_no_alert_closes_without_recovery_cycles(picks
                 assert "operational" not in verdicts[i - CONFIG.failure_threshold + 1 : i + 1]
     final = plans[-1].state.targets[OVERALL]
     assert final.reported == last and final.alerting == (last != "operational")
+
+
+# ------------------------------------------------ item 6: an unreadable page
+
+
+def test_given_canaries_pass_and_the_page_is_unreadable_then_nothing_is_sent_but_recorded():
+    steps = [(page(), "ok")] + [(page(reachable=False), "ok")] * 3 + [(page(), "ok")] * 2
+    plans = replay(steps)
+    assert sent(plans) == []
+    assert {p.result.verdict.verdict for p in plans} == {"operational"}
+    moved = [(t.from_, t.to) for p in plans for t in p.transitions if t.target == "status_page"]
+    assert moved == [("operational", "unreachable"), ("unreachable", "operational")]
