@@ -127,6 +127,9 @@ class Plan:
     lead_time_min: float | None
     # Pending entries of earlier cycles this notification takes over.
     taken_over: list[str] = field(default_factory=list)
+    # The lead time measured this cycle, in full (minutes, first_failure, incident,
+    # created_at, started_at, models), for the stored record; None when not measured.
+    lead: dict[str, Any] | None = None
 
 
 def observations(result: CheckResult) -> dict[str, tuple[str, str]]:
@@ -374,6 +377,7 @@ def plan_cycle(
     state = MonitorState.from_json(stored.state.to_json())
     apply_window(state, result, config)
     measured = lead_time(state, result)
+    lead_record = dict(state.lead) if measured is not None and state.lead else None
     observed = observations(result)
     signal = damp(state, observed, result, config)
     if signal.held:
@@ -394,7 +398,7 @@ def plan_cycle(
     # start of a flap hold) wakes people; the per-target transitions ride along.
     wakes = any(t.target == OVERALL for t in transitions) or signal.flap_started
     if not (wakes or stale or reminder):
-        return Plan(state, outbox, transitions, None, measured)
+        return Plan(state, outbox, transitions, None, measured, lead=lead_record)
     announce = carried + (transitions if wakes else [])
     lead = None
     if any(t.target == OVERALL for t in announce):
@@ -420,7 +424,8 @@ def plan_cycle(
         transitions=[t.to_dict() for t in announce],
         notification=notification.to_dict(),
     )
-    return Plan(state, outbox, transitions, notification, measured, [e.id for e in stale])
+    taken = [e.id for e in stale]
+    return Plan(state, outbox, transitions, notification, measured, taken, lead=lead_record)
 
 
 def _reminder_due(

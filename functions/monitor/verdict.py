@@ -77,6 +77,15 @@ def confirmations(page: StatusPage, canaries: list[CanaryResult]) -> list[tuple[
     return found
 
 
+def confirmed_by(page: StatusPage, canaries: list[CanaryResult]) -> list[dict[str, str]]:
+    """Which incident confirmed which model this cycle, for the stored record:
+    [{"incident": id, "name": name, "model": model}]."""
+    return [
+        {"incident": incident.id, "name": incident.name, "model": model}
+        for incident, model in confirmations(page, canaries)
+    ]
+
+
 def _confirmed_by(pairs: list[tuple[Incident, str]]) -> str:
     return "; ".join(f'"{i.name}" confirms {model}' for i, model in pairs)
 

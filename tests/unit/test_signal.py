@@ -254,3 +254,23 @@ def test_given_canaries_pass_and_the_page_is_unreadable_then_nothing_is_sent_but
     assert {p.result.verdict.verdict for p in plans} == {"operational"}
     moved = [(t.from_, t.to) for p in plans for t in p.transitions if t.target == "status_page"]
     assert moved == [("operational", "unreachable"), ("unreachable", "operational")]
+
+
+def test_the_plan_and_a_record_helper_say_which_incident_confirmed_which_model():
+    from functions.monitor.verdict import confirmed_by
+
+    bad = (page(), "overloaded")
+    plans = replay([bad] * 4 + [(page(incidents=[HAIKU_INCIDENT]), "overloaded")])
+    assert plans[4].lead == {
+        "minutes": 3.5,
+        "first_failure": "2026-11-25T16:01:00Z",
+        "incident": "Elevated errors on Claude Haiku 5.5",
+        "created_at": "2026-11-25T16:04:30Z",
+        "started_at": "2026-11-25T15:58:00Z",
+        "models": [MODEL],
+    }
+    assert plans[3].lead is None
+    result = plans[4].result
+    assert confirmed_by(result.status_page, result.canaries) == [
+        {"incident": "inc1", "name": "Elevated errors on Claude Haiku 5.5", "model": MODEL}
+    ]
