@@ -352,7 +352,8 @@ def _track_episode(
         ep["failed"] += sum(c.failed_requests for c in result.canaries)
         if RANK.get(verdict, 0) > RANK.get(ep["worst"], 0):
             ep["worst"] = verdict
-        ep["good_since"] = (ep["good_since"] or result.checked_at) if good else None
+        if not signal.held:  # a cycle without canaries says nothing about recovery
+            ep["good_since"] = (ep["good_since"] or result.checked_at) if good else None
     moved = [t for t in transitions if t.target == OVERALL]
     if moved:
         state.flips.append(state.cycle_no)

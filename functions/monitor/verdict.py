@@ -34,7 +34,9 @@ NEXT_STEP = {
     "Treat it as a platform outage: retry with backoff and prepare to fail over.",
     "client_error": "The fault is on your side: check the API key, its permissions, "
     "the model name and your credit balance or spend limit.",
-    "network_error": "The API could not be reached from here. Check DNS, proxy, "
+    # Worded so it stays true when no API request was made (no key): the summary
+    # says what failed.
+    "network_error": "The network path from here failed. Check DNS, proxy, "
     "firewall and TLS on this network before suspecting Anthropic.",
 }
 

@@ -274,3 +274,10 @@ def test_the_plan_and_a_record_helper_say_which_incident_confirmed_which_model()
     assert confirmed_by(result.status_page, result.canaries) == [
         {"incident": "inc1", "name": "Elevated errors on Claude Haiku 5.5", "model": MODEL}
     ]
+
+
+def test_given_the_key_was_lost_then_recovery_is_dated_from_the_canaries_passing_again():
+    steps = [(page(), "overloaded")] * 2 + [(page(), "skipped")] * 3 + [(page(), "ok")] * 2
+    resolved = sent(replay(steps))[-1][1]
+    # Bad from 16:01; the canaries passed again at 16:06, not at 16:03 when they stopped.
+    assert "Lasted 5 min (16:01 to 16:06)" in resolved.email
