@@ -4,7 +4,11 @@ Targets are the overall verdict (`overall`), each canary model (`canary:<model>`
 and the status page's API component (`status_page`). A target's alert opens after
 FAILURE_THRESHOLD consecutive bad cycles and closes after RECOVERY_THRESHOLD good
 ones; while open, a different bad value must also persist FAILURE_THRESHOLD cycles
-before it is announced. So a blip is silent and flapping never storms.
+before it is announced. So a blip is silent. On top of that (`damp`), an overall
+alert that keeps opening and closing is held open as one flapping event, and one
+opened by canary failures is not closed by a cycle whose canaries could not run.
+The error-rate window (errorwindow.py) advances here too, since it lives in the
+alert state, and the verdict is re-decided with it.
 """
 
 from __future__ import annotations
@@ -300,7 +304,7 @@ def damp(
       overall target gets no observation that would make it better.
     - Flapping: the transition that would close the alert after FLAP_TRANSITIONS - 1
       others within FLAP_WINDOW cycles is held; the hold ends after FLAP_CLEAN good
-      cycles in a row (the alert then closes after RECOVERY_THRESHOLD more, as always).
+      cycles in a row; the alert then recovers as usual.
     """
     signal = Signal()
     overall = state.targets.get(OVERALL)
@@ -311,7 +315,8 @@ def damp(
     if not (overall and overall.alerting):
         state.flapping, state.clean_streak = False, 0
         return signal
-    if state.canary_alert and not _ran(result) and RANK[verdict] < RANK[overall.reported]:
+    worse = RANK.get(verdict, 0) >= RANK.get(overall.reported, 0)
+    if state.canary_alert and not _ran(result) and not worse:
         observed.pop(OVERALL, None)
         signal.held = True
         return signal
@@ -405,7 +410,8 @@ def plan_cycle(
     if any(t.target == OVERALL for t in announce):
         pending = state.pending_lead_time_min
         lead = state.lead or ({"minutes": pending} if pending is not None else None)
-    extra = Extra(lead=lead, flapping=signal.flap_started, resolved=signal.resolved)
+    held = state.targets[OVERALL].reported if signal.flap_started else None
+    extra = Extra(lead=lead, flapping=signal.flap_started, resolved=signal.resolved, held=held)
     notification = compose(
         _notification_id(result.checked_at, announce),
         announce,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TextIO
 
-from .models import CheckResult, Notification, Transition
+from .models import SEVERITY, CheckResult, Notification, Transition
 from .verdict import confirmations, next_step
 
 SUBJECT_MAX = 100
@@ -77,6 +77,9 @@ class Extra:
     flapping: bool = False
     # The closed alert's episode: since, recovered, requests, failed, worst.
     resolved: dict[str, Any] | None = None
+    # The verdict an alert held open still stands for: the message carries its
+    # severity, never the "ok" of the good cycle that would have closed it.
+    held: str | None = None
 
 
 def _clock(iso: str | None) -> str | None:
@@ -140,7 +143,7 @@ def _headline(
     if overall and overall[-1].to == "operational":
         return "RESOLVED", "Claude API operational again"
     if flapping:
-        return "FLAPPING", "Claude API flapping; alert held open until stable"
+        return "FLAPPING", "Claude API flapping; the alert stays open until stable"
     if not transitions:
         return "REMINDER", f"Claude API still {verdict}"
     word = {"critical": "CRITICAL", "warning": "WARNING", "unknown": "UNKNOWN"}.get(
@@ -185,8 +188,8 @@ def compose(
         subject=subject,
         sms=sms,
         email=_email(transitions, result, notes, reminder),
-        severity=result.verdict.severity,
-        verdict=result.verdict.verdict,
+        severity=SEVERITY[extra.held] if extra.held else result.verdict.severity,
+        verdict=extra.held or result.verdict.verdict,
     )
 
 
