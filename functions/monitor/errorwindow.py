@@ -74,7 +74,7 @@ def wilson_lower(failed: int, requests: int, z: float = Z) -> float:
 
 
 def advance_windows(
-    windows: Mapping[str, list[list[int]]], canaries: Iterable[CanaryResult], cycles: int
+    windows: Mapping[str, Any] | None, canaries: Iterable[CanaryResult], cycles: int
 ) -> Windows:
     """Add this cycle's counts for every canary that ran; keep the last `cycles` entries.
 
@@ -83,13 +83,24 @@ def advance_windows(
     """
     new: Windows = {}
     for canary in canaries:
-        entries = [list(e) for e in windows.get(canary.model, [])]
+        entries = _valid((windows or {}).get(canary.model))
         if canary.outcome != SKIPPED:
             failed = max(0, min(canary.failed_requests, canary.requests))
             hard = int(canary.outcome not in PASSED)
             entries.append([max(0, canary.requests), failed, hard])
         new[canary.model] = entries[-max(1, cycles) :]
     return new
+
+
+def _valid(entries: Any) -> list[list[int]]:
+    """Entries as stored, minus any a newer or broken version left malformed."""
+    if not isinstance(entries, list):
+        return []
+    return [
+        [int(v) for v in e[:3]]
+        for e in entries
+        if isinstance(e, list) and len(e) >= 2 and all(isinstance(v, int) for v in e[:3])
+    ]
 
 
 def summary(entries: list[list[int]]) -> dict[str, int]:
@@ -139,9 +150,10 @@ def reason(model: str, window: Mapping[str, int]) -> str:
 def samples_for(state: Any, config: Any) -> dict[str, int]:
     """Independent requests to send per model this cycle: CANARY_BURST while the
     model's window holds any failure, one otherwise."""
-    windows: Mapping[str, list[list[int]]] = getattr(state, "windows", None) or {}
+    windows = getattr(state, "windows", None)
+    windows = windows if isinstance(windows, Mapping) else {}
     burst = max(1, int(config.canary_burst))
     return {
-        model: burst if any(e[1] for e in windows.get(model, [])) else 1
+        model: burst if any(e[1] for e in _valid(windows.get(model))) else 1
         for model in config.canary_models
     }

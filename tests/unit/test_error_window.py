@@ -186,3 +186,13 @@ def test_given_the_window_warns_then_the_notification_names_the_figures():
     assert "15 of 47 requests failed in the last 15 min" in plans[1].notification.email
     assert plans[1].notification.subject.startswith("WARNING")
     assert isinstance(result.verdict, Verdict) and result.verdict.verdict == "degraded"
+
+
+def test_given_malformed_stored_windows_then_advancing_starts_clean_without_raising():
+    canary = CanaryResult(MODEL, "ok", requests=1, failed_requests=0)
+    for stored in (None, {MODEL: None}, {MODEL: "x"}, {MODEL: [[1], ["a", 2], [2, 1]]}):
+        windows = errorwindow.advance_windows(stored, [canary], 15)
+        assert windows[MODEL][-1] == [1, 0, 0]
+    assert errorwindow.advance_windows({MODEL: [[1], [2, 1]]}, [canary], 15) == {
+        MODEL: [[2, 1], [1, 0, 0]]
+    }
