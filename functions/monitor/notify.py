@@ -228,7 +228,7 @@ def _email(
     for c in result.canaries:
         window = (
             f", window {c.window['failed']} of {c.window['requests']} requests failed"
-            if c.window
+            if c.window and c.window.get("requests")
             else ""
         )
         lines.append(
