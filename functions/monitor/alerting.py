@@ -20,9 +20,9 @@ from datetime import datetime
 from typing import Any
 
 from . import errorwindow
-from .models import SKIPPED, CheckResult, Incident, Notification, Transition
+from .models import PLATFORM_OUTCOMES, SKIPPED, CheckResult, Incident, Notification, Transition
 from .notify import Extra, compose
-from .verdict import confirmations, decide
+from .verdict import decide
 
 OVERALL = "overall"
 STATUS_PAGE = "status_page"
@@ -212,28 +212,45 @@ def _minutes(start: str, end: str) -> float:
     return round((_parse(end) - _parse(start)).total_seconds() / 60, 2)
 
 
-def _confirming_incident(result: CheckResult) -> tuple[Incident | None, list[str]]:
-    """The incident that confirms this cycle's failure, and the models it confirms."""
+def _suspects(result: CheckResult, warn: float | None) -> set[str]:
+    """Models our own signal says are failing: a failed canary, or a window
+    confidently above the threshold (failures the retries hid)."""
+    failed = {c.model for c in result.canaries if c.outcome in PLATFORM_OUTCOMES}
+    if warn is not None:
+        failed |= {c.model for c in result.canaries if errorwindow.above(c.window, warn)}
+    return failed
+
+
+def _confirming_incident(
+    result: CheckResult, suspects: set[str]
+) -> tuple[Incident | None, list[str]]:
+    """The incident that confirms what we suspect, and the suspected models it names."""
     page = result.status_page
-    pairs = confirmations(page, result.canaries)
-    if pairs:
-        return pairs[0][0], [m for i, m in pairs if i is pairs[0][0]]
-    if page.reachable and page.api_incident:
+    if not page.reachable:
+        return None, []
+    for incident in page.incidents:
+        named = sorted(suspects & set(incident.confirms))
+        if named or (suspects and "api" in incident.confirms):
+            return incident, named or sorted(suspects)
+    if page.api_incident:
         dated = [i for i in page.incidents if i.created_at] or page.incidents
         return (dated[0] if dated else None), []
     return None, []
 
 
-def lead_time(state: MonitorState, result: CheckResult) -> float | None:
+def lead_time(state: MonitorState, result: CheckResult, warn: float | None = None) -> float | None:
     """Track how long the canary saw an outage before the status page confirmed it.
 
-    Confirmed = the API component not operational, an incident on it, or an
-    incident whose text confirms a failing model. With the incident's `created_at`
-    (when it was posted), the lead time is created_at minus our first failure;
-    otherwise the cycles between our first failure and the confirming cycle.
+    Ours: a canary failed (unconfirmed_outage), or with `warn`, a model's window is
+    confidently above it (a partial outage, verdict degraded). Confirmed: the API
+    component not operational, an incident on it, or an incident whose text names a
+    suspected model or the API. With the incident's `created_at` (when it was
+    posted), the lead time is created_at minus our first failure; otherwise the
+    cycles between our first failure and the confirming cycle.
     """
     page = result.status_page
-    incident, models = _confirming_incident(result)
+    suspects = _suspects(result, warn)
+    incident, models = _confirming_incident(result, suspects)
     confirmed = page.reachable and (
         incident is not None or page.api_incident or (page.api_status not in (None, "operational"))
     )
@@ -255,7 +272,7 @@ def lead_time(state: MonitorState, result: CheckResult) -> float | None:
         }
         state.suspected_at = None
         state.pending_lead_time_min = measured
-    elif verdict == "unconfirmed_outage" and state.suspected_at is None and not confirmed:
+    elif suspects and state.suspected_at is None and not confirmed:
         state.suspected_at = result.checked_at
     elif verdict == "operational":
         state.suspected_at = None
@@ -382,7 +399,7 @@ def plan_cycle(
     """Everything this cycle will commit and send, decided before any write."""
     state = MonitorState.from_json(stored.state.to_json())
     apply_window(state, result, config)
-    measured = lead_time(state, result)
+    measured = lead_time(state, result, config.error_rate_warn)
     lead_record = dict(state.lead) if measured is not None and state.lead else None
     observed = observations(result)
     signal = damp(state, observed, result, config)
@@ -402,7 +419,18 @@ def plan_cycle(
     reminder = _reminder_due(state, transitions, result, config)
     # Every transition is recorded, but only a change of the overall verdict (or the
     # start of a flap hold) wakes people; the per-target transitions ride along.
-    wakes = any(t.target == OVERALL for t in transitions) or signal.flap_started
+    moved = any(t.target == OVERALL for t in transitions)
+    # The page confirmed what we already alerted on without changing the verdict (a
+    # partial outage stays degraded): say so now, or the lead time is never told.
+    overall = state.targets.get(OVERALL)
+    confirmed_now = (
+        measured is not None
+        and not moved
+        and overall is not None
+        and overall.alerting
+        and overall.reported == result.verdict.verdict
+    )
+    wakes = moved or signal.flap_started or confirmed_now
     if not (wakes or stale or reminder):
         return Plan(state, outbox, transitions, None, measured, lead=lead_record)
     announce = carried + (transitions if wakes else [])
@@ -411,7 +439,15 @@ def plan_cycle(
         pending = state.pending_lead_time_min
         lead = state.lead or ({"minutes": pending} if pending is not None else None)
     held = state.targets[OVERALL].reported if signal.flap_started else None
-    extra = Extra(lead=lead, flapping=signal.flap_started, resolved=signal.resolved, held=held)
+    if confirmed_now and lead is None:
+        lead = state.lead
+    extra = Extra(
+        lead=lead,
+        flapping=signal.flap_started,
+        resolved=signal.resolved,
+        held=held,
+        confirmed=confirmed_now,
+    )
     notification = compose(
         _notification_id(result.checked_at, announce),
         announce,

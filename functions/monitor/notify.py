@@ -80,6 +80,8 @@ class Extra:
     # The verdict an alert held open still stands for: the message carries its
     # severity, never the "ok" of the good cycle that would have closed it.
     held: str | None = None
+    # The status page now confirms an alert already open, without a new verdict.
+    confirmed: bool = False
 
 
 def _clock(iso: str | None) -> str | None:
@@ -135,13 +137,18 @@ def _ascii_line(text: str) -> str:
 
 
 def _headline(
-    transitions: list[Transition], result: CheckResult, flapping: bool = False
+    transitions: list[Transition],
+    result: CheckResult,
+    flapping: bool = False,
+    confirmed: bool = False,
 ) -> tuple[str, str]:
     """(status word, short what-changed) for subject and SMS."""
     overall = [t for t in transitions if t.target == "overall"]
     verdict = result.verdict.verdict
     if overall and overall[-1].to == "operational":
         return "RESOLVED", "Claude API operational again"
+    if confirmed and not overall:
+        return "CONFIRMED", f"status page now confirms Claude API {verdict}"
     if flapping:
         return "FLAPPING", "Claude API flapping; the alert stays open until stable"
     if not transitions:
@@ -162,7 +169,7 @@ def compose(
     extra: Extra | None = None,
 ) -> Notification:
     extra = extra or Extra()
-    word, headline = _headline(transitions, result, extra.flapping)
+    word, headline = _headline(transitions, result, extra.flapping, extra.confirmed)
     region = f" [{result.region}]" if result.region and result.region != "local" else ""
     failing = [c for c in result.canaries if c.outcome not in ("ok", "skipped")]
     detail = ", ".join(

@@ -283,3 +283,39 @@ def test_given_the_key_was_lost_then_recovery_is_dated_from_the_canaries_passing
     resolved = sent(replay(steps))[-1][1]
     # Bad from 16:01; the canaries passed again at 16:06, not at 16:03 when they stopped.
     assert "Lasted 5 min (16:01 to 16:06)" in resolved.email
+
+
+# ------------------------------- a partial outage: hidden failures, then the page
+
+
+def test_given_a_partial_outage_then_warning_and_later_the_page_confirmation_with_lead():
+    posted = Incident(
+        "inc9",
+        "Elevated errors on Claude Haiku 5.5",
+        "investigating",
+        "none",
+        None,
+        [],
+        "2026-11-25T16:09:00Z",
+        started_at="2026-11-25T16:00:00Z",
+        confirms=[MODEL],
+    )
+    stored = Stored(MonitorState(), 0, {})
+    plans = []
+    for minute in range(1, 13):
+        status = page(incidents=[posted]) if minute >= 10 else page()
+        canaries = [canary("ok", requests=4, failed=1)]  # 1 in 4 fails, retries hide it
+        result = CheckResult(at(minute), decide(status, canaries), status, canaries)
+        plans.append(plan_cycle(stored, result, CONFIG, 1000.0 + 60 * minute))
+        plans[-1].result = result
+        stored = Stored(plans[-1].state, minute, {})
+    notes = sent(plans)
+    assert [i for i, _ in notes] == [6, 10]
+    warning, confirmed = notes[0][1], notes[1][1]
+    assert warning.subject.startswith("WARNING: Claude API degraded")
+    assert "requests failed in the last" in warning.email
+    # Our window was confidently above 5% from 16:05; the page posted at 16:09.
+    assert plans[9].lead_time_min == 4.0
+    assert confirmed.subject.startswith("CONFIRMED")
+    assert "Seen 4 min before the status page posted an incident (posted 16:09" in (confirmed.email)
+    assert confirmed.severity == "warning"
