@@ -36,6 +36,10 @@ DEFAULT_MODELS = ("claude-haiku-5-5",)
 DEFAULT_BURST = 3
 DEFAULT_FAILURE_SHARE = 0.05
 OPTIONAL = ("CloudWatch dashboard", "KMS key for the alert topic")
+# ApiKeyUnavailable: published by the function when the SSM key cannot be read.
+SPARSE_METRICS = tuple(
+    dict.fromkeys((*metrics.SPARSE_PER_MODEL, *metrics.SPARSE_GLOBAL, "ApiKeyUnavailable"))
+)
 
 
 def alarms_per_region(models: int) -> int:
@@ -370,9 +374,9 @@ def render(report: dict[str, Any], width: int = 80) -> str:
         f"Canary requests per run: {a['canary_requests_per_run']:g} (up to {a['canary_burst']} "
         f"while a model's window holds a failure, in {a['canary_failure_share']:.0%} of "
         "cycles; see --failure-share).",
-        "Sparse metrics (CanaryFailed, RateLimitHeadroom, Severity, StatusPageApiDown, "
-        "DetectionLeadTime, ApiKeyUnavailable) are published only while non-zero and cost "
-        "about nothing in a healthy month. SMS is priced per country and not included.",
+        f"Sparse metrics ({', '.join(SPARSE_METRICS)}) are published only while they say "
+        "something and cost about nothing in a healthy month. SMS is priced per country "
+        "and not included.",
     ]
     for note in notes:
         lines += textwrap.wrap(note, width, subsequent_indent="  ")
