@@ -171,7 +171,7 @@ class Channels(Construct):
         construct_id: str,
         *,
         topic: sns.ITopic,
-        key: kms.IKey,
+        key: kms.IKey | None,
         settings: ChannelSettings,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -263,7 +263,7 @@ class Channels(Construct):
 
     # webhooks
 
-    def _webhooks(self, key: kms.IKey) -> None:
+    def _webhooks(self, key: kms.IKey | None) -> None:
         self.dlq = sqs.Queue(
             self,
             "WebhookDlq",
@@ -281,7 +281,8 @@ class Channels(Construct):
                 }
             ],
         )
-        # Same key as the alert topic: its policy already lets CloudWatch alarms publish.
+        # Same key as the alert topic (its policy already lets CloudWatch alarms publish),
+        # and, like it, unencrypted at rest unless -c topicKey=true.
         self.webhook_topic = sns.Topic(
             self,
             "Webhooks",
@@ -289,6 +290,19 @@ class Channels(Construct):
             master_key=key,
             enforce_ssl=True,
         )
+        if key is None:
+            NagSuppressions.add_resource_suppressions(
+                self.webhook_topic,
+                [
+                    {
+                        "id": "AwsSolutions-SNS2",
+                        "reason": "As the alert topic: encryption at rest needs a customer "
+                        "managed KMS key ($1 a month; CloudWatch alarms cannot publish to a "
+                        "topic under aws/sns). The messages hold verdicts, never secrets, and "
+                        "the topic enforces TLS. Opt in with -c topicKey=true.",
+                    }
+                ],
+            )
         policy = sns.DeliveryPolicy(
             healthy_retry_policy=WEBHOOK_RETRY,
             request_policy=sns.RequestPolicy(header_content_type="application/json"),
@@ -344,11 +358,12 @@ class Channels(Construct):
         iam.Grant.add_to_principal(
             grantee=grantee, actions=["sns:Publish"], resource_arns=[self.webhook_topic.topic_arn]
         )
-        iam.Grant.add_to_principal(
-            grantee=grantee,
-            actions=["kms:Decrypt", "kms:GenerateDataKey"],
-            resource_arns=[self._key.key_arn],
-        )
+        if self._key is not None:
+            iam.Grant.add_to_principal(
+                grantee=grantee,
+                actions=["kms:Decrypt", "kms:GenerateDataKey"],
+                resource_arns=[self._key.key_arn],
+            )
 
     def function_environment(self) -> dict[str, str]:
         env = self.settings.function_environment()

@@ -338,7 +338,10 @@ def test_given_an_unknown_guardrail_then_a_one_line_error_names_the_key():
         parse_channel_context({"chatGuardrail": "admin"}.get)
 
 
-def test_given_the_real_stack_when_channels_are_wired_as_documented_then_nag_stays_clean():
+@pytest.mark.parametrize("topic_key", ["false", "true"])
+def test_given_the_real_stack_when_channels_are_wired_as_documented_then_nag_stays_clean(
+    topic_key,
+):
     """The wiring the integrator will do in stack.py, tried here without touching it."""
     import aws_cdk as cdk
     from cdk_nag import AwsSolutionsChecks
@@ -347,7 +350,7 @@ def test_given_the_real_stack_when_channels_are_wired_as_documented_then_nag_sta
     from infra.stack import MonitorStack
 
     app = cdk.App()
-    settings = load({"regions": "us-east-1", "models": "claude-haiku-4-5"})
+    settings = load({"regions": "us-east-1", "models": "claude-haiku-4-5", "topicKey": topic_key})
     stack = MonitorStack(
         app, "ClaudeMonitor-us-east-1", settings,
         env=cdk.Environment(account="123456789012", region="us-east-1"),
@@ -360,7 +363,8 @@ def test_given_the_real_stack_when_channels_are_wired_as_documented_then_nag_sta
         key=alerting.key,  # type: ignore[attr-defined]
         settings=parse_channel_context(EVERYTHING.get),
     )
-    channels.forward_alarms(stack.observability.alarms)
+    # only the alarms that act: the verdict-mirroring ones stay silent (issue 9 §3)
+    channels.forward_alarms(stack.observability.acting)
     role = stack.function.role
     assert role is not None
     channels.grant_publish(role)
