@@ -41,6 +41,18 @@ CASES = {
     "page_truncated": ("ok", 1, "degraded"),
     "page_empty": ("ok", 1, "degraded"),
     "page_500": ("ok", 1, "degraded"),
+    # Answers that are not Anthropic's: the network path, never retried.
+    "proxy_404": ("intercepted", 1, None),
+    "proxy_502": ("intercepted", 1, None),
+    "proxy_200_html": ("intercepted", 1, None),
+    # Anthropic's CDN edge and Anthropic's own odd answers stay platform.
+    "cloudflare_502": ("server_error", 3, "unconfirmed_outage"),
+    "cloudflare_503": ("server_error", 3, "unconfirmed_outage"),
+    "anthropic_200_json": ("bad_response", 1, "unconfirmed_outage"),
+    # Streams that are a success of the platform.
+    "thinking_stream": ("ok", 1, "operational"),
+    "stop_max_tokens": ("ok", 1, "operational"),
+    "stop_refusal": ("ok", 1, "operational"),
 }
 
 
@@ -160,3 +172,43 @@ def test_the_key_never_appears_in_any_result(sim, tmp_path):
     for scenario in ("auth_error", "api_reset", "bad_response", "stream_error"):
         sim.set(scenario)
         assert SECRET not in str(check(sim, tmp_path).to_dict())
+
+
+@pytest.mark.parametrize(
+    ("scenario", "stop_reason"),
+    [
+        ("healthy", "end_turn"),
+        ("thinking_stream", "end_turn"),
+        ("stop_max_tokens", "max_tokens"),
+        ("stop_refusal", "refusal"),
+    ],
+)
+def test_given_a_successful_stream_shape_then_it_is_ok_and_its_stop_reason_recorded(
+    sim, tmp_path, scenario, stop_reason
+):
+    sim.set(scenario)
+    [canary] = check(sim, tmp_path).canaries
+    assert canary.outcome == "ok"
+    assert canary.stop_reason == stop_reason
+    assert canary.to_dict()["stop_reason"] == stop_reason
+    assert canary.ttft_ms is not None  # the thinking delta counts as the first token
+
+
+def test_the_canary_request_is_valid_for_every_current_model(healthy_sim, tmp_path):
+    # Given the canary's request as the API receives it
+    check(healthy_sim, tmp_path)
+    body = healthy_sim.requests()["last"]["body"]
+    # Then it has no sampling parameters, no prefill and a tiny max_tokens
+    assert not {"temperature", "top_p", "top_k"} & set(body)
+    assert 1 <= body["max_tokens"] <= 16
+    assert [m["role"] for m in body["messages"]] == ["user"]
+    assert body["model"] == "claude-haiku-5-5"
+
+
+def test_given_an_intercepted_answer_then_the_json_outcome_is_intercepted(sim, tmp_path):
+    sim.set("proxy_404")
+    result = check(sim, tmp_path)
+    [canary] = result.to_dict()["canaries"]
+    assert canary["outcome"] == "intercepted"
+    assert canary["http_status"] == 404 and canary["request_id"] is None
+    assert "proxy, captive portal or firewall" in result.canaries[0].detail
