@@ -7,6 +7,8 @@ import random
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from functions.monitor.canary import backoff_s, classify_http, parse_retry_after, redact
 from functions.monitor.models import ALL_OUTCOMES
@@ -158,3 +160,21 @@ def test_given_a_key_with_a_zero_width_space_then_its_escaped_forms_are_redacted
 
 def test_given_text_that_shares_less_than_12_characters_then_it_is_kept():
     assert redact("sk-ant-api0 is a prefix", KEY) == "sk-ant-api0 is a prefix"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=40))
+def test_property_retry_after_is_always_strict_json(raw):
+    got = parse_retry_after(raw, now=NOW)
+    json.dumps(got, allow_nan=False)
+    assert got is None or 0 <= got <= 86_400
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30), st.text(max_size=30), st.sampled_from(["", "\n", " ", "\\n", "%0A"]))
+def test_property_the_key_never_survives_redaction(before, after, glue):
+    text = before + KEY[:25] + glue + KEY[25:] + after
+    out = redact(text, KEY)
+    cleaned = out.replace(glue, "") if glue else out
+    for i in range(len(KEY) - 11):
+        assert KEY[i : i + 12] not in cleaned
