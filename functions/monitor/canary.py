@@ -11,7 +11,10 @@ errors a JSON body `{"type": "error", "error": {"type": ..., "message": ...}}`
 (https://docs.claude.com/en/api/errors: "Error shapes", "Request id"). Its CDN edge
 in front of the API (Cloudflare) answers some errors itself, as HTML pages with a
 `cf-ray` header and `server: cloudflare` (the docs name Cloudflare as the source of
-413 request_too_large). So:
+413 request_too_large; Cloudflare puts a `cf-ray` on every answer it serves:
+https://developers.cloudflare.com/fundamentals/reference/http-headers/). A gateway
+of your own behind Cloudflare carries the same marks; it is the path you chose, and
+its 5xx count as the platform's. So:
 - a 3xx is never the API's (it does not redirect): `intercepted`;
 - a 4xx or 5xx counts as Anthropic's when it has the error shape, a `request-id`,
   or Cloudflare's marks (`cf-ray` or `server: cloudflare`); it is then classified

@@ -112,9 +112,7 @@ def test_given_a_proxy_that_reflects_the_key_everywhere_then_no_field_holds_any_
             assert canary.outcome == "server_error"
 
 
-def test_given_a_ratelimit_header_that_is_a_digit_but_no_int_then_the_probe_goes_on(
-    sim, tmp_path
-):
+def test_given_a_ratelimit_header_that_is_a_digit_but_no_int_then_the_probe_goes_on(sim, tmp_path):
     # Given `anthropic-ratelimit-requests-limit: ²` ('²'.isdigit() is True; int() raises)
     sim.set("reflect_key")
     result = run(config_for(sim, tmp_path))
@@ -143,9 +141,7 @@ def test_given_a_key_httpx_cannot_send_then_that_canary_fails_alone_without_leak
     assert SECRET[:12] not in text and SECRET[-12:] not in text
 
 
-def test_given_retry_after_values_that_are_not_numbers_then_the_json_stays_strict(
-    sim, tmp_path
-):
+def test_given_retry_after_values_that_are_not_numbers_then_the_json_stays_strict(sim, tmp_path):
     # Given a 429 whose retry-after is the scenario's 17: reported, and strict JSON
     sim.set("rate_limited")
     result = run(config_for(sim, tmp_path))
@@ -153,9 +149,7 @@ def test_given_retry_after_values_that_are_not_numbers_then_the_json_stays_stric
     json.dumps(result.to_dict(), allow_nan=False)
 
 
-def test_given_a_status_page_redirecting_to_another_host_then_it_is_not_followed(
-    sim, tmp_path
-):
+def test_given_a_status_page_redirecting_to_another_host_then_it_is_not_followed(sim, tmp_path):
     sim.set("page_redirect_elsewhere")
     result = run(config_for(sim, tmp_path))
     page = result.status_page
