@@ -280,3 +280,28 @@ def test_property_any_incident_text_never_raises(name, body):
 
     got = confirms(name, body, [], set(API), MODELS)
     assert set(got) <= {"api", *MODELS}
+
+
+@pytest.mark.parametrize(
+    ("start", "location", "allowed"),
+    [
+        ("http://status.claude.com/api/v2/summary.json", "/moved/api/v2/summary.json", True),
+        (
+            "http://status.claude.com/api/v2/summary.json",
+            "https://status.claude.com/api/v2/summary.json",
+            True,
+        ),
+        ("https://status.claude.com/x", "https://STATUS.claude.com/y", True),
+        ("https://status.claude.com/x", "http://status.claude.com/x", False),  # downgrade
+        ("https://status.claude.com/x", "https://status.example.com/x", False),
+        ("https://status.claude.com/x", "https://status.claude.com:8443/x", False),
+        ("https://status.claude.com/x", "//evil.example/x", False),
+    ],
+)
+def test_redirects_are_followed_only_on_the_same_host_or_to_https(start, location, allowed):
+    import httpx
+
+    from functions.monitor.statuspage import _allowed_redirect
+
+    current = httpx.URL(start)
+    assert _allowed_redirect(current, current.join(location)) is allowed
