@@ -34,18 +34,23 @@ class _Inflater:
         # gzip: wbits 31. deflate: zlib-wrapped per RFC 9110, but some servers send
         # raw deflate; try the wrapper first and fall back, as browsers and httpx do.
         self._obj = zlib.decompressobj(31 if coding == "gzip" else 15)
-        self._first = coding == "deflate"
+        # While deciding (the zlib header is 2 bytes), keep what was fed to replay it.
+        self._seen: bytes | None = b"" if coding == "deflate" else None
 
     def feed(self, data: bytes, room: int) -> tuple[bytes, bytes]:
         """Inflate up to `room` bytes of output; return (output, unconsumed input)."""
         try:
             out = self._obj.decompress(data, room)
         except zlib.error:
-            if not self._first:
+            if self._seen is None:
                 raise
+            data, self._seen = self._seen + data, None
             self._obj = zlib.decompressobj(-15)
             out = self._obj.decompress(data, room)
-        self._first = False
+        if self._seen is not None:
+            self._seen += data[: len(data) - len(self._obj.unconsumed_tail)]
+            if len(self._seen) >= 2:
+                self._seen = None  # the header checked out: zlib-wrapped
         return out, self._obj.unconsumed_tail
 
 
