@@ -345,8 +345,12 @@ def _check_update(options: Any) -> dict[str, Any]:
     if incident is not None:
         if not isinstance(incident, dict) or not incident.get("name"):
             raise ValueError("incident must be an object with a name (or null)")
-        if incident.get("component") not in (None, "api", "claude.ai"):
+        component = incident.get("component")
+        aliases = {"api": "api", API_COMPONENT.lower(): "api", "claude.ai": "claude.ai"}
+        if component is not None and str(component).lower() not in aliases:
             raise ValueError('incident.component must be "api", "claude.ai" or null')
+        if component is not None:
+            options["incident"] = {**incident, "component": aliases[str(component).lower()]}
     status = options.get("api_status")
     if "api_status" in options and status is not None and not isinstance(status, str):
         raise ValueError("api_status must be a string (or null)")

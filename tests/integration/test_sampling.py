@@ -149,13 +149,14 @@ def test_given_an_incident_update_then_the_page_carries_it_as_given(healthy_sim)
     ("component", "status", "confirms", "api_incident"),
     [
         ("api", "partial_outage", ["api"], True),
+        ("Claude API (api.anthropic.com)", "major_outage", ["api"], True),
         ("claude.ai", "operational", [], False),
     ],
 )
 def test_given_an_incident_on_a_component_then_confirms_follows_the_component(
     healthy_sim, component, status, confirms, api_incident
 ):
-    name = "Elevated errors" if component == "api" else "Elevated errors on claude.ai"
+    name = "Elevated errors on claude.ai" if component == "claude.ai" else "Elevated errors"
     healthy_sim.update(incident={"name": name, "component": component}, api_status=status)
     parsed = page(healthy_sim)
     assert parsed.api_status == status
