@@ -162,3 +162,34 @@ def test_given_a_status_page_redirecting_to_another_host_then_it_is_not_followed
 def test_given_a_same_host_move_then_the_page_is_still_read(sim, tmp_path):
     sim.set("page_moved")
     assert run(config_for(sim, tmp_path)).status_page.reachable
+
+
+class ExplodingPosts:
+    """A real httpx client whose POSTs raise something nobody planned for."""
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def stream(self, method, url, **kwargs):
+        if method == "POST":
+            raise RuntimeError(f"boom {kwargs['headers']['x-api-key']}")
+        return self.inner.stream(method, url, **kwargs)
+
+
+def test_given_an_unexpected_exception_in_a_canary_then_it_is_that_canarys_outcome(
+    healthy_sim, tmp_path
+):
+    import httpx
+
+    config = config_for(healthy_sim, tmp_path)
+
+    async def go():
+        async with httpx.AsyncClient() as inner:
+            return await probe(config, SECRET, client=ExplodingPosts(inner))
+
+    result = asyncio.run(go())
+    [canary] = result.canaries
+    assert canary.outcome == "network_error" and canary.attempts == 1
+    assert canary.detail == "could not complete the request: RuntimeError"
+    assert result.status_page.reachable
+    assert SECRET[:12] not in json.dumps(result.to_dict())
