@@ -224,7 +224,8 @@ class _StreamState:
             # The first delta of any block, thinking included: the model is answering.
             self.ttft_ms = int((time.monotonic() - self.started_at) * 1000)
         elif kind == "message_delta":
-            # https://docs.claude.com/en/docs/build-with-claude/streaming: the stop
+            # https://docs.claude.com/en/docs/build-with-claude/streaming and
+            # https://docs.claude.com/en/api/messages (stop_reason): the stop
             # reason arrives in message_delta.delta (end_turn, max_tokens, refusal...).
             delta = data.get("delta")
             reason = delta.get("stop_reason") if isinstance(delta, dict) else None
