@@ -9,8 +9,8 @@ Which failures an unresolved incident confirms (`Incident.confirms`):
 - an incident on an API component (API_COMPONENTS) confirms "api", plus any
   monitored model its name or latest update names;
 - otherwise its name and latest update are read: a monitored model named there
-  ("Claude Haiku 4.5", "Haiku 4.5", "haiku-4-5", "Opus 4 and 4.1", dated ids)
-  is confirmed, and words meaning the whole API ("the API", "Claude API",
+  ("Claude Haiku 4.5", "Haiku 4.5", "haiku-4-5", "Opus 4 and 4.1", dated ids,
+  "Opus 4.x", "all Haiku models") is confirmed, and words meaning the whole API ("the API", "Claude API",
   "api.anthropic.com", "all models", "multiple models") confirm "api";
 - but an incident that names only other products (claude.ai, Claude Code, Cowork,
   the Console) and not the API confirms nothing; nor does one attached only to
@@ -98,7 +98,9 @@ def _incident(raw: dict[str, Any]) -> Incident:
 _ID_NEW = re.compile(r"^claude-([a-z]+)-(\d{1,2})(?:-(\d{1,2}))?(?:-\d{8})?(?:-.*)?$")
 _ID_OLD = re.compile(r"^claude-(\d{1,2})(?:-(\d{1,2}))?-([a-z]+)(?:-\d{8})?(?:-.*)?$")
 # A version ends at a non-digit: "4.1." at a sentence end is 4.1, "4.6" is never "4".
-_VERSION = r"\d{1,2}(?:[.\-]\d{1,2})?(?!\d|\.\d)"
+# "4.x" names every 4.* model.
+_VERSION = r"\d{1,2}(?:[.\-](?:\d{1,2}|x\b))?(?!\d|\.\d)"
+_ANY = -1
 _SEP = r"\s*(?:,|/|&|\band\b|\bor\b)\s*(?:claude[\s-]+)?(?:{family}[\s-]*)?"
 _API_WIDE = re.compile(
     r"\b(?:the|claude|anthropic|messages)\s+api\b(?!\s*keys?\b)"
@@ -136,7 +138,8 @@ def model_key(model: str) -> tuple[str, int, int] | None:
 
 
 def _mentions(text: str, families: set[str]) -> set[tuple[str, int, int]]:
-    """Every (family, major, minor) the text names, e.g. "Opus 4 and 4.1" -> two."""
+    """Every (family, major, minor) the text names, e.g. "Opus 4 and 4.1" -> two;
+    _ANY stands for a wildcard ("Opus 4.x": any minor; "Opus models": any version)."""
     found: set[tuple[str, int, int]] = set()
     lowered = text.lower()
     for family in families:
@@ -148,13 +151,27 @@ def _mentions(text: str, families: set[str]) -> set[tuple[str, int, int]]:
         # The older order: "Claude 3.5 Haiku", "claude-3-5-haiku"
         for match in re.finditer(rf"\bclaude[\s-]+({_VERSION})[\s-]+{fam}\b", lowered):
             found |= {(family, *v) for v in _versions(match.group(1))}
+        # The whole family: "all Opus models", "Haiku models"
+        if re.search(rf"\b{fam}\s+models\b", lowered):
+            found.add((family, _ANY, _ANY))
     return found
+
+
+def _named(key: tuple[str, int, int] | None, mentions: set[tuple[str, int, int]]) -> bool:
+    if key is None:
+        return False
+    family, major, minor = key
+    return any(
+        f == family and (mj == _ANY or (mj == major and mn in (_ANY, minor)))
+        for f, mj, mn in mentions
+    )
 
 
 def _versions(text: str) -> list[tuple[int, int]]:
     out = []
-    for match in re.finditer(r"(\d{1,2})(?:[.\-](\d{1,2})(?!\d|\.\d))?", text):
-        out.append((int(match.group(1)), int(match.group(2) or 0)))
+    for match in re.finditer(r"(\d{1,2})(?:[.\-](\d{1,2}|x\b)(?!\d|\.\d))?", text):
+        minor = match.group(2) or "0"
+        out.append((int(match.group(1)), _ANY if minor == "x" else int(minor)))
     return out
 
 
@@ -171,9 +188,7 @@ def confirms(
     families = {k[0] for k in keys.values() if k}
     named = _mentions(text, families) if families else set()
     lowered = text.lower()
-    models_named = [
-        m for m, k in keys.items() if (k and k in named) or (m and m.lower() in lowered)
-    ]
+    models_named = [m for m, k in keys.items() if _named(k, named) or (m and m.lower() in lowered)]
     if api_names & set(components):
         return ["api", *models_named]
     api_wide = bool(_API_WIDE.search(text))

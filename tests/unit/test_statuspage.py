@@ -208,6 +208,14 @@ def confirms_of(name, body=None, component="none"):
         ("Elevated errors on Claude Haiku 5.5", ["claude-haiku-5-5"]),
         ("Degraded Sonnet 4.5", ["claude-sonnet-4-5-20250929"]),
         ("Errors on Claude 3.5 Haiku", ["claude-3-5-haiku-20241022"]),
+        (
+            "Elevated errors on Claude Opus 4.x",
+            ["claude-opus-4-0", "claude-opus-4-1", "claude-opus-4-6"],
+        ),
+        (
+            "Errors on all Haiku models",
+            ["claude-haiku-4-5", "claude-haiku-5-5", "claude-3-5-haiku-20241022"],
+        ),
         ("Elevated errors on the API", ["api"]),
         ("Elevated errors on the Claude API", ["api"]),
         ("Elevated error rates across multiple models", ["api"]),
