@@ -684,24 +684,29 @@ class _Handler(BaseHTTPRequestHandler):
             kind = "overloaded_error" if api.fail_status == 529 else "api_error"
             text = "Overloaded" if api.fail_status == 529 else "Internal server error"
             return self._error(api.fail_status, kind, text)
+        if not self._hostile(api):
+            self._answer(api, request, model, state)
+
+    def _hostile(self, api: Api) -> bool:
+        """Answers built to break readers; True when one was sent."""
+        if api.mode == "reflect_key":
+            self._reflect_key(api)
+        elif api.mode == "error_gzip_bomb":
+            headers = {**self._headers, "content-encoding": "gzip"}
+            self._send(500, gzip_bomb(), "application/json", headers)
+        elif api.mode == "stream_gzip_bomb":
+            headers = {**self._headers, "content-encoding": "gzip"}
+            self._send(200, _stream_bomb(), "text/event-stream", headers)
+        else:
+            return False
+        return True
+
+    def _answer(self, api: Api, request: dict[str, Any], model: str, state: SimState) -> None:
         if api.mode == "http":
             return self._error(api.status, api.error_type, api.message, dict(api.headers))
         if api.mode == "raw":
             extra = self._headers if api.anthropic_headers else {}
             return self._send(api.status, api.body, api.ctype, {**extra, **dict(api.headers)})
-        if api.mode == "reflect_key":
-            return self._reflect_key(api)
-        if api.mode == "error_gzip_bomb":
-            return self._send(
-                500, gzip_bomb(), "application/json", {**self._headers, "content-encoding": "gzip"}
-            )
-        if api.mode == "stream_gzip_bomb":
-            return self._send(
-                200,
-                _stream_bomb(),
-                "text/event-stream",
-                {**self._headers, "content-encoding": "gzip"},
-            )
         if api.mode == "hang":
             self.server.stopping.wait(600)
             return

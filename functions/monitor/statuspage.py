@@ -10,8 +10,9 @@ Which failures an unresolved incident confirms (`Incident.confirms`):
   monitored model its name or latest update names;
 - otherwise its name and latest update are read: a monitored model named there
   ("Claude Haiku 4.5", "Haiku 4.5", "haiku-4-5", "Opus 4 and 4.1", dated ids,
-  "Opus 4.x", "all Haiku models") is confirmed, and words meaning the whole API ("the API", "Claude API",
-  "api.anthropic.com", "all models", "multiple models") confirm "api";
+  "Opus 4.x", "all Haiku models") is confirmed, and words meaning the whole API
+  ("the API", "Claude API", "api.anthropic.com", "all models", "multiple models")
+  confirm "api";
 - but an incident that names only other products (claude.ai, Claude Code, Cowork,
   the Console) and not the API confirms nothing; nor does one attached only to
   non-API components unless its text names the API itself.
