@@ -62,13 +62,15 @@ def _demo() -> int:
         }
         config = load_config(env)
         cycle = build_cycle(config)
-        print(f"Simulator on {sim.url}, timeline: {' -> '.join(steps)}")
-        print(
-            f"One step every {args.step:g}s, a check every {args.step / 2:g}s; alerts need "
-            f"{config.failure_threshold} bad cycles, recovery {config.recovery_threshold} good.\n"
-        )
-        sim.set("outage_timeline", step_seconds=args.step)
         width = shutil.get_terminal_size((80, 24)).columns
+        intro = (
+            f"Simulator on {sim.url}, timeline: {' -> '.join(steps)}. One step every "
+            f"{args.step:g}s, a check every {args.step / 2:g}s; alerts need "
+            f"{config.failure_threshold} bad cycles, recovery {config.recovery_threshold} "
+            "good. Ctrl-C stops."
+        )
+        print(textwrap.fill(intro, width, break_on_hyphens=False) + "\n")
+        sim.set("outage_timeline", step_seconds=args.step)
         started = time.monotonic()
         try:
             while time.monotonic() - started < args.step * (len(steps) + 0.5):
