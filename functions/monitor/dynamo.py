@@ -20,7 +20,16 @@ from typing import Any
 
 from .alerting import MonitorState, OutboxEntry, Stored
 from .models import CheckResult
-from .store import DuplicateCycle, History, StateConflict, StoreError, cycle_record, expires_at
+from .store import (
+    DuplicateCycle,
+    History,
+    StateConflict,
+    StoreError,
+    cycle_record,
+    expires_at,
+    read_outbox,
+    read_state,
+)
 
 STATE_KEY = {"pk": {"S": "STATE"}, "sk": {"S": "STATE"}}
 # TransactWriteItems takes at most 100 items; older backlog waits for a later cycle.
@@ -42,6 +51,28 @@ def _av(value: Any) -> dict[str, Any]:
 
 def _item(**attrs: Any) -> dict[str, Any]:
     return {k: _av(v) for k, v in attrs.items() if v is not None and v != ""}
+
+
+def _s(value: Any) -> Any:
+    """A string attribute's text; anything else (a newer writer's shape) as it is."""
+    return value.get("S", value) if isinstance(value, dict) else value
+
+
+def _version(item: dict[str, Any]) -> int:
+    """The state item's version. Without a readable one the commit's condition cannot
+    hold, so that is a store error (one line), not a crash."""
+    try:
+        return int(item["version"]["N"])
+    except (KeyError, TypeError, ValueError):
+        raise StoreError("DynamoDB state item has no readable version") from None
+
+
+def _outbox(item: dict[str, Any]) -> dict[str, OutboxEntry]:
+    raw = item.get("outbox")
+    entries = raw.get("M") if isinstance(raw, dict) else None
+    if not isinstance(entries, dict):
+        return read_outbox({"outbox": raw}) if raw is not None else {}
+    return read_outbox({k: _s(v) for k, v in entries.items()})
 
 
 def _error(operation: str, exc: Exception) -> StoreError:
@@ -72,15 +103,7 @@ class DynamoStore:
             raise _error("GetItem", exc) from None
         if not item:
             return Stored(MonitorState(), 0, {})
-        outbox = {
-            key: OutboxEntry.from_json(value["S"])
-            for key, value in item.get("outbox", {}).get("M", {}).items()
-        }
-        return Stored(
-            MonitorState.from_json(item.get("state", {}).get("S")),
-            int(item["version"]["N"]),
-            outbox,
-        )
+        return Stored(read_state(_s(item.get("state"))), _version(item), _outbox(item))
 
     def _result_puts(self, result: CheckResult, conditional: bool) -> list[dict[str, Any]]:
         expiry = expires_at(result, self.retention_days)

@@ -13,6 +13,7 @@ laptop (here). A commit is all-or-nothing:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -21,6 +22,8 @@ from typing import Any, Protocol
 
 from .alerting import MonitorState, OutboxEntry, Stored
 from .models import CheckResult
+
+log = logging.getLogger("claude_status.store")
 
 
 class StoreError(Exception):
@@ -56,6 +59,34 @@ class Store(Protocol):
     def clear_outbox(self, entry_id: str) -> None: ...
 
     def history(self, since_iso: str) -> History: ...
+
+
+def read_state(text: Any) -> MonitorState:
+    """The stored alert state; what cannot be read is logged with its raw text (set
+    aside for a person to look at) and replaced by fresh state, never crashed on: a
+    newer version's extra field must not stop every cycle from storing its result."""
+    state, problems = MonitorState.parse(text if isinstance(text, str) else None)
+    if problems or (text is not None and not isinstance(text, str)):
+        log.error(
+            "stored state partly unreadable, set aside and started afresh",
+            extra={"problems": problems[:20], "quarantined": str(text)[:4000]},
+        )
+    return state
+
+
+def read_outbox(raw: dict[str, Any]) -> dict[str, OutboxEntry]:
+    """Outbox entries by id; an unreadable one is logged with its raw text and dropped."""
+    outbox: dict[str, OutboxEntry] = {}
+    for key, text in raw.items():
+        entry = OutboxEntry.from_json(text, key) if isinstance(text, str) else None
+        if entry is None:
+            log.error(
+                "outbox entry unreadable, set aside",
+                extra={"entry": str(key)[:80], "quarantined": str(text)[:4000]},
+            )
+            continue
+        outbox[entry.id] = entry
+    return outbox
 
 
 def cycle_record(result: CheckResult) -> dict[str, Any]:
@@ -136,10 +167,10 @@ class SqliteStore:
             entries = db.execute("SELECT entry FROM outbox").fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite read failed: {exc}") from None
-        outbox = {e.id: e for e in (OutboxEntry.from_json(r[0]) for r in entries)}
+        outbox = read_outbox({f"row{i}": r[0] for i, r in enumerate(entries)})
         if row is None:
             return Stored(MonitorState(), 0, outbox)
-        return Stored(MonitorState.from_json(row[1]), row[0], outbox)
+        return Stored(read_state(row[1]), row[0], outbox)
 
     def commit(
         self,

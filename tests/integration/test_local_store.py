@@ -71,3 +71,33 @@ def test_the_key_never_reaches_the_local_store_or_the_terminal(sim, tmp_path):
         outputs += run.stdout + run.stderr
     assert SECRET not in outputs
     assert SECRET.encode() not in (tmp_path / "state.sqlite3").read_bytes()
+
+
+ODD_STATES = [
+    "not json {",
+    '{"targets": null}',
+    '{"targets": {"overall": {"alerting": true}}}',
+    '{"targets": {"overall": {"reported": "outage", "alerting": true, "added_later": [1]}}}',
+]
+
+
+def test_given_odd_stored_state_then_sqlite_cycles_still_store_their_results(sim, tmp_path):
+    import sqlite3
+
+    sim.set("overloaded")
+    config = load_config(sim_env(sim, tmp_path))
+    cycle = build_cycle(config)
+    for minute, text in enumerate(ODD_STATES):
+        cycle.record(asyncio.run(probe(config, config.api_key, T0 + timedelta(minutes=minute))))
+        db = sqlite3.connect(config.local_db_path)
+        db.execute("UPDATE state SET state = ?", (text,))
+        db.execute(
+            "INSERT OR REPLACE INTO outbox VALUES ('n-x', ?)",
+            ('{"id": "n-x", "created_wall": 0, "transitions": [], "future": 1}',),
+        )
+        db.commit()
+        db.close()
+    last = asyncio.run(probe(config, config.api_key, T0 + timedelta(minutes=9)))
+    cycle.record(last)
+    assert not [e for e in last.errors if "SQLite" in e]
+    assert len(SqliteStore(config.local_db_path).history("2026").cycles) == len(ODD_STATES) + 1
