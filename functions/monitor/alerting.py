@@ -180,6 +180,9 @@ class Stored:
     state: MonitorState
     version: int
     outbox: dict[str, OutboxEntry]
+    # The token of the commit that wrote this state (DynamoDB), to recognise one's own
+    # write after its answer was lost.
+    writer: str | None = None
 
 
 @dataclass

@@ -43,12 +43,32 @@ class Config:
     metrics_namespace: str = "ClaudeStatus"
     region: str = "local"
     aws_region: str | None = None
+    # Set by the cycle, not the environment: the probes' share of what is left of
+    # the deadline once the key and the state are read and the store and notify
+    # calls are set aside.
+    probe_window_s: float | None = None
 
     @property
     def probe_budget_s(self) -> float:
         """Time the probes may use; the rest of the deadline is kept for store and notify."""
+        if self.probe_window_s is not None:
+            return self.probe_window_s
         reserve = min(3.0, self.deadline_s * 0.2)
         return max(self.deadline_s - reserve, 0.5)
+
+    @property
+    def aws_timeouts_s(self) -> tuple[float, float]:
+        """(connect, read) timeout of every AWS client. DynamoDB, SNS and SSM answer in
+        milliseconds; a call that takes seconds is failing, and the cycle's deadline
+        matters more than waiting for it (the next cycle is the retry)."""
+        read = min(2.0, max(0.3, self.deadline_s / 10))
+        return min(read, 0.5), read
+
+    @property
+    def aws_call_s(self) -> float:
+        """The longest one AWS call can take: one attempt, connect plus read."""
+        connect, read = self.aws_timeouts_s
+        return connect + read + 0.05
 
     @property
     def outbox_lease_s(self) -> float:
@@ -177,15 +197,23 @@ def _build(env: Mapping[str, str]) -> Config:
         api_key_parameter=_text(env, "ANTHROPIC_API_KEY_PARAMETER", None),
         canary_models=_models(env),
         api_components=_names(env, "API_COMPONENTS", Config.api_components),
-        deadline_s=_number(env, "CHECK_DEADLINE_SECONDS", 25.0, minimum=1, maximum=840, integer=False),
+        deadline_s=_number(
+            env, "CHECK_DEADLINE_SECONDS", 25.0, minimum=1, maximum=840, integer=False
+        ),
         max_attempts=_number(env, "CANARY_MAX_ATTEMPTS", 3, minimum=1, maximum=10, integer=True),
         retry_base_s=_number(
             env, "CANARY_RETRY_BASE_SECONDS", 0.5, minimum=0, maximum=60, integer=False
         ),
-        latency_slow_ms=_number(env, "LATENCY_SLOW_MS", 10_000, minimum=1, maximum=900_000, integer=True),
+        latency_slow_ms=_number(
+            env, "LATENCY_SLOW_MS", 10_000, minimum=1, maximum=900_000, integer=True
+        ),
         failure_threshold=_number(env, "FAILURE_THRESHOLD", 2, minimum=1, maximum=60, integer=True),
-        recovery_threshold=_number(env, "RECOVERY_THRESHOLD", 2, minimum=1, maximum=60, integer=True),
-        reminder_minutes=_number(env, "REMINDER_MINUTES", 0, minimum=0, maximum=10_080, integer=True),
+        recovery_threshold=_number(
+            env, "RECOVERY_THRESHOLD", 2, minimum=1, maximum=60, integer=True
+        ),
+        reminder_minutes=_number(
+            env, "REMINDER_MINUTES", 0, minimum=0, maximum=10_080, integer=True
+        ),
         error_window_cycles=_number(
             env, "ERROR_WINDOW_CYCLES", 15, minimum=1, maximum=1440, integer=True
         ),

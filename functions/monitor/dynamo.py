@@ -14,13 +14,16 @@ one Query on pk with `sk >= <ISO time>`. A steady cycle costs two requests: GetI
 
 from __future__ import annotations
 
+import hashlib
 import json
+import secrets
 from decimal import Decimal
 from typing import Any
 
 from .alerting import MonitorState, OutboxEntry, Stored
 from .models import CheckResult
 from .store import (
+    CommitUncertain,
     DuplicateCycle,
     History,
     StateConflict,
@@ -51,6 +54,13 @@ def _av(value: Any) -> dict[str, Any]:
 
 def _item(**attrs: Any) -> dict[str, Any]:
     return {k: _av(v) for k, v in attrs.items() if v is not None and v != ""}
+
+
+def _token(cycle_id: str, version: int) -> str:
+    """A ClientRequestToken (at most 36 characters): the cycle and version it writes,
+    and a random part, so two containers handling one event never share one."""
+    digest = hashlib.sha256(f"{cycle_id}#{version}".encode()).hexdigest()[:12]
+    return f"{digest}-{version % 10**6}-{secrets.token_hex(8)}"
 
 
 def _s(value: Any) -> Any:
@@ -103,7 +113,13 @@ class DynamoStore:
             raise _error("GetItem", exc) from None
         if not item:
             return Stored(MonitorState(), 0, {})
-        return Stored(read_state(_s(item.get("state"))), _version(item), _outbox(item))
+        writer = _s(item.get("writer"))
+        return Stored(
+            read_state(_s(item.get("state"))),
+            _version(item),
+            _outbox(item),
+            writer if isinstance(writer, str) else None,
+        )
 
     def _result_puts(self, result: CheckResult, conditional: bool) -> list[dict[str, Any]]:
         expiry = expires_at(result, self.retention_days)
@@ -179,6 +195,12 @@ class DynamoStore:
     ) -> int:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        # Unique per attempt, stored with the state: after a timeout (the write may
+        # have landed) a read of the state item proves whether it was ours. It is
+        # also the request's ClientRequestToken, which makes a retry of the same
+        # request within 10 minutes a no-op rather than a failed condition:
+        # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+        token = _token(result.cycle_id, expected_version)
         state_put: dict[str, Any] = {
             "TableName": self.table,
             "Item": {
@@ -186,6 +208,7 @@ class DynamoStore:
                 "version": {"N": str(expected_version + 1)},
                 "state": {"S": state.to_json()},
                 "outbox": {"M": {k: {"S": e.to_json()} for k, e in outbox.items()}},
+                "writer": {"S": token},
             },
         }
         if expected_version == 0:
@@ -194,20 +217,39 @@ class DynamoStore:
             state_put["ConditionExpression"] = "version = :v"
             state_put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
         items = self._result_puts(result, conditional=True) + [{"Put": state_put}]
-        for old in backlog:
+        written = 0
+        for old in backlog:  # oldest first; what does not fit waits for the next commit
             puts = self._result_puts(old, conditional=False)
             if len(items) + len(puts) > MAX_ITEMS:
                 break
             items += puts
+            written += 1
         try:
-            self.client.transact_write_items(TransactItems=items)
+            self.client.transact_write_items(TransactItems=items, ClientRequestToken=token)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                if self._landed(token):
+                    return written  # a retry of our own write that had succeeded
                 raise self._why_cancelled(exc, result) from None
             raise _error("TransactWriteItems", exc) from None
         except BotoCoreError as exc:
-            raise _error("TransactWriteItems", exc) from None
-        return expected_version + 1
+            raise CommitUncertain(
+                str(_error("TransactWriteItems", exc)), token=token, written=written
+            ) from None
+        return written
+
+    def _landed(self, token: str) -> bool:
+        """Whether the state item was last written by the request with this token."""
+        try:
+            item = self.client.get_item(
+                TableName=self.table,
+                Key=STATE_KEY,
+                ConsistentRead=True,
+                ProjectionExpression="writer",
+            ).get("Item")
+        except Exception:  # noqa: BLE001 - unknown is not proof
+            return False
+        return bool(item) and _s(item.get("writer")) == token
 
     def _why_cancelled(self, exc: Any, result: CheckResult) -> Exception:
         """Item 0 is the cycle record: its condition failing means a duplicate delivery."""

@@ -38,6 +38,16 @@ class StateConflict(Exception):
     """Another writer changed the state since it was read."""
 
 
+class CommitUncertain(StoreError):
+    """The commit's answer was lost (a timeout, a dropped connection): it may have
+    landed. `token` is what the state's `writer` says if it did; `written` is how
+    many backlog results went with it."""
+
+    def __init__(self, message: str, *, token: str, written: int) -> None:
+        super().__init__(message)
+        self.token, self.written = token, written
+
+
 @dataclass
 class History:
     cycles: list[dict[str, Any]]
@@ -54,7 +64,10 @@ class Store(Protocol):
         expected_version: int,
         outbox: dict[str, OutboxEntry],
         backlog: list[CheckResult],
-    ) -> int: ...
+    ) -> int:
+        """Write it all or nothing; return how many of `backlog` (oldest first) were
+        written with it. The rest waits for the next commit."""
+        ...
 
     def clear_outbox(self, entry_id: str) -> None: ...
 
@@ -187,7 +200,7 @@ class SqliteStore:
                 for old in backlog:
                     self._write_result(db, old, replace=True)
                 self._write_result(db, result, replace=False)
-                version = self._write_state(db, state, expected_version, outbox)
+                self._write_state(db, state, expected_version, outbox)
                 now = int(time.time())
                 for table in ("cycles", "canary_results", "transitions"):
                     db.execute(f"DELETE FROM {table} WHERE expires_at < ?", (now,))
@@ -195,7 +208,7 @@ class SqliteStore:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
-            return version
+            return len(backlog)
         except sqlite3.IntegrityError:
             raise DuplicateCycle(result.cycle_id) from None
         except sqlite3.Error as exc:

@@ -1,6 +1,7 @@
 """The Lambda handler against moto: key from SSM, scheduled events, EMF on stdout."""
 
 import json
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -9,9 +10,16 @@ from functions.monitor import handler as lambda_handler
 from tests.conftest import SECRET, sim_env
 
 PARAMETER = "/claude-monitor/anthropic-api-key"
+# Scheduled times near now: the handler replaces times far from now with now.
+BASE = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=30)
 
 
-def event(time="2026-11-25T16:00:00Z"):
+def minute(n: int) -> str:
+    return (BASE + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def event(time=None):
+    time = time or minute(0)
     return {
         "version": "0",
         "id": "e1",
@@ -63,9 +71,9 @@ def test_given_scheduled_events_then_the_handler_checks_stores_and_dedupes(sim, 
     aws = lambda_env
     aws.client("ssm").put_parameter(Name=PARAMETER, Value=SECRET, Type="SecureString")
     sim.set("overloaded")
-    first = lambda_handler.handler(event("2026-11-25T16:00:00Z"), CONTEXT)
-    second = lambda_handler.handler(event("2026-11-25T16:01:00Z"), CONTEXT)
-    duplicate = lambda_handler.handler(event("2026-11-25T16:01:00Z"), CONTEXT)
+    first = lambda_handler.handler(event(minute(0)), CONTEXT)
+    second = lambda_handler.handler(event(minute(1)), CONTEXT)
+    duplicate = lambda_handler.handler(event(minute(1)), CONTEXT)
     assert first["verdict"] == "unconfirmed_outage" and first["notified"] == 0
     assert second["notified"] == 1 and duplicate["notified"] == 0
     assert len(aws.messages()) == 1
@@ -94,6 +102,6 @@ def test_given_the_key_parameter_is_missing_then_the_cycle_is_stored_and_the_inv
 
 
 def test_scheduled_time_reads_the_event_and_falls_back_to_now():
-    assert lambda_handler.scheduled_time(event("2026-11-25T16:05:00Z")).minute == 5
+    assert lambda_handler.scheduled_time(event(minute(5))) == BASE + timedelta(minutes=5)
     assert lambda_handler.scheduled_time({"time": "garbage"}).tzinfo is not None
     assert lambda_handler.scheduled_time(None).tzinfo is not None
