@@ -105,3 +105,105 @@ def test_scheduled_time_reads_the_event_and_falls_back_to_now():
     assert lambda_handler.scheduled_time(event(minute(5))) == BASE + timedelta(minutes=5)
     assert lambda_handler.scheduled_time({"time": "garbage"}).tzinfo is not None
     assert lambda_handler.scheduled_time(None).tzinfo is not None
+
+
+@pytest.fixture
+def hanging_page():
+    from tests.aws_support import HangServer
+
+    server = HangServer()
+    yield server
+    server.stop()
+
+
+def test_given_every_dependency_hangs_then_the_invocation_ends_within_the_deadline(
+    sim, lambda_env, hanging_page, monkeypatch
+):
+    # Given SSM, DynamoDB, SNS, the API and the status page all accepting and never
+    # answering, and a 4 s deadline
+    import time
+
+    aws = lambda_env
+    aws.client("ssm").put_parameter(Name=PARAMETER, Value=SECRET, Type="SecureString")
+    monkeypatch.setenv("CHECK_DEADLINE_SECONDS", "4")
+    monkeypatch.setenv("STATUS_PAGE_URL", hanging_page.url)
+    sim.set("api_hang")
+    for service in ("ssm", "dynamodb", "sns"):
+        aws.proxy.faults[service] = "hang"
+    # When the handler is invoked
+    started = time.monotonic()
+    try:
+        with pytest.raises(lambda_handler.KeyUnavailable):
+            lambda_handler.handler(event(), CONTEXT)
+        elapsed = time.monotonic() - started
+    finally:
+        aws.proxy.clear()
+    # Then it ends within the deadline + 1 s, having tried SSM and DynamoDB once each
+    assert elapsed <= 5.0, elapsed
+    assert aws.proxy.hits.get("ssm", 0) <= 1 and aws.proxy.hits.get("dynamodb", 0) <= 1
+
+
+def test_given_an_event_dated_a_year_ahead_then_later_reminders_still_come(
+    sim, lambda_env, monkeypatch
+):
+    # Given an open alert with reminders every 5 minutes
+    aws = lambda_env
+    aws.client("ssm").put_parameter(Name=PARAMETER, Value=SECRET, Type="SecureString")
+    monkeypatch.setenv("REMINDER_MINUTES", "5")
+    sim.set("overloaded")
+    assert lambda_handler.handler(event(minute(0)), CONTEXT)["notified"] == 0
+    assert lambda_handler.handler(event(minute(1)), CONTEXT)["notified"] == 1
+    # When one event claims to be a year ahead
+    ahead = (BASE + timedelta(days=365)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    odd = lambda_handler.handler(event(ahead), CONTEXT)
+    # Then it is checked as now (a reminder is due: 29 min since the alert)
+    assert odd["checked_at"] < minute(40) and odd["notified"] == 1
+    # And the next reminder, 8 minutes on, still comes
+    assert lambda_handler.handler(event(minute(38)), CONTEXT)["notified"] == 1
+    assert len(aws.messages()) == 3
+
+
+def key_forms(key: str) -> list[str]:
+    """Every way a key could leak: whole, with its newline, escaped, JSON-escaped,
+    and every run of 12 characters of it."""
+    forms = [key, key + "\n", key + "\\n", json.dumps(key + "\n")[1:-1], repr(key + "\n")]
+    return forms + [key[i : i + 12] for i in range(len(key) - 11)]
+
+
+def test_given_a_key_with_a_trailing_newline_in_ssm_then_it_works_and_never_leaks(
+    sim, lambda_env, capsys, caplog
+):
+    # Given the key stored as `--value file://key.txt` stores it: with a newline
+    aws = lambda_env
+    aws.client("ssm").put_parameter(Name=PARAMETER, Value=SECRET + "\n", Type="SecureString")
+    sim.set("overloaded")
+    # When cycles run, open an alert and notify
+    results = [lambda_handler.handler(event(minute(m)), CONTEXT) for m in range(3)]
+    sim.set("auth_error")
+    results += [lambda_handler.handler(event(minute(m)), CONTEXT) for m in range(3, 6)]
+    # Then the key was used (the API answered 529, then 401), not rejected as a header
+    assert results[0]["verdict"] == "unconfirmed_outage"
+    assert results[-1]["verdict"] == "client_error"
+    # And no output, log line, stored item or message holds any form of it
+    out = capsys.readouterr()
+    scan = aws.client("dynamodb").scan(TableName=aws.table)["Items"]
+    haystack = "\n".join(
+        [out.out, out.err, caplog.text, json.dumps(scan), json.dumps(aws.messages())]
+    )
+    assert [form for form in key_forms(SECRET) if form in haystack] == []
+
+
+@pytest.mark.parametrize("value", ["sk-ant-\u200bzerowidth-0123456789", "sk ant with space"])
+def test_given_an_unusable_key_in_ssm_then_the_error_names_the_parameter_not_the_value(
+    sim, lambda_env, value, capsys
+):
+    aws = lambda_env
+    aws.client("ssm").put_parameter(Name=PARAMETER, Value=value, Type="SecureString")
+    sim.set("healthy")
+    with pytest.raises(lambda_handler.KeyUnavailable) as caught:
+        lambda_handler.handler(event(), CONTEXT)
+    message = str(caught.value)
+    assert PARAMETER in message and "\n" not in message
+    assert "zerowidth" not in message and "with space" not in message
+    out = capsys.readouterr()
+    assert "zerowidth" not in out.out + out.err and "with space" not in out.out + out.err
