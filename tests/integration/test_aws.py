@@ -307,6 +307,8 @@ def test_given_odd_stored_state_then_dynamodb_cycles_still_store_and_plan(
     # Then both are stored, nothing raised, and the alert machinery keeps working
     assert not [e for e in first.errors + second.errors if "DynamoDB" in e]
     assert len(items(aws, "CYCLE")) == 2
-    assert second.transitions or first.transitions or any(
-        m["MessageAttributes"]["notification_id"]["Value"] == "n-x" for m in aws.messages()
+    assert (
+        second.transitions
+        or first.transitions
+        or any(m["MessageAttributes"]["notification_id"]["Value"] == "n-x" for m in aws.messages())
     )
