@@ -81,6 +81,8 @@ class Cycle:
     notify_call_s: float = LOCAL_CALL_S
     # Why the last cycle had no key (one line, no secret), for the handler to raise.
     key_error: str | None = None
+    # Requests per model chosen for the last cycle (see `samples_for`).
+    samples: dict[str, int] = field(default_factory=dict)
 
     def run(
         self,
@@ -97,7 +99,9 @@ class Cycle:
         if read_key:
             api_key = self._read_key(budget)
         stored, load_error = self._load(budget)
-        samples_for(stored.state if stored else MonitorState(), self.config)
+        # The error-rate window (in the loaded state) decides the samples per model;
+        # the probe takes them as `samples=` once it accepts that argument.
+        self.samples = samples_for(stored.state if stored else MonitorState(), self.config)
         result = asyncio.run(probe(self._probe_config(budget), api_key, scheduled_at))
         if self.key_error:
             result.errors.append(self.key_error)

@@ -161,3 +161,13 @@ def test_a_short_email_is_untouched_and_a_text_without_incidents_is_cut_with_a_n
     assert cap_email("short") == "short"
     cut = cap_email("y" * 200_000)
     assert len(json.dumps(cut).encode()) <= EMAIL_MAX_BYTES and cut.endswith("too long for SNS]")
+
+
+def test_the_sns_message_of_an_oversized_committed_notification_still_fits():
+    from functions.monitor.notify import sns_message
+
+    email = compose("n-1", [], long_incidents_result(), None).email
+    big = Notification("n-1", "S", "sms", email, "critical", "outage")
+    message = sns_message(big)
+    assert len(message.encode()) < SNS_MAX_BYTES - 4096
+    assert "more incidents" in json.loads(message)["email"]
