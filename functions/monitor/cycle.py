@@ -22,7 +22,6 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from .alerting import MonitorState, Plan, Stored, plan_cycle
@@ -285,10 +284,9 @@ class Cycle:
         result.errors.append(message)
 
 
-@lru_cache(maxsize=16)
 def aws_client(service: str, region: str | None, timeouts: tuple[float, float]) -> Any:
-    """A boto3 client making exactly one attempt with short timeouts (one per service,
-    region and timeouts in a container).
+    """A boto3 client making exactly one attempt with short timeouts (built once per
+    container: `build_cycle` runs once, the SSM provider is cached).
 
     One attempt: a publish retried after a timed-out success sends the message twice
     (SNS Publish is not idempotent), and three attempts of 2 s each would eat the

@@ -16,6 +16,7 @@ import json
 from dataclasses import fields, replace
 
 from .models import Notification
+from .notify import gsm7
 
 # SNS takes at most 256 KiB per message (body, subject and attributes together):
 # https://docs.aws.amazon.com/sns/latest/api/API_Publish.html . The email text goes
@@ -54,7 +55,7 @@ def merge(parts: list[Notification], checked_at: str) -> Notification:
     worst = max(newest_first, key=lambda n: SEVERITY_RANK.get(n.severity, 0))
     digest = hashlib.sha256(json.dumps([p.id for p in parts]).encode()).hexdigest()[:10]
     subject = _fit(" / ".join(p.subject for p in newest_first), SUBJECT_MAX)
-    sms = _fit(" | ".join(p.subject for p in newest_first), SMS_MAX)
+    sms = _fit(gsm7(" / ".join(p.subject for p in newest_first)), SMS_MAX)
     email = "\n\n".join(
         [
             f"This message carries {len(parts)} notifications, newest first; "

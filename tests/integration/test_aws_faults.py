@@ -143,3 +143,40 @@ def test_given_150_long_incidents_then_the_message_fits_sns_and_is_delivered(sim
     assert not sent.errors, sent.errors
     [message] = aws.messages()
     assert "more incidents" in message["Message"] and "Incident 0 " in message["Message"]
+
+
+def test_given_a_crash_after_sns_accepted_but_before_the_clear_then_the_resend_has_the_same_id(
+    sim, tmp_path, aws
+):
+    # Given a container that publishes and then dies before clearing the outbox
+    # (the clear never reaches DynamoDB; the container is never seen again)
+    config = config_for(sim, tmp_path, aws)
+    sim.set("overloaded")
+    build_cycle(config).record(checked(config, 0), now_wall=1000)
+    aws.proxy.faults["dynamodb"] = "down"
+    aws.proxy.fault_filter = b"REMOVE outbox"
+    build_cycle(config).record(checked(config, 1), now_wall=1060)
+    aws.proxy.clear()
+    first = aws.messages()
+    # When another container takes the entry over after its lease
+    sim.set("healthy")
+    later = checked(config, 2)
+    build_cycle(config).record(later, now_wall=1060 + config.outbox_lease_s)
+    # Then the duplicate carries the first one's id, subject and severity, so a
+    # subscriber can drop it; and it is not turned into an "operational" message
+    again = aws.messages()
+    assert len(first) == len(again) == 1 and ids(again) == ids(first)
+    assert again[0]["Subject"] == first[0]["Subject"]
+    assert again[0]["MessageAttributes"]["severity"]["Value"] == "critical"
+
+
+def test_a_transition_cycle_makes_at_most_three_dynamodb_requests_and_one_sns(sim, tmp_path, aws):
+    config = config_for(sim, tmp_path, aws)
+    sim.set("overloaded")
+    cycle = build_cycle(config)
+    cycle.run(config.api_key, T0)
+    aws.proxy.calls.clear()
+    moved = cycle.run(config.api_key, T0 + timedelta(minutes=1))
+    assert moved.notifications
+    services = [service for service, _ in aws.proxy.calls]
+    assert services.count("dynamodb") <= 3 and services.count("sns") == 1

@@ -14,7 +14,7 @@ from functions.monitor.models import (
     Notification,
     StatusPage,
 )
-from functions.monitor.notify import compose
+from functions.monitor.notify import _GSM7, compose
 from functions.monitor.outbox import EMAIL_MAX_BYTES, SNS_MAX_BYTES, cap_email, merge
 from functions.monitor.verdict import decide
 
@@ -75,6 +75,7 @@ def test_given_a_stale_critical_entry_and_a_new_resolution_then_one_message_neve
     assert critical.email in merged.email
     assert "overall: unconfirmed_outage -> operational" in merged.email
     assert len(merged.subject) <= 100 and len(merged.sms) <= 160
+    assert set(merged.sms) <= _GSM7
 
 
 def test_merge_is_deterministic_and_takes_the_worst_severity():
