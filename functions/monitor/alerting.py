@@ -153,7 +153,8 @@ class OutboxEntry:
             return None
         if not isinstance(data, dict):
             return None
-        entry_id = data.get("id") if isinstance(data.get("id"), str) else entry_id
+        # The store's key wins: it is what the outbox clear removes.
+        entry_id = entry_id or (data.get("id") if isinstance(data.get("id"), str) else None)
         if not entry_id:
             return None
         created = data.get("created_wall")

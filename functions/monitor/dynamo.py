@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from decimal import Decimal
 from typing import Any
@@ -34,6 +35,7 @@ from .store import (
     read_state,
 )
 
+log = logging.getLogger("claude_status.store")
 STATE_KEY = {"pk": {"S": "STATE"}, "sk": {"S": "STATE"}}
 # TransactWriteItems takes at most 100 items; older backlog waits for a later cycle.
 MAX_ITEMS = 100
@@ -68,13 +70,22 @@ def _s(value: Any) -> Any:
     return value.get("S", value) if isinstance(value, dict) else value
 
 
+# The version of a state item whose `version` is missing or not a number: the next
+# commit replaces it on that condition (and writes version 1), so one odd item
+# never stops every later cycle from storing.
+UNREADABLE_VERSION = -1
+
+
 def _version(item: dict[str, Any]) -> int:
-    """The state item's version. Without a readable one the commit's condition cannot
-    hold, so that is a store error (one line), not a crash."""
+    raw = item.get("version")
     try:
-        return int(item["version"]["N"])
+        version = int(raw["N"]) if isinstance(raw, dict) else None
     except (KeyError, TypeError, ValueError):
-        raise StoreError("DynamoDB state item has no readable version") from None
+        version = None
+    if version is None or version < 0:
+        log.error("state item version unreadable, replacing it", extra={"version": str(raw)[:80]})
+        return UNREADABLE_VERSION
+    return version
 
 
 def _outbox(item: dict[str, Any]) -> dict[str, OutboxEntry]:
@@ -205,7 +216,7 @@ class DynamoStore:
             "TableName": self.table,
             "Item": {
                 **STATE_KEY,
-                "version": {"N": str(expected_version + 1)},
+                "version": {"N": str(max(expected_version, 0) + 1)},
                 "state": {"S": state.to_json()},
                 "outbox": {"M": {k: {"S": e.to_json()} for k, e in outbox.items()}},
                 "writer": {"S": token},
@@ -213,6 +224,12 @@ class DynamoStore:
         }
         if expected_version == 0:
             state_put["ConditionExpression"] = "attribute_not_exists(pk)"
+        elif expected_version == UNREADABLE_VERSION:
+            state_put["ConditionExpression"] = (
+                "attribute_exists(pk) AND "
+                "(attribute_not_exists(version) OR NOT attribute_type(version, :n))"
+            )
+            state_put["ExpressionAttributeValues"] = {":n": {"S": "N"}}
         else:
             state_put["ConditionExpression"] = "version = :v"
             state_put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}

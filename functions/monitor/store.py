@@ -82,7 +82,7 @@ def read_state(text: Any) -> MonitorState:
     if problems or (text is not None and not isinstance(text, str)):
         log.error(
             "stored state partly unreadable, set aside and started afresh",
-            extra={"problems": problems[:20], "quarantined": str(text)[:4000]},
+            extra={"problems": problems[:20], "quarantined": str(text)[:100_000]},
         )
     return state
 
@@ -95,7 +95,7 @@ def read_outbox(raw: dict[str, Any]) -> dict[str, OutboxEntry]:
         if entry is None:
             log.error(
                 "outbox entry unreadable, set aside",
-                extra={"entry": str(key)[:80], "quarantined": str(text)[:4000]},
+                extra={"entry": str(key)[:80], "quarantined": str(text)[:100_000]},
             )
             continue
         outbox[entry.id] = entry
@@ -177,10 +177,10 @@ class SqliteStore:
         try:
             db = self._conn()
             row = db.execute("SELECT version, state FROM state WHERE id = 1").fetchone()
-            entries = db.execute("SELECT entry FROM outbox").fetchall()
+            entries = db.execute("SELECT id, entry FROM outbox").fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite read failed: {exc}") from None
-        outbox = read_outbox({f"row{i}": r[0] for i, r in enumerate(entries)})
+        outbox = read_outbox({r[0]: r[1] for r in entries})
         if row is None:
             return Stored(MonitorState(), 0, outbox)
         return Stored(read_state(row[1]), row[0], outbox)
