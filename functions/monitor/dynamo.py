@@ -233,7 +233,15 @@ class DynamoStore:
         else:
             state_put["ConditionExpression"] = "version = :v"
             state_put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
-        items = self._result_puts(result, conditional=True) + [{"Put": state_put}]
+        items = [{"Put": state_put}, *self._result_puts(result, conditional=True)]
+        if len(items) > MAX_ITEMS:
+            # Cannot happen within MAX_MODELS; if it ever does, the cycle and the state
+            # are stored and the surplus transition rows (also in the state) are not.
+            log.error(
+                "too many items for one transaction", extra={"dropped": len(items) - MAX_ITEMS}
+            )
+            items = items[:MAX_ITEMS]
+        items.append(items.pop(0))  # the cycle record first: its failure means duplicate
         written = 0
         for old in backlog:  # oldest first; what does not fit waits for the next commit
             puts = self._result_puts(old, conditional=False)

@@ -6,6 +6,7 @@ imported on the first invocation, where they are used.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -65,10 +66,14 @@ def _build() -> tuple[Any, Any]:
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _cycle, _config
+    started = time.monotonic()  # the clock includes a cold start's client building
     if _cycle is None:
         _config, _cycle = _build()
+    from .cycle import Budget
+
     # The key is read inside the cycle, on its clock (CHECK_DEADLINE_SECONDS).
-    result = _cycle.run(None, scheduled_time(event), read_key=True)
+    budget = Budget(started + _config.deadline_s)
+    result = _cycle.run(None, scheduled_time(event), read_key=True, budget=budget)
     key_error = _cycle.key_error
     summary = {
         "checked_at": result.checked_at,
