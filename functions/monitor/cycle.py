@@ -6,13 +6,21 @@ Exactly-once notifications rest on three rules:
 2. Racing cycles both read version N; only one commit of version N+1 succeeds, the
    other re-plans on the new state and finds nothing new to announce.
 3. The notification is committed with its transitions, in the same write, as an
-   outbox entry; it is published after the commit and then cleared. If the publish
-   fails or the process dies first, the entry stays, and the first cycle after its
-   lease (the function's timeout) sends it. Nothing is lost. The one window that
-   could send twice is a crash between a successful publish and the clear, one
-   request later; we accept it (at-least-once) because the alternative loses
-   alerts. The notification id travels as an SNS message attribute, so a
-   subscriber can still drop that rare duplicate.
+   outbox entry (id, subject, texts, severity fixed there); it is published after
+   the commit and then cleared. If the publish fails or the process dies first,
+   the entry stays, and the first cycle after its lease (the function's timeout)
+   sends exactly what was committed, under the same id. Nothing is lost. The one
+   window that could send twice is a crash between a successful publish and the
+   clear, one request later; we accept it (at-least-once) because the alternative
+   loses alerts. The notification id travels as an SNS message attribute, so a
+   subscriber can drop that rare duplicate.
+
+Time: the whole cycle, the SSM key read included, runs on one clock of
+CHECK_DEADLINE_SECONDS. AWS clients make one attempt with short timeouts (a
+publish retried after a timed-out success would be sent twice); a call that
+cannot fit in what is left is skipped, and the outbox, the backlog and the next
+cycle catch up. A commit whose answer was lost is proven landed, or not, by the
+writer token it stored with the state.
 """
 
 from __future__ import annotations
