@@ -61,7 +61,7 @@ class Config:
         """(connect, read) timeout of every AWS client. DynamoDB, SNS and SSM answer in
         milliseconds; a call that takes seconds is failing, and the cycle's deadline
         matters more than waiting for it (the next cycle is the retry)."""
-        read = min(2.0, max(0.3, self.deadline_s / 10))
+        read = min(2.0, max(0.3, self.deadline_s / 8))
         return min(read, 0.5), read
 
     @property

@@ -111,3 +111,13 @@ def test_given_a_malformed_key_then_the_error_names_the_variable_never_the_value
 
 def test_given_a_key_with_a_trailing_newline_then_it_is_stripped():
     assert load_config({"ANTHROPIC_API_KEY": "sk-ant-key\n"}).api_key == "sk-ant-key"
+
+
+def test_aws_calls_are_budgeted_from_the_deadline():
+    # Given the default and the smallest deadlines, Then one AWS call (connect + read,
+    # one attempt) is a small share of the deadline
+    for seconds in (1, 4, 10, 25, 840):
+        config = load_config({"CHECK_DEADLINE_SECONDS": str(seconds)})
+        connect, read = config.aws_timeouts_s
+        assert 0 < connect <= read <= 2.0
+        assert config.aws_call_s <= max(0.7, seconds * 0.3)
