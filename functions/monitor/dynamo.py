@@ -227,12 +227,14 @@ class DynamoStore:
         elif expected_version == UNREADABLE_VERSION:
             state_put["ConditionExpression"] = (
                 "attribute_exists(pk) AND "
-                "(attribute_not_exists(version) OR NOT attribute_type(version, :n))"
+                "(attribute_not_exists(#ver) OR NOT attribute_type(#ver, :n))"
             )
             state_put["ExpressionAttributeValues"] = {":n": {"S": "N"}}
+            state_put["ExpressionAttributeNames"] = {"#ver": "version"}
         else:
-            state_put["ConditionExpression"] = "version = :v"
+            state_put["ConditionExpression"] = "#ver = :v"
             state_put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
+            state_put["ExpressionAttributeNames"] = {"#ver": "version"}
         items = [{"Put": state_put}, *self._result_puts(result, conditional=True)]
         if len(items) > MAX_ITEMS:
             # Cannot happen within MAX_MODELS; if it ever does, the cycle and the state
@@ -270,7 +272,8 @@ class DynamoStore:
                 TableName=self.table,
                 Key=STATE_KEY,
                 ConsistentRead=True,
-                ProjectionExpression="writer",
+                ProjectionExpression="#w",
+                ExpressionAttributeNames={"#w": "writer"},
             ).get("Item")
         except Exception:  # noqa: BLE001 - unknown is not proof
             return False
