@@ -35,7 +35,7 @@ from typing import Any
 from .alerting import MonitorState, Plan, Stored, plan_cycle
 from .config import Config
 from .metrics import MetricsSink, NullMetrics
-from .models import CheckResult
+from .models import CheckResult, Incident
 from .notify import ConsoleNotifier, Notifier, NotifyError
 from .probe import probe
 from .store import CommitUncertain, DuplicateCycle, StateConflict, Store, StoreError
@@ -71,6 +71,15 @@ def samples_for(state: MonitorState, config: Config) -> dict[str, int]:
     """Requests per model this cycle, chosen from the loaded state (the error-rate
     window decides); one each until that lands."""
     return {model: 1 for model in config.canary_models}
+
+
+def _compact(result: CheckResult) -> CheckResult:
+    """What the store needs of a late result (its record), not the whole page: a day
+    of backlog must fit a 256 MB Lambda even while 150 long incidents are open."""
+    page = result.status_page
+    names = [Incident("", i.name[:200], "", "", None, [], None) for i in page.incidents[:50]]
+    light = replace(page, components=[], incidents=names, maintenances=[])
+    return replace(result, status_page=light, notifications=[], errors=[])
 
 
 @dataclass
@@ -270,7 +279,7 @@ class Cycle:
 
     def _defer(self, result: CheckResult, exc: StoreError) -> None:
         result.transitions, result.lead_time_min = [], None
-        self.backlog.append(result)
+        self.backlog.append(_compact(result))
         if len(self.backlog) > MAX_BACKLOG:
             lost = self.backlog[: len(self.backlog) - MAX_BACKLOG]
             del self.backlog[: len(lost)]

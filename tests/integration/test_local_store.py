@@ -146,3 +146,26 @@ def test_given_a_store_down_longer_than_the_backlog_cap_then_the_oldest_are_drop
     assert any("dropped" in e for e in results[3].errors + results[4].errors)
     dropped = [r for r in caplog.records if "backlog full" in r.getMessage()]
     assert [r.cycles for r in dropped] == [["2026-11-25T16:00:00Z"], ["2026-11-25T16:01:00Z"]]
+
+
+def test_a_backlogged_result_keeps_only_what_the_store_needs(sim, tmp_path):
+    # Given a store that is down while 150 long incidents are open
+    from functions.monitor.models import Incident
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    sim.set("healthy")
+    config = load_config(sim_env(sim, tmp_path, LOCAL_DB_PATH=str(blocker / "x.db")))
+    cycle = build_cycle(config)
+    result = asyncio.run(probe(config, config.api_key, T0))
+    result.status_page.incidents = [
+        Incident(f"i{i}", "x" * 5000, "investigating", "major", None, [], None) for i in range(150)
+    ]
+    # When the result is kept for later
+    cycle.record(result)
+    # Then the kept copy is small (a day of them fits the Lambda's memory), and the
+    # result the caller prints is whole
+    [kept] = cycle.backlog
+    assert len(kept.status_page.incidents) == 50
+    assert max(len(i.name) for i in kept.status_page.incidents) == 200
+    assert len(result.status_page.incidents) == 150
