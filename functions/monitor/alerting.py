@@ -4,7 +4,11 @@ Targets are the overall verdict (`overall`), each canary model (`canary:<model>`
 and the status page's API component (`status_page`). A target's alert opens after
 FAILURE_THRESHOLD consecutive bad cycles and closes after RECOVERY_THRESHOLD good
 ones; while open, a different bad value must also persist FAILURE_THRESHOLD cycles
-before it is announced. So a blip is silent and flapping never storms.
+before it is announced. So a blip is silent. On top of that (`damp`), an overall
+alert that keeps opening and closing is held open as one flapping event, and one
+opened by canary failures is not closed by a cycle whose canaries could not run.
+The error-rate window (errorwindow.py) advances here too, since it lives in the
+alert state, and the verdict is re-decided with it.
 """
 
 from __future__ import annotations
@@ -15,13 +19,32 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .models import SKIPPED, CheckResult, Notification, Transition
-from .notify import compose
+from . import errorwindow
+from .models import PLATFORM_OUTCOMES, SKIPPED, CheckResult, Incident, Notification, Transition
+from .notify import Extra, compose
 from .outbox import fit as fit_notification
 from .outbox import merge, stored_notification
+from .verdict import decide
 
 OVERALL = "overall"
 STATUS_PAGE = "status_page"
+# Flap damping: FLAP_TRANSITIONS transitions of the overall target within FLAP_WINDOW
+# cycles hold the alert open (announced once as flapping) until FLAP_CLEAN good
+# cycles in a row. A 2-bad / 2-good flap then sends 4 messages, not 30 an hour.
+FLAP_TRANSITIONS = 4
+FLAP_WINDOW = 30
+FLAP_CLEAN = 15
+# How bad a verdict is, to track the worst one and to hold alerts (higher = worse).
+RANK = {
+    "operational": 0,
+    "degraded": 1,
+    "maintenance": 1,
+    "rate_limited": 1,
+    "network_error": 2,
+    "client_error": 3,
+    "unconfirmed_outage": 3,
+    "outage": 4,
+}
 
 
 def canary_target(model: str) -> str:
@@ -65,12 +88,44 @@ def _iso_or_none(value: Any) -> bool:
     return True
 
 
-# Checks for the scalar fields whose bad value would raise later (e.g. in lead_time).
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _lead_ok(value: Any) -> bool:
+    return isinstance(value, dict) and _number(value.get("minutes"))
+
+
+def _episode_ok(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("since"), str)
+        and (value.get("good_since") is None or isinstance(value.get("good_since"), str))
+        and _whole(value.get("requests"))
+        and _whole(value.get("failed"))
+        and isinstance(value.get("worst"), str)
+    )
+
+
+# Checks for the fields whose bad value would raise later (in lead_time, the flap
+# damping, the episode); a field that fails its check starts afresh.
 _STATE_CHECKS = {
     "suspected_at": _iso_or_none,
     "last_notified_at": _iso_or_none,
     "last_cycle_at": _iso_or_none,
-    "pending_lead_time_min": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "pending_lead_time_min": _number,
+    "windows": lambda v: isinstance(v, dict),
+    "lead": _lead_ok,
+    "episode": _episode_ok,
+    "canary_alert": lambda v: isinstance(v, bool),
+    "cycle_no": _whole,
+    "flips": lambda v: isinstance(v, list) and all(_whole(n) for n in v),
+    "flapping": lambda v: isinstance(v, bool),
+    "clean_streak": _whole,
 }
 
 
@@ -83,6 +138,22 @@ class MonitorState:
     pending_lead_time_min: float | None = None
     last_notified_at: str | None = None
     last_cycle_at: str | None = None
+    # Per-model error-rate window: model -> [[requests, failed], ...] (see errorwindow).
+    windows: dict[str, list[list[int]]] = field(default_factory=dict)
+    # The pending lead time's detail: minutes, first_failure, incident, created_at,
+    # started_at, models. Dropped once the outage it measured is over.
+    lead: dict[str, Any] | None = None
+    # The overall alert's episode, from its first bad cycle: since, good_since,
+    # requests, failed, worst. Reported by the RESOLVED message.
+    episode: dict[str, Any] | None = None
+    # The overall alert was opened (or last moved) by a cycle whose canaries ran: a
+    # cycle without canaries (key unavailable) must not close it on the page alone.
+    canary_alert: bool = False
+    # Flap damping: a cycle counter, the cycles of recent overall transitions, the hold.
+    cycle_no: int = 0
+    flips: list[int] = field(default_factory=list)
+    flapping: bool = False
+    clean_streak: int = 0
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
@@ -195,6 +266,9 @@ class Plan:
     lead_time_min: float | None
     # Pending entries of earlier cycles this notification takes over.
     taken_over: list[str] = field(default_factory=list)
+    # The lead time measured this cycle, in full (minutes, first_failure, incident,
+    # created_at, started_at, models), for the stored record; None when not measured.
+    lead: dict[str, Any] | None = None
 
 
 def observations(result: CheckResult) -> dict[str, tuple[str, str]]:
@@ -273,19 +347,67 @@ def _minutes(start: str, end: str) -> float:
     return round((_parse(end) - _parse(start)).total_seconds() / 60, 2)
 
 
-def lead_time(state: MonitorState, result: CheckResult) -> float | None:
-    """Track how long the canary saw an outage before the status page confirmed it."""
+def _suspects(result: CheckResult, warn: float | None) -> set[str]:
+    """Models our own signal says are failing: a failed canary, or a window
+    confidently above the threshold (failures the retries hid)."""
+    failed = {c.model for c in result.canaries if c.outcome in PLATFORM_OUTCOMES}
+    if warn is not None:
+        failed |= {c.model for c in result.canaries if errorwindow.above(c.window, warn)}
+    return failed
+
+
+def _confirming_incident(
+    result: CheckResult, suspects: set[str]
+) -> tuple[Incident | None, list[str]]:
+    """The incident that confirms what we suspect, and the suspected models it names."""
     page = result.status_page
+    if not page.reachable:
+        return None, []
+    for incident in page.incidents:
+        named = sorted(suspects & set(incident.confirms))
+        if named or (suspects and "api" in incident.confirms):
+            return incident, named or sorted(suspects)
+    if page.api_incident:
+        dated = [i for i in page.incidents if i.created_at] or page.incidents
+        return (dated[0] if dated else None), []
+    return None, []
+
+
+def lead_time(state: MonitorState, result: CheckResult, warn: float | None = None) -> float | None:
+    """Track how long the canary saw an outage before the status page confirmed it.
+
+    Ours: a canary failed (unconfirmed_outage), or with `warn`, a model's window is
+    confidently above it (a partial outage, verdict degraded). Confirmed: the API
+    component not operational, an incident on it, or an incident whose text names a
+    suspected model or the API. With the incident's `created_at` (when it was
+    posted), the lead time is created_at minus our first failure; otherwise the
+    cycles between our first failure and the confirming cycle.
+    """
+    page = result.status_page
+    suspects = _suspects(result, warn)
+    incident, models = _confirming_incident(result, suspects)
     confirmed = page.reachable and (
-        page.api_incident or (page.api_status not in (None, "operational"))
+        incident is not None or page.api_incident or (page.api_status not in (None, "operational"))
     )
     verdict = result.verdict.verdict
     measured = None
     if state.suspected_at and confirmed:
-        measured = max(0.0, _minutes(state.suspected_at, result.checked_at))
+        posted = incident.created_at if incident else None
+        try:
+            measured = max(0.0, _minutes(state.suspected_at, posted or result.checked_at))
+        except ValueError:
+            posted, measured = None, max(0.0, _minutes(state.suspected_at, result.checked_at))
+        state.lead = {
+            "minutes": measured,
+            "first_failure": state.suspected_at,
+            "incident": incident.name if incident else None,
+            "created_at": posted,
+            "started_at": incident.started_at if incident else None,
+            "models": models,
+        }
         state.suspected_at = None
         state.pending_lead_time_min = measured
-    elif verdict == "unconfirmed_outage" and state.suspected_at is None and not confirmed:
+    elif suspects and state.suspected_at is None and not confirmed:
         state.suspected_at = result.checked_at
     elif verdict == "operational":
         state.suspected_at = None
@@ -299,6 +421,110 @@ def _notification_id(checked_at: str, transitions: list[Transition]) -> str:
     return f"n-{checked_at}-{digest}"
 
 
+def apply_window(state: MonitorState, result: CheckResult, config: Any) -> None:
+    """Advance the error-rate windows, show them on the canaries, re-decide the verdict
+    with them. Idempotent for a given stored state: it starts from the raw results."""
+    state.windows = errorwindow.advance_windows(
+        state.windows, result.canaries, config.error_window_cycles
+    )
+    for canary in result.canaries:
+        entries = state.windows.get(canary.model)
+        ran = canary.outcome != SKIPPED
+        canary.window = errorwindow.summary(entries) if ran and entries else None
+    result.verdict = decide(result.status_page, result.canaries, config.error_rate_warn)
+
+
+@dataclass
+class Signal:
+    """What this cycle's hysteresis decided beyond the transitions themselves."""
+
+    held: bool = False
+    flap_started: bool = False
+    resolved: dict[str, Any] | None = None
+
+
+def _ran(result: CheckResult) -> bool:
+    return any(c.outcome != SKIPPED for c in result.canaries)
+
+
+def damp(
+    state: MonitorState, observed: dict[str, tuple[str, str]], result: CheckResult, config: Any
+) -> Signal:
+    """Hold the overall alert open where closing it would be wrong. Pure over its inputs.
+
+    - No canary ran (key unavailable) and the alert rests on canary failures: the
+      overall target gets no observation that would make it better.
+    - Flapping: the transition that would close the alert after FLAP_TRANSITIONS - 1
+      others within FLAP_WINDOW cycles is held; the hold ends after FLAP_CLEAN good
+      cycles in a row; the alert then recovers as usual.
+    """
+    signal = Signal()
+    overall = state.targets.get(OVERALL)
+    verdict = result.verdict.verdict
+    good = verdict == "operational"
+    state.cycle_no += 1
+    state.flips = [n for n in state.flips if n > state.cycle_no - FLAP_WINDOW]
+    if not (overall and overall.alerting):
+        state.flapping, state.clean_streak = False, 0
+        return signal
+    worse = RANK.get(verdict, 0) >= RANK.get(overall.reported, 0)
+    if state.canary_alert and not _ran(result) and not worse:
+        observed.pop(OVERALL, None)
+        signal.held = True
+        return signal
+    if state.flapping:
+        state.clean_streak = state.clean_streak + 1 if good else 0
+        if state.clean_streak < FLAP_CLEAN:
+            if good:
+                observed.pop(OVERALL, None)
+            return signal
+        state.flapping, state.clean_streak, state.flips = False, 0, []
+        return signal
+    closing = good and overall.good_streak + 1 >= config.recovery_threshold
+    if closing and len(state.flips) >= FLAP_TRANSITIONS - 1:
+        observed.pop(OVERALL, None)
+        state.flapping, state.clean_streak = True, overall.good_streak + 1
+        signal.flap_started = True
+    return signal
+
+
+def _track_episode(
+    state: MonitorState, result: CheckResult, transitions: list[Transition], signal: Signal
+) -> None:
+    """Follow the overall alert from its first bad cycle to its recovery; drop what
+    belongs to an outage that is over (its unannounced lead time included)."""
+    verdict = result.verdict.verdict
+    good = verdict == "operational"
+    ep = state.episode
+    if ep is None and not good:
+        ep = state.episode = {
+            "since": result.checked_at,
+            "good_since": None,
+            "requests": 0,
+            "failed": 0,
+            "worst": verdict,
+        }
+    if ep is not None:
+        ep["requests"] += sum(c.requests for c in result.canaries)
+        ep["failed"] += sum(c.failed_requests for c in result.canaries)
+        if RANK.get(verdict, 0) > RANK.get(ep["worst"], 0):
+            ep["worst"] = verdict
+        if not signal.held:  # a cycle without canaries says nothing about recovery
+            ep["good_since"] = (ep["good_since"] or result.checked_at) if good else None
+    moved = [t for t in transitions if t.target == OVERALL]
+    if moved:
+        state.flips.append(state.cycle_no)
+        state.canary_alert = _ran(result)
+    overall = state.targets.get(OVERALL)
+    if (overall and overall.alerting) or not (good or moved):
+        return
+    if moved and ep is not None:
+        signal.resolved = dict(ep, recovered=ep["good_since"] or result.checked_at)
+    # The outage is over: a lead time nobody was told about dies with it.
+    state.episode, state.lead, state.pending_lead_time_min = None, None, None
+    state.canary_alert = False
+
+
 def plan_cycle(
     stored: Stored,
     result: CheckResult,
@@ -307,10 +533,19 @@ def plan_cycle(
 ) -> Plan:
     """Everything this cycle will commit and send, decided before any write."""
     state = MonitorState.from_json(stored.state.to_json())
-    measured = lead_time(state, result)
+    apply_window(state, result, config)
+    measured = lead_time(state, result, config.error_rate_warn)
+    lead_record = dict(state.lead) if measured is not None and state.lead else None
+    observed = observations(result)
+    signal = damp(state, observed, result, config)
+    if signal.held:
+        result.verdict.summary += (
+            "; canaries unknown (they could not run), the alert they opened stays open"
+        )
     state.targets, transitions = advance(
-        state.targets, observations(result), config.failure_threshold, config.recovery_threshold
+        state.targets, observed, config.failure_threshold, config.recovery_threshold
     )
+    _track_episode(state, result, transitions, signal)
     state.last_cycle_at = result.checked_at
     outbox = dict(stored.outbox)
     # Entries whose owner had time to send them and did not (it failed or died).
@@ -319,23 +554,29 @@ def plan_cycle(
         key=lambda e: (e.created_wall, e.id),
     )
     reminder = _reminder_due(state, transitions, result, config)
-    # Every transition is recorded, but only a change of the overall verdict wakes
-    # people; the per-target transitions of that cycle ride along in its message.
-    wakes = any(t.target == OVERALL for t in transitions)
+    # Every transition is recorded, but only a change of the overall verdict (or the
+    # start of a flap hold) wakes people; the per-target transitions ride along.
+    moved = any(t.target == OVERALL for t in transitions)
+    # The page confirmed what we already alerted on without changing the verdict (a
+    # partial outage stays degraded): say so now, or the lead time is never told.
+    overall = state.targets.get(OVERALL)
+    confirmed_now = (
+        measured is not None
+        and not moved
+        and overall is not None
+        and overall.alerting
+        and overall.reported == result.verdict.verdict
+    )
+    wakes = moved or signal.flap_started or confirmed_now
     if not (wakes or stale or reminder):
-        return Plan(state, outbox, transitions, None, measured)
+        return Plan(state, outbox, transitions, None, measured, lead=lead_record)
     # A stale entry is re-sent as it was committed: same id, text and severity.
     parts = [_committed(e, result) for e in stale]
     announce = [t for e in stale for t in e.transitions]
     if wakes or reminder:
         fresh = transitions if wakes else []
-        lead = state.pending_lead_time_min if wakes else None
-        parts.append(
-            compose(_notification_id(result.checked_at, fresh), fresh, result, lead, reminder)
-        )
+        parts.append(_compose_fresh(state, result, fresh, reminder, signal, confirmed_now))
         announce += [t.to_dict() for t in fresh]
-        if lead is not None:
-            state.pending_lead_time_min = None
     state.last_notified_at = result.checked_at
     notification = fit_notification(merge(parts, result.checked_at))
     for entry in stale:
@@ -346,7 +587,44 @@ def plan_cycle(
         transitions=announce,
         notification=notification.to_dict(),
     )
-    return Plan(state, outbox, transitions, notification, measured, [e.id for e in stale])
+    taken = [e.id for e in stale]
+    return Plan(state, outbox, transitions, notification, measured, taken, lead=lead_record)
+
+
+def _compose_fresh(
+    state: MonitorState,
+    result: CheckResult,
+    fresh: list[Transition],
+    reminder: bool,
+    signal: Signal,
+    confirmed_now: bool,
+) -> Notification:
+    """This cycle's own notification; the lead time it tells is then spent."""
+    lead = None
+    if any(t.target == OVERALL for t in fresh):
+        pending = state.pending_lead_time_min
+        lead = state.lead or ({"minutes": pending} if pending is not None else None)
+    held = state.targets[OVERALL].reported if signal.flap_started else None
+    if confirmed_now and lead is None:
+        lead = state.lead
+    extra = Extra(
+        lead=lead,
+        flapping=signal.flap_started,
+        resolved=signal.resolved,
+        held=held,
+        confirmed=confirmed_now,
+    )
+    notification = compose(
+        _notification_id(result.checked_at, fresh),
+        fresh,
+        result,
+        lead["minutes"] if lead else None,
+        reminder,
+        extra=extra,
+    )
+    if lead is not None:
+        state.pending_lead_time_min, state.lead = None, None
+    return notification
 
 
 def _committed(entry: OutboxEntry, result: CheckResult) -> Notification:

@@ -1,28 +1,75 @@
 """The canary: one tiny streaming Messages API request per model, classified.
 
 Success is a well-formed stream that ends with `message_stop`; the reply's text
-never decides it. Every result maps to exactly one outcome of the contract.
+never decides it. A stream that begins with a thinking block (adaptive thinking),
+or ends with `stop_reason` `max_tokens` or `refusal`, is a success of the platform:
+the stop reason is recorded, never judged. Every result maps to exactly one outcome
+of the contract.
+
+Whose answer is it? Anthropic's API answers carry a `request-id` header, and its
+errors a JSON body `{"type": "error", "error": {"type": ..., "message": ...}}`
+(https://docs.claude.com/en/api/errors: "Error shapes", "Request id"). Its CDN edge
+in front of the API (Cloudflare) answers some errors itself, as HTML pages with a
+`cf-ray` header and `server: cloudflare` (the docs name Cloudflare as the source of
+413 request_too_large; Cloudflare puts a `cf-ray` on every answer it serves:
+https://developers.cloudflare.com/fundamentals/reference/http-headers/). A gateway
+of your own behind Cloudflare carries the same marks; it is the path you chose, and
+its 5xx count as the platform's. So:
+- a 3xx is never the API's (it does not redirect): `intercepted`;
+- a 4xx or 5xx counts as Anthropic's when it has the error shape, a `request-id`,
+  or Cloudflare's marks (`cf-ray` or `server: cloudflare`); it is then classified
+  by status (5xx `server_error`, 529 `overloaded`, ...). Without any of the three
+  it came from something on the path (a proxy, captive portal, firewall):
+  `intercepted`;
+- a 2xx that is a Messages API answer (a stream starting with `message_start`, or a
+  complete `message` JSON) is the API's, even without a request id (gateways may
+  drop headers). A 2xx that is not one is `bad_response` when it carries a
+  `request-id` (Anthropic answered wrongly) and `intercepted` otherwise.
+Other headers a proxy may add (`x-request-id`, `via`) are not evidence either way.
+
+Everything taken from the answer (detail, error type, request id, stop reason,
+rate-limit names) is redacted of the key, in all its forms, before it leaves here.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import math
 import random
 import re
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .models import OK, RETRYABLE_OUTCOMES, SKIPPED, SLOW, CanaryResult
+from .bounded import ACCEPT_ENCODING, BodyTooLarge, BodyUnreadable, iter_bounded, read_bounded
+from .models import (
+    INTERCEPTED,
+    OK,
+    PLATFORM_OUTCOMES,
+    RETRYABLE_OUTCOMES,
+    SKIPPED,
+    SLOW,
+    CanaryResult,
+)
+from .redaction import Redactor
+from .redaction import redact as redact
 from .sse import Event, SSEDecoder
 
 MESSAGES_PATH = "/v1/messages"
 ANTHROPIC_VERSION = "2023-06-01"
 PROMPT = "Hi"
 # One output token is all a liveness probe needs; it also keeps the canary's cost
-# at its floor (see `cost`). The contract allows up to 16.
+# at its floor (see `cost`). The request must stay valid for every current model:
+# no temperature/top_p/top_k, no assistant prefill, max_tokens of 16 or less.
 MAX_TOKENS = 1
 MAX_ERROR_BODY = 64 * 1024
+# A one-token answer is a few KiB of SSE; anything near this is not the API's.
+MAX_STREAM_BYTES = 1024 * 1024
+# A retry-after beyond a day is absurd: reported as a day.
+MAX_RETRY_AFTER_S = 86_400.0
 _SPEND = re.compile(r"credit balance|usage limit|spend(ing)? limit|billing", re.I)
 _STATUS_OUTCOME = {
     400: "invalid_request",
@@ -34,58 +81,107 @@ _STATUS_OUTCOME = {
     429: "rate_limited",
     529: "overloaded",
 }
-_RATELIMIT = re.compile(r"^anthropic-ratelimit-([a-z-]+)-(limit|remaining)$")
+_RATELIMIT = re.compile(r"^anthropic-ratelimit-([a-z-]{1,40})-(limit|remaining)$")
+_ASCII_INT = re.compile(r"[0-9]{1,15}")
+_MAX_RATELIMIT_KEYS = 16
+_NOT_THE_API = "a proxy, captive portal or firewall answered instead of the API"
 
 
-def redact(text: str, secret: str | None) -> str:
-    """Remove the key from any text that may leave the process."""
-    if secret and secret in text:
-        text = text.replace(secret, "[redacted]")
-    return text
+def _header(headers: Any, name: str) -> str:
+    if not headers:
+        return ""
+    value = headers.get(name)
+    if value is None and isinstance(headers, dict):
+        value = next((v for k, v in headers.items() if k.lower() == name), None)
+    return value or ""
 
 
-def classify_http(status: int, body: bytes) -> tuple[str, str | None, str | None]:
-    """(outcome, error_type, message) for a non-2xx answer."""
-    error_type = message = None
+def cloudflare_edge(headers: Any) -> bool:
+    """Cloudflare's marks on an answer: Anthropic's CDN edge in front of the API."""
+    return bool(_header(headers, "cf-ray")) or "cloudflare" in _header(headers, "server").lower()
+
+
+def _error_shape(body: bytes) -> tuple[bool, str | None, str | None]:
+    """(has Anthropic's error shape, error.type, error.message)."""
     try:
         data = json.loads(body)
-        error = data.get("error") if isinstance(data, dict) else None
-        if isinstance(error, dict):
-            error_type = error.get("type") if isinstance(error.get("type"), str) else None
-            message = error.get("message") if isinstance(error.get("message"), str) else None
     except (ValueError, RecursionError):
-        pass
+        return False, None, None
+    error = data.get("error") if isinstance(data, dict) else None
+    if not isinstance(error, dict):
+        return False, None, None
+    error_type = error.get("type") if isinstance(error.get("type"), str) else None
+    message = error.get("message") if isinstance(error.get("message"), str) else None
+    shaped = data.get("type") == "error" and error_type is not None and message is not None
+    return shaped, error_type, message
+
+
+def classify_http(
+    status: int, body: bytes, headers: Any = None
+) -> tuple[str, str | None, str | None]:
+    """(outcome, error_type, message) for a non-2xx answer (see the module docstring)."""
+    shaped, error_type, message = _error_shape(body)
+    if 300 <= status < 400:
+        # The API never redirects; a captive portal or misrouted proxy does.
+        return INTERCEPTED, None, f"HTTP {status} redirect: {_NOT_THE_API}"
+    anthropic = shaped or bool(_header(headers, "request-id")) or cloudflare_edge(headers)
+    if not anthropic:
+        return (
+            INTERCEPTED,
+            None,
+            f"HTTP {status} without Anthropic's error shape or request id: {_NOT_THE_API}",
+        )
     if error_type == "billing_error" or (
         status in (400, 403) and message and _SPEND.search(message)
     ):
         return "spend_limit", error_type, message
     if status in _STATUS_OUTCOME:
         return _STATUS_OUTCOME[status], error_type, message
-    if 300 <= status < 400:
-        # The API never redirects; a captive portal or misrouted proxy does.
-        return "bad_response", error_type, message or f"HTTP {status} redirect, not the API"
     if status >= 500:
-        return "server_error", error_type, message
+        return "server_error", error_type, message or f"HTTP {status} from the API's edge"
     if status == 408:
         return "timeout", error_type, message
     # The API uses invalid_request_error for 4xx codes it does not list.
     return "invalid_request", error_type, message
 
 
+def parse_retry_after(value: str, now: datetime | None = None) -> float | None:
+    """Seconds from a `retry-after` (delta-seconds or HTTP-date); None if unusable.
+
+    Never NaN or infinite (the JSON must stay valid), never negative, at most a day.
+    """
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        seconds = max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+    if not math.isfinite(seconds) or seconds < 0:
+        return None
+    return round(min(seconds, MAX_RETRY_AFTER_S), 3)
+
+
 def _read_headers(result: CanaryResult, headers: Any) -> bool | None:
     """Record request id, rate limits and retry-after; return x-should-retry if given."""
-    result.request_id = headers.get("request-id") or headers.get("x-request-id")
+    result.request_id = headers.get("request-id") or None
     for name, value in headers.items():
         match = _RATELIMIT.match(name.lower())
-        if match and value.strip().isdigit():
+        if not match or len(result.ratelimit) >= _MAX_RATELIMIT_KEYS:
+            continue
+        # ASCII digits only: '²'.isdigit() is True and int('²') raises.
+        if _ASCII_INT.fullmatch(value.strip()):
             kind = match.group(1).replace("-", "_")
-            result.ratelimit[f"{kind}_{match.group(2)}"] = int(value)
+            result.ratelimit[f"{kind}_{match.group(2)}"] = int(value.strip())
     retry_after = headers.get("retry-after")
     if retry_after:
-        try:
-            result.retry_after_s = float(retry_after)
-        except ValueError:
-            pass  # an HTTP date: reported in detail only
+        result.retry_after_s = parse_retry_after(retry_after)
     should_retry = (headers.get("x-should-retry") or "").strip().lower()
     return {"true": True, "false": False}.get(should_retry)
 
@@ -96,6 +192,7 @@ class _StreamState:
         self.message_started = False
         self.stopped = False
         self.ttft_ms: int | None = None
+        self.stop_reason: str | None = None
 
     def handle(self, event: Event) -> tuple[str, str | None, str] | None:
         """Apply one event; return (outcome, error_type, detail) when the stream is decided."""
@@ -124,7 +221,16 @@ class _StreamState:
                 return "bad_response", None, f"stream began with {kind!r}, not message_start"
             self.message_started = True
         elif kind == "content_block_delta" and self.ttft_ms is None:
+            # The first delta of any block, thinking included: the model is answering.
             self.ttft_ms = int((time.monotonic() - self.started_at) * 1000)
+        elif kind == "message_delta":
+            # https://docs.claude.com/en/docs/build-with-claude/streaming and
+            # https://docs.claude.com/en/api/messages (stop_reason): the stop
+            # reason arrives in message_delta.delta (end_turn, max_tokens, refusal...).
+            delta = data.get("delta")
+            reason = delta.get("stop_reason") if isinstance(delta, dict) else None
+            if isinstance(reason, str):
+                self.stop_reason = reason
         elif kind == "message_stop":
             self.stopped = True
             return OK, None, "message_stop"
@@ -136,22 +242,25 @@ class _StreamState:
         return "stream_error", None, "stream ended without message_stop"
 
 
-async def _read_capped(response: Any) -> bytes:
-    body = bytearray()
-    async for chunk in response.aiter_bytes():
-        body += chunk
-        if len(body) > MAX_ERROR_BODY:
-            break
-    return bytes(body)
+async def _error_body(response: Any) -> bytes:
+    """The error body, decoded and capped; an unreadable one counts as empty."""
+    try:
+        return await read_bounded(response, MAX_ERROR_BODY)
+    except (BodyTooLarge, BodyUnreadable):
+        return b""
 
 
 async def _consume_stream(response: Any, state: _StreamState) -> tuple[str, str | None, str]:
     decoder = SSEDecoder()
-    async for chunk in response.aiter_bytes():
-        for event in decoder.feed(chunk):
-            decided = state.handle(event)
-            if decided:
-                return decided
+    try:
+        async for chunk in iter_bounded(response, MAX_STREAM_BYTES):
+            for event in decoder.feed(chunk):
+                decided = state.handle(event)
+                if decided:
+                    return decided
+    except (BodyTooLarge, BodyUnreadable) as exc:
+        outcome = "stream_error" if state.message_started else "bad_response"
+        return outcome, None, f"stream {exc}"
     for event in decoder.close():
         decided = state.handle(event)
         if decided:
@@ -159,71 +268,125 @@ async def _consume_stream(response: Any, state: _StreamState) -> tuple[str, str 
     return state.ended()
 
 
-async def _non_stream_body(response: Any) -> tuple[str, str | None, str]:
+async def _non_stream_body(response: Any, result: CanaryResult) -> tuple[str, str | None, str]:
     """A 2xx that is not SSE: only a complete Messages API JSON message counts."""
-    body = await _read_capped(response)
+    try:
+        body = await read_bounded(response, MAX_ERROR_BODY)
+    except (BodyTooLarge, BodyUnreadable):
+        body = b""
     try:
         data = json.loads(body)
     except (ValueError, RecursionError):
         data = None
     if isinstance(data, dict) and data.get("type") == "message" and "content" in data:
+        reason = data.get("stop_reason")
+        result.stop_reason = reason if isinstance(reason, str) else None
         return OK, None, "non-streaming message"
     ctype = response.headers.get("content-type", "?").split(";")[0]
     return "bad_response", None, f"2xx answer is {ctype}, not a Messages API answer"
 
 
-async def attempt(client: Any, base_url: str, api_key: str, model: str) -> CanaryResult:
-    """One request, no retries, no time limit of its own (the caller bounds it)."""
-    import httpx
-
-    result = CanaryResult(model=model, outcome="network_error", attempts=1)
-    headers = {
-        "x-api-key": api_key,
-        "anthropic-version": ANTHROPIC_VERSION,
-        "content-type": "application/json",
-        "accept": "text/event-stream",
-    }
-    payload = {
+def request_body(model: str) -> dict[str, Any]:
+    """The canary request: valid for every current model (see MAX_TOKENS)."""
+    return {
         "model": model,
         "max_tokens": MAX_TOKENS,
         "stream": True,
         "messages": [{"role": "user", "content": PROMPT}],
     }
+
+
+async def _exchange(
+    client: Any, base_url: str, api_key: str, model: str, result: CanaryResult, started: float
+) -> tuple[str, str | None, str | None]:
+    headers = {
+        "x-api-key": api_key,
+        "anthropic-version": ANTHROPIC_VERSION,
+        "content-type": "application/json",
+        "accept": "text/event-stream",
+        "accept-encoding": ACCEPT_ENCODING,
+    }
+    async with client.stream(
+        "POST", base_url + MESSAGES_PATH, json=request_body(model), headers=headers
+    ) as response:
+        result.http_status = response.status_code
+        should_retry = _read_headers(result, response.headers)
+        detail: str | None
+        if not 200 <= response.status_code < 300:
+            body = await _error_body(response)
+            outcome, error_type, detail = classify_http(
+                response.status_code, body, response.headers
+            )
+        elif "text/event-stream" in response.headers.get("content-type", ""):
+            state = _StreamState(started)
+            outcome, error_type, detail = await _consume_stream(response, state)
+            result.ttft_ms, result.stop_reason = state.ttft_ms, state.stop_reason
+        else:
+            outcome, error_type, detail = await _non_stream_body(response, result)
+        if outcome == "bad_response" and not result.request_id:
+            # Not a Messages answer and no request id: not Anthropic's (see above).
+            outcome, detail = INTERCEPTED, f"{detail}, and no request id: {_NOT_THE_API}"
+        if should_retry is False and outcome in RETRYABLE_OUTCOMES:
+            detail = f"{detail or outcome} (x-should-retry: false)"
+            result.no_retry = True
+        return outcome, error_type, detail
+
+
+async def attempt(client: Any, base_url: str, api_key: str, model: str) -> CanaryResult:
+    """One request, no retries, no time limit of its own (the caller bounds it).
+
+    Never raises for what an upstream or a bad key does: any exception becomes this
+    canary's outcome, so one odd answer never costs the rest of the probe.
+    """
+    import httpx
+
+    result = CanaryResult(model=model, outcome="network_error", attempts=1)
     started = time.monotonic()
-    got_headers = False
+    error_type: str | None
     try:
-        async with client.stream(
-            "POST", base_url + MESSAGES_PATH, json=payload, headers=headers
-        ) as response:
-            got_headers = True
-            result.http_status = response.status_code
-            should_retry = _read_headers(result, response.headers)
-            if not 200 <= response.status_code < 300:
-                body = await _read_capped(response)
-                outcome, error_type, detail = classify_http(response.status_code, body)
-            elif "text/event-stream" in response.headers.get("content-type", ""):
-                state = _StreamState(started)
-                outcome, error_type, detail = await _consume_stream(response, state)
-                result.ttft_ms = state.ttft_ms
-            else:
-                outcome, error_type, detail = await _non_stream_body(response)
-            if should_retry is False and outcome in RETRYABLE_OUTCOMES:
-                detail = f"{detail or outcome} (x-should-retry: false)"
-                result.no_retry = True
+        outcome, error_type, detail = await _exchange(
+            client, base_url, api_key, model, result, started
+        )
     except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         outcome, error_type, detail = "network_error", "connect_timeout", _describe(exc)
     except httpx.TimeoutException as exc:
         outcome, error_type, detail = "timeout", None, _describe(exc)
     except httpx.HTTPError as exc:
-        if got_headers:
+        if result.http_status is not None:
             outcome, error_type, detail = "stream_error", None, _describe(exc)
         else:
             outcome, error_type, detail = "network_error", type(exc).__name__, _describe(exc)
+    except Exception as exc:  # noqa: BLE001 - one canary's trouble stays its own
+        # E.g. a key httpx cannot put in a header (UnicodeEncodeError). The message
+        # may quote the key or header, so only the exception's type is kept; a
+        # retry would fail alike.
+        outcome, error_type = "network_error", type(exc).__name__
+        detail = f"could not complete the request: {type(exc).__name__}"
+        result.no_retry = True
     elapsed_ms = int((time.monotonic() - started) * 1000)
     result.outcome, result.error_type = outcome, error_type
-    result.detail = None if outcome == OK else (redact(detail or "", api_key)[:300] or None)
+    result.detail = None if outcome == OK else detail
     if outcome == OK:
         result.latency_ms = elapsed_ms
+    return scrub(result, Redactor(api_key))
+
+
+def _one_line(text: str | None, limit: int) -> str | None:
+    if not text:
+        return None
+    text = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return text[:limit] or None
+
+
+def scrub(result: CanaryResult, redactor: Redactor) -> CanaryResult:
+    """Redact and bound every field that came from upstream."""
+    result.detail = _one_line(redactor(result.detail or ""), 300)
+    result.error_type = _one_line(redactor(result.error_type or ""), 80)
+    result.request_id = _one_line(redactor(result.request_id or ""), 120)
+    result.stop_reason = _one_line(redactor(result.stop_reason or ""), 40)
+    result.ratelimit = {
+        (_one_line(redactor(key), 60) or "?"): value for key, value in result.ratelimit.items()
+    }
     return result
 
 
@@ -238,6 +401,16 @@ def backoff_s(attempt_no: int, base_s: float, rng: random.Random) -> float:
     return ceiling / 2 + rng.uniform(0, ceiling / 2)
 
 
+@dataclass
+class Tally:
+    """Requests one model's canaries sent this cycle, kept outside the tasks so a
+    canary cut off at the hard stop still counts its request in flight."""
+
+    requests: int = 0
+    failed: int = 0
+    in_flight: int = 0
+
+
 async def run_canary(
     client: Any,
     config: Any,
@@ -245,16 +418,20 @@ async def run_canary(
     api_key: str | None,
     deadline: float,
     rng: random.Random | None = None,
+    tally: Tally | None = None,
 ) -> CanaryResult:
     """Probe one model, retrying platform and network failures within `deadline`."""
     if not api_key:
-        return CanaryResult(model=model, outcome=SKIPPED, detail="no ANTHROPIC_API_KEY")
+        return CanaryResult(model=model, outcome=SKIPPED, detail="no ANTHROPIC_API_KEY", samples=0)
     rng = rng or random.Random()
+    tally = tally if tally is not None else Tally()
     result = CanaryResult(model=model, outcome="timeout", detail="no time left for a request")
     for attempt_no in range(1, config.max_attempts + 1):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break
+        tally.requests += 1
+        tally.in_flight += 1
         try:
             result = await asyncio.wait_for(
                 attempt(client, config.anthropic_base_url, api_key, model), remaining
@@ -263,6 +440,9 @@ async def run_canary(
             result = CanaryResult(
                 model=model, outcome="timeout", detail="no answer by the deadline"
             )
+        finally:
+            tally.in_flight -= 1
+        tally.failed += result.outcome in PLATFORM_OUTCOMES
         result.attempts = attempt_no
         if result.outcome not in RETRYABLE_OUTCOMES or result.no_retry:
             break

@@ -34,6 +34,7 @@ from typing import Any
 
 from .alerting import MonitorState, Plan, Stored, plan_cycle
 from .config import Config
+from .errorwindow import samples_for
 from .metrics import MetricsSink, NullMetrics
 from .models import CheckResult, Incident
 from .notify import ConsoleNotifier, Notifier, NotifyError
@@ -67,12 +68,6 @@ class Budget:
         return self.left() >= seconds
 
 
-def samples_for(state: MonitorState, config: Config) -> dict[str, int]:
-    """Requests per model this cycle, chosen from the loaded state (the error-rate
-    window decides); one each until that lands."""
-    return {model: 1 for model in config.canary_models}
-
-
 def _compact(result: CheckResult) -> CheckResult:
     """What the store needs of a late result (its record), not the whole page: a day
     of backlog must fit a 256 MB Lambda even while 150 long incidents are open."""
@@ -97,7 +92,7 @@ class Cycle:
     notify_call_s: float = LOCAL_CALL_S
     # Why the last cycle had no key (one line, no secret), for the handler to raise.
     key_error: str | None = None
-    # Requests per model chosen for the last cycle (see `samples_for`).
+    # Requests per model chosen for the last cycle (errorwindow.samples_for).
     samples: dict[str, int] = field(default_factory=dict)
 
     def run(
@@ -115,10 +110,11 @@ class Cycle:
         if read_key:
             api_key = self._read_key(budget)
         stored, load_error = self._load(budget)
-        # The error-rate window (in the loaded state) decides the samples per model;
-        # the probe takes them as `samples=` once it accepts that argument.
+        # The error-rate window in the loaded state decides the requests per model.
         self.samples = samples_for(stored.state if stored else MonitorState(), self.config)
-        result = asyncio.run(probe(self._probe_config(budget), api_key, scheduled_at))
+        result = asyncio.run(
+            probe(self._probe_config(budget), api_key, scheduled_at, samples=self.samples)
+        )
         if self.key_error:
             result.errors.append(self.key_error)
         self._check_components(result)

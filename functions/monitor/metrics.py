@@ -10,7 +10,10 @@ metric:
   nothing in a healthy month: per model `CanaryFailed` (1 when the canary did not
   succeed; success rate = 1 - failures / heartbeats) and `RateLimitHeadroom`
   (when under half); `Severity` (when not ok), `StatusPageApiDown` (when the API
-  component is not operational), `DetectionLeadTime` (when measured). Alarms on
+  component is not operational), `DetectionLeadTime` (when measured),
+  `StatusPageUnreadable` (1 when the page could not be read), and per model
+  `CanaryErrorRate` (the error-rate window's failure share, 0..1, only while the
+  window holds a failure). Alarms on
   these treat missing data as not breaching; the heartbeat's alarm treats it as
   breaching, so a silent monitor is never read as a healthy one.
 """
@@ -27,8 +30,8 @@ HEADROOM_REPORT_BELOW = 0.5
 SEVERITY_VALUE = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 ALWAYS_PER_MODEL = ("CanaryLatency", "CanaryTTFT")
 ALWAYS_GLOBAL = ("Heartbeat",)
-SPARSE_GLOBAL = ("Severity", "StatusPageApiDown", "DetectionLeadTime")
-SPARSE_PER_MODEL = ("CanaryFailed", "RateLimitHeadroom")
+SPARSE_GLOBAL = ("Severity", "StatusPageApiDown", "DetectionLeadTime", "StatusPageUnreadable")
+SPARSE_PER_MODEL = ("CanaryFailed", "RateLimitHeadroom", "CanaryErrorRate")
 
 
 class MetricsSink(Protocol):
@@ -44,6 +47,8 @@ def datapoints(result: CheckResult) -> list[tuple[str | None, str, float, str]]:
     page = result.status_page
     if page.reachable and (page.api_status != "operational" or page.api_incident):
         points.append((None, "StatusPageApiDown", 1, "Count"))
+    if not page.reachable:
+        points.append((None, "StatusPageUnreadable", 1, "Count"))
     if result.lead_time_min is not None:
         points.append((None, "DetectionLeadTime", result.lead_time_min, "None"))
     for c in result.canaries:
@@ -55,6 +60,9 @@ def datapoints(result: CheckResult) -> list[tuple[str | None, str, float, str]]:
             points.append((c.model, "CanaryLatency", c.latency_ms, "Milliseconds"))
         if c.ttft_ms is not None:
             points.append((c.model, "CanaryTTFT", c.ttft_ms, "Milliseconds"))
+        if c.window and c.window.get("failed") and c.window.get("requests"):
+            share = c.window["failed"] / c.window["requests"]
+            points.append((c.model, "CanaryErrorRate", round(share, 4), "None"))
         headroom = c.headroom
         if headroom is not None and headroom < HEADROOM_REPORT_BELOW:
             points.append((c.model, "RateLimitHeadroom", round(headroom, 4), "None"))

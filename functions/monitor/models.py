@@ -140,6 +140,9 @@ class CanaryResult:
 class Verdict:
     verdict: str
     summary: str
+    # A next step more precise than the verdict's usual one (e.g. a proxy answered,
+    # or no request was made); None means NEXT_STEP[verdict].
+    next_step: str | None = None
 
     @property
     def severity(self) -> str:

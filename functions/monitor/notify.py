@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol, TextIO
 
-from .models import CheckResult, Notification, Transition
-from .verdict import NEXT_STEP
+from .models import SEVERITY, CheckResult, Notification, Transition
+from .verdict import confirmations, next_step
 
 SUBJECT_MAX = 100
 SMS_MAX = 160
@@ -64,6 +66,67 @@ def lead_words(minutes: float | None) -> str:
     return f"{minutes:.0f} min" if minutes >= 1 else f"{minutes * 60:.0f} s"
 
 
+@dataclass
+class Extra:
+    """What the alert state adds to a message beyond this cycle's result."""
+
+    # The lead time's detail: minutes, and when known first_failure, incident,
+    # created_at, started_at.
+    lead: dict[str, Any] | None = None
+    # The overall alert is held open because it flaps (said once, when it starts).
+    flapping: bool = False
+    # The closed alert's episode: since, recovered, requests, failed, worst.
+    resolved: dict[str, Any] | None = None
+    # The verdict an alert held open still stands for: the message carries its
+    # severity, never the "ok" of the good cycle that would have closed it.
+    held: str | None = None
+    # The status page now confirms an alert already open, without a new verdict.
+    confirmed: bool = False
+
+
+def _clock(iso: str | None) -> str | None:
+    """'14:07' for an ISO time, None when absent or unreadable."""
+    if not iso:
+        return None
+    try:
+        return datetime.fromisoformat(iso.replace("Z", "+00:00")).strftime("%H:%M")
+    except ValueError:
+        return None
+
+
+def lead_sentence(lead: dict[str, Any] | None) -> str:
+    """'Seen 12 min before the status page posted an incident (posted 14:07, impact
+    dated from 13:55).' or, without the incident's times, 'Seen 6 min before the
+    status page.'"""
+    if not lead or not lead.get("minutes"):
+        return ""
+    words = lead_words(lead["minutes"])
+    posted = _clock(lead.get("created_at"))
+    if not posted:
+        return f"Seen {words} before the status page."
+    started = _clock(lead.get("started_at"))
+    dated = f", impact dated from {started}" if started else ""
+    return f"Seen {words} before the status page posted an incident (posted {posted}{dated})."
+
+
+def resolved_sentence(episode: dict[str, Any] | None) -> str:
+    """'Lasted 23 min (14:02 to 14:25); 31 of 120 requests failed (26%); worst: outage.'"""
+    if not episode:
+        return ""
+    try:
+        start = datetime.fromisoformat(episode["since"].replace("Z", "+00:00"))
+        end = datetime.fromisoformat(episode["recovered"].replace("Z", "+00:00"))
+    except (KeyError, ValueError, AttributeError):
+        return ""
+    minutes = max(0.0, (end - start).total_seconds() / 60)
+    parts = [f"Lasted {lead_words(minutes) or '0 s'} ({start:%H:%M} to {end:%H:%M})"]
+    requests, failed = episode.get("requests", 0), episode.get("failed", 0)
+    if requests:
+        parts.append(f"{failed} of {requests} requests failed ({failed / requests:.0%})")
+    parts.append(f"worst: {episode.get('worst', '?')}")
+    return "; ".join(parts) + "."
+
+
 def _fit(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
@@ -73,12 +136,21 @@ def _ascii_line(text: str) -> str:
     return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)
 
 
-def _headline(transitions: list[Transition], result: CheckResult) -> tuple[str, str]:
+def _headline(
+    transitions: list[Transition],
+    result: CheckResult,
+    flapping: bool = False,
+    confirmed: bool = False,
+) -> tuple[str, str]:
     """(status word, short what-changed) for subject and SMS."""
     overall = [t for t in transitions if t.target == "overall"]
     verdict = result.verdict.verdict
     if overall and overall[-1].to == "operational":
         return "RESOLVED", "Claude API operational again"
+    if confirmed and not overall:
+        return "CONFIRMED", f"status page now confirms Claude API {verdict}"
+    if flapping:
+        return "FLAPPING", "Claude API flapping; the alert stays open until stable"
     if not transitions:
         return "REMINDER", f"Claude API still {verdict}"
     word = {"critical": "CRITICAL", "warning": "WARNING", "unknown": "UNKNOWN"}.get(
@@ -93,34 +165,61 @@ def compose(
     result: CheckResult,
     lead_time_min: float | None,
     reminder: bool = False,
+    *,
+    extra: Extra | None = None,
 ) -> Notification:
-    word, headline = _headline(transitions, result)
+    extra = extra or Extra()
+    word, headline = _headline(transitions, result, extra.flapping, extra.confirmed)
     region = f" [{result.region}]" if result.region and result.region != "local" else ""
     failing = [c for c in result.canaries if c.outcome not in ("ok", "skipped")]
     detail = ", ".join(
         f"{c.model} {c.outcome}" + (f" {c.http_status}" if c.http_status else "") for c in failing
     )
-    lead = f"Seen {lead_words(lead_time_min)} before the status page." if lead_time_min else ""
+    lead_info = extra.lead or ({"minutes": lead_time_min} if lead_time_min else None)
+    lead = lead_sentence(lead_info)
+    resolved = resolved_sentence(extra.resolved) if word == "RESOLVED" else ""
 
     subject = _fit(
         _ascii_line(f"{word}: {headline}{region}" + (f" - {detail}" if detail else "")), SUBJECT_MAX
     )
     page = result.status_page
     page_state = f"page: API {page.api_status}" if page.reachable else "page unreadable"
-    next_step = NEXT_STEP[result.verdict.verdict].split(".")[0]
-    sms_parts = [f"{word}: {headline}{region}", detail, page_state, lead.rstrip("."), next_step]
+    step = next_step(result.verdict).split(".")[0]
+    sms_parts = [f"{word}: {headline}{region}", detail, resolved.rstrip("."), page_state]
+    sms_parts += [lead.rstrip("."), step]
     sms = _fit(gsm7(". ".join(p for p in sms_parts if p) + "."), SMS_MAX)
+    notes = [n for n in (lead, resolved, _flap_note(extra.flapping)) if n]
+    notes += _confirmed_lines(result)
     return Notification(
         id=notification_id,
         subject=subject,
         sms=sms,
-        email=_email(transitions, result, lead, reminder),
-        severity=result.verdict.severity,
-        verdict=result.verdict.verdict,
+        email=_email(transitions, result, notes, reminder),
+        severity=SEVERITY[extra.held] if extra.held else result.verdict.severity,
+        verdict=extra.held or result.verdict.verdict,
     )
 
 
-def _email(transitions: list[Transition], result: CheckResult, lead: str, reminder: bool) -> str:
+def _flap_note(flapping: bool) -> str:
+    if not flapping:
+        return ""
+    return (
+        "The verdict keeps flapping between bad and good: the alert stays open, as one "
+        "event, and closes after a stable stretch of good cycles."
+    )
+
+
+def _confirmed_lines(result: CheckResult) -> list[str]:
+    return [
+        f'Incident "{incident.name}" confirms {model}'
+        + (f" ({incident.shortlink})" if incident.shortlink else "")
+        for incident, model in confirmations(result.status_page, result.canaries)
+    ]
+
+
+def _email(
+    transitions: list[Transition], result: CheckResult, notes: list[str], reminder: bool
+) -> str:
     verdict = result.verdict
     lines = ["What changed:"]
     lines += [f"  {t.target}: {t.from_} -> {t.to}" for t in transitions] or [
@@ -131,15 +230,19 @@ def _email(transitions: list[Transition], result: CheckResult, lead: str, remind
         f"Verdict: {verdict.verdict} ({verdict.severity}) at {result.checked_at}",
         f"  {verdict.summary}",
     ]
-    if lead:
-        lines.append(f"  {lead}")
+    lines += [f"  {note}" for note in notes]
     lines += ["", "Canaries:"]
     for c in result.canaries:
+        window = (
+            f", window {c.window['failed']} of {c.window['requests']} requests failed"
+            if c.window and c.window.get("requests")
+            else ""
+        )
         lines.append(
             f"  {c.model}: {c.outcome}, HTTP {c.http_status or '-'}, "
             f"request id {c.request_id or '-'}, latency "
             f"{'-' if c.latency_ms is None else str(c.latency_ms) + ' ms'}, "
-            f"attempts {c.attempts}"
+            f"attempts {c.attempts}{window}"
         )
     page = result.status_page
     lines += ["", "Status page:"]
@@ -152,7 +255,7 @@ def _email(transitions: list[Transition], result: CheckResult, lead: str, remind
             f"  - {incident.name} [{incident.status}, {incident.impact}] "
             f"{incident.shortlink or ''}".rstrip()
         )
-    lines += ["", f"Next step: {NEXT_STEP[verdict.verdict]}"]
+    lines += ["", f"Next step: {next_step(verdict)}"]
     if result.region and result.region != "local":
         lines.append(f"Region: {result.region}")
     return "\n".join(lines)

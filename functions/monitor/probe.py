@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from .canary import run_canary
+from .canary import Tally, run_canary
 from .config import Config
-from .models import CanaryResult, CheckResult, StatusPage
+from .models import OK, SKIPPED, SLOW, CanaryResult, CheckResult, StatusPage
 from .statuspage import fetch_status
 from .verdict import decide
 
@@ -45,21 +46,40 @@ async def probe(
     api_key: str | None,
     checked_at: datetime | None = None,
     client: Any = None,
+    samples: Mapping[str, int] | None = None,
 ) -> CheckResult:
-    """Read the status page and run all canaries; never raises for upstream trouble."""
+    """Read the status page and run all canaries; never raises for upstream trouble.
+
+    `samples[model]` independent requests (default 1, at most `canary_burst`) are
+    sent for that model, concurrently, each with its own retries, all within the
+    same deadline (the cycle decides the counts; adaptive sampling).
+    """
     checked_at = checked_at or datetime.now(UTC)
     started = time.monotonic()
     deadline = started + config.probe_budget_s
     own_client = client is None
     client = client or _client(config)
+    plan = {model: _sample_count(config, samples, model) for model in config.canary_models}
+    tallies = {model: Tally() for model in config.canary_models}
     try:
-        page_task = asyncio.ensure_future(fetch_status(client, config, config.probe_budget_s))
-        canary_tasks = [
-            asyncio.ensure_future(run_canary(client, config, model, api_key, deadline))
+        page_task = asyncio.ensure_future(
+            _guarded_page(fetch_status(client, config, config.probe_budget_s))
+        )
+        tasks = {
+            model: [
+                asyncio.ensure_future(
+                    _guarded_canary(
+                        run_canary(client, config, model, api_key, deadline, tally=tallies[model]),
+                        model,
+                    )
+                )
+                for _ in range(plan[model])
+            ]
             for model in config.canary_models
-        ]
+        }
+        everything = [page_task, *(t for ts in tasks.values() for t in ts)]
         # A hard stop a little after the probes' own deadline, for what ignores it.
-        await asyncio.wait([page_task, *canary_tasks], timeout=config.probe_budget_s + 0.5)
+        await asyncio.wait(everything, timeout=config.probe_budget_s + 0.5)
         page = _settle(
             page_task,
             lambda: StatusPage(
@@ -68,13 +88,8 @@ async def probe(
             ),
         )
         canaries = [
-            _settle(
-                task,
-                lambda m=model: CanaryResult(
-                    model=m, outcome="timeout", attempts=1, detail="no answer by the deadline"
-                ),
-            )
-            for task, model in zip(canary_tasks, config.canary_models, strict=True)
+            _merge(model, [_settle(t, lambda m=model: _hard_stop(m)) for t in ts], tallies[model])
+            for model, ts in tasks.items()
         ]
     finally:
         if own_client:
@@ -87,6 +102,57 @@ async def probe(
         canaries=canaries,
         region=config.region,
     )
+
+
+def _sample_count(config: Config, samples: Mapping[str, int] | None, model: str) -> int:
+    wanted = (samples or {}).get(model, 1)
+    try:
+        return max(1, min(int(wanted), config.canary_burst))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _hard_stop(model: str) -> CanaryResult:
+    return CanaryResult(
+        model=model, outcome="timeout", attempts=1, detail="no answer by the deadline"
+    )
+
+
+def _merge(model: str, results: list[CanaryResult], tally: Tally) -> CanaryResult:
+    """One result per model: the first success if any sample succeeded, else the first
+    sample's failure. `attempts` and `requests` count every request of every sample;
+    `failed_requests` those that failed with a platform error (a request still in
+    flight at the hard stop counts as a timeout)."""
+    chosen = next((r for r in results if r.outcome in (OK, SLOW)), results[0])
+    if chosen.outcome == SKIPPED:
+        chosen.samples = chosen.requests = chosen.failed_requests = 0
+        return chosen
+    chosen.samples = len(results)
+    chosen.requests = max(tally.requests, len(results))
+    chosen.failed_requests = min(tally.failed + tally.in_flight, chosen.requests)
+    chosen.attempts = chosen.requests
+    return chosen
+
+
+async def _guarded_canary(work: Awaitable[CanaryResult], model: str) -> CanaryResult:
+    """Any exception in one canary becomes its outcome; the rest of the probe goes on."""
+    try:
+        return await work
+    except Exception as exc:  # noqa: BLE001 - deliberately total
+        return CanaryResult(
+            model=model,
+            outcome="network_error",
+            attempts=1,
+            error_type=type(exc).__name__,
+            detail=f"canary failed: {type(exc).__name__}",
+        )
+
+
+async def _guarded_page(work: Awaitable[StatusPage]) -> StatusPage:
+    try:
+        return await work
+    except Exception as exc:  # noqa: BLE001 - deliberately total
+        return StatusPage(reachable=False, error=f"status page read failed: {type(exc).__name__}")
 
 
 def _settle(task: asyncio.Future, on_timeout: Any) -> Any:

@@ -9,7 +9,8 @@ from functions.monitor.config import load_config
 from functions.monitor.probe import probe
 from tests.conftest import SECRET, closed_port, sim_env
 
-# scenario -> (outcome, attempts, verdict); CANARY_MAX_ATTEMPTS is 3.
+# scenario -> (outcome, attempts, verdict); CANARY_MAX_ATTEMPTS is 3. The verdict for
+# `intercepted` belongs to the verdict rules' own tests (None: not asserted here).
 CASES = {
     "healthy": ("ok", 1, "operational"),
     "auth_error": ("auth_error", 1, "client_error"),
@@ -26,7 +27,7 @@ CASES = {
     "stream_error_first": ("stream_error", 3, "unconfirmed_outage"),
     "truncated_stream": ("stream_error", 3, "unconfirmed_outage"),
     "bad_response": ("bad_response", 1, "unconfirmed_outage"),
-    "captive_portal": ("bad_response", 1, "unconfirmed_outage"),
+    "captive_portal": ("intercepted", 1, None),
     "page_moved": ("ok", 1, "operational"),
     "api_reset": ("network_error", 3, "network_error"),
     "outage": ("overloaded", 3, "outage"),
@@ -36,10 +37,22 @@ CASES = {
     "page_major_outage": ("ok", 1, "degraded"),
     "page_unknown_status": ("ok", 1, "degraded"),
     "page_minimal": ("ok", 1, "operational"),
-    "page_html": ("ok", 1, "degraded"),
-    "page_truncated": ("ok", 1, "degraded"),
-    "page_empty": ("ok", 1, "degraded"),
-    "page_500": ("ok", 1, "degraded"),
+    "page_html": ("ok", 1, "operational"),
+    "page_truncated": ("ok", 1, "operational"),
+    "page_empty": ("ok", 1, "operational"),
+    "page_500": ("ok", 1, "operational"),
+    # Answers that are not Anthropic's: the network path, never retried.
+    "proxy_404": ("intercepted", 1, None),
+    "proxy_502": ("intercepted", 1, None),
+    "proxy_200_html": ("intercepted", 1, None),
+    # Anthropic's CDN edge and Anthropic's own odd answers stay platform.
+    "cloudflare_502": ("server_error", 3, "unconfirmed_outage"),
+    "cloudflare_503": ("server_error", 3, "unconfirmed_outage"),
+    "anthropic_200_json": ("bad_response", 1, "unconfirmed_outage"),
+    # Streams that are a success of the platform.
+    "thinking_stream": ("ok", 1, "operational"),
+    "stop_max_tokens": ("ok", 1, "operational"),
+    "stop_refusal": ("ok", 1, "operational"),
 }
 
 
@@ -54,7 +67,8 @@ def test_given_a_scenario_then_outcome_attempts_and_verdict_match(sim, tmp_path,
     outcome, attempts, verdict = CASES[scenario]
     result = check(sim, tmp_path)
     [canary] = result.canaries
-    assert (canary.outcome, canary.attempts, result.verdict.verdict) == (
+    got_verdict = result.verdict.verdict if verdict else None
+    assert (canary.outcome, canary.attempts, got_verdict) == (
         outcome,
         attempts,
         verdict,
@@ -141,7 +155,9 @@ def test_given_a_hanging_upstream_then_the_cycle_ends_within_the_deadline(sim, t
         assert result.verdict.verdict == "unconfirmed_outage"
     else:
         assert not result.status_page.reachable and "did not answer" in result.status_page.error
-        assert result.verdict.verdict == "degraded"
+        # Every canary passed: an unreadable page alone leaves the verdict operational.
+        assert result.verdict.verdict == "operational"
+        assert "status page could not be read" in result.verdict.summary
 
 
 def test_given_slow_upstreams_then_probes_run_concurrently(sim, tmp_path):
@@ -158,3 +174,43 @@ def test_the_key_never_appears_in_any_result(sim, tmp_path):
     for scenario in ("auth_error", "api_reset", "bad_response", "stream_error"):
         sim.set(scenario)
         assert SECRET not in str(check(sim, tmp_path).to_dict())
+
+
+@pytest.mark.parametrize(
+    ("scenario", "stop_reason"),
+    [
+        ("healthy", "end_turn"),
+        ("thinking_stream", "end_turn"),
+        ("stop_max_tokens", "max_tokens"),
+        ("stop_refusal", "refusal"),
+    ],
+)
+def test_given_a_successful_stream_shape_then_it_is_ok_and_its_stop_reason_recorded(
+    sim, tmp_path, scenario, stop_reason
+):
+    sim.set(scenario)
+    [canary] = check(sim, tmp_path).canaries
+    assert canary.outcome == "ok"
+    assert canary.stop_reason == stop_reason
+    assert canary.to_dict()["stop_reason"] == stop_reason
+    assert canary.ttft_ms is not None  # the thinking delta counts as the first token
+
+
+def test_the_canary_request_is_valid_for_every_current_model(healthy_sim, tmp_path):
+    # Given the canary's request as the API receives it
+    check(healthy_sim, tmp_path)
+    body = healthy_sim.requests()["last"]["body"]
+    # Then it has no sampling parameters, no prefill and a tiny max_tokens
+    assert not {"temperature", "top_p", "top_k"} & set(body)
+    assert 1 <= body["max_tokens"] <= 16
+    assert [m["role"] for m in body["messages"]] == ["user"]
+    assert body["model"] == "claude-haiku-5-5"
+
+
+def test_given_an_intercepted_answer_then_the_json_outcome_is_intercepted(sim, tmp_path):
+    sim.set("proxy_404")
+    result = check(sim, tmp_path)
+    [canary] = result.to_dict()["canaries"]
+    assert canary["outcome"] == "intercepted"
+    assert canary["http_status"] == 404 and canary["request_id"] is None
+    assert "proxy, captive portal or firewall" in result.canaries[0].detail

@@ -15,7 +15,7 @@ def client(healthy_sim):
 
 def test_the_sdk_reads_a_non_streaming_message(client):
     message = client.messages.create(
-        model="claude-haiku-4-5", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
+        model="claude-haiku-5-5", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
     )
     assert message.type == "message" and message.content[0].text == "OK"
     assert message.usage.output_tokens == 1
@@ -23,7 +23,7 @@ def test_the_sdk_reads_a_non_streaming_message(client):
 
 def test_the_sdk_reads_a_stream_to_its_final_message(client):
     with client.messages.stream(
-        model="claude-haiku-4-5", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
+        model="claude-haiku-5-5", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
     ) as stream:
         text = "".join(stream.text_stream)
         final = stream.get_final_message()
@@ -44,7 +44,7 @@ def test_the_sdk_raises_its_typed_errors_for_simulated_failures(sim):
         sim.set(scenario)
         with pytest.raises(error) as caught:
             client.messages.create(
-                model="claude-haiku-4-5", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
+                model="claude-haiku-5-5", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
             )
         assert caught.value.request_id and caught.value.request_id.startswith("req_sim")
 
@@ -55,9 +55,58 @@ def test_the_sdk_surfaces_an_error_event_inside_a_200_stream(sim):
     with (
         pytest.raises(anthropic.APIStatusError) as caught,
         client.messages.stream(
-            model="claude-haiku-4-5", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
+            model="claude-haiku-5-5", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
         ) as stream,
     ):
         for _ in stream:
             pass
     assert "overloaded" in str(caught.value).lower()
+
+
+@pytest.mark.parametrize(
+    ("scenario", "stop_reason", "first_block"),
+    [
+        ("healthy", "end_turn", "text"),
+        ("thinking_stream", "end_turn", "thinking"),
+        ("stop_max_tokens", "max_tokens", "text"),
+        ("stop_refusal", "refusal", "text"),
+    ],
+)
+def test_the_sdk_reads_every_successful_stream_shape(sim, scenario, stop_reason, first_block):
+    # Given the simulator serving one of the stream shapes the canary counts as success
+    sim.set(scenario)
+    client = anthropic.Anthropic(base_url=sim.url, api_key="sim-key", max_retries=0)
+    # When the official SDK streams it to its final message
+    with client.messages.stream(
+        model="claude-haiku-5-5", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
+    ) as stream:
+        text = "".join(stream.text_stream)
+        final = stream.get_final_message()
+    # Then it accepts it, with the block order and stop reason the simulator meant
+    assert text == "OK"
+    assert final.stop_reason == stop_reason
+    assert final.content[0].type == first_block
+    if first_block == "thinking":
+        assert final.content[0].thinking and final.content[0].signature
+        assert final.content[1].type == "text"
+
+
+@pytest.mark.parametrize(
+    ("scenario", "status", "has_request_id"),
+    [
+        ("overloaded", 529, True),
+        ("cloudflare_502", 502, False),
+        ("proxy_404", 404, False),
+    ],
+)
+def test_the_sdk_sees_the_statuses_and_request_ids_the_canary_classifies_by(
+    sim, scenario, status, has_request_id
+):
+    sim.set(scenario)
+    client = anthropic.Anthropic(base_url=sim.url, api_key="sim-key", max_retries=0)
+    with pytest.raises(anthropic.APIStatusError) as caught:
+        client.messages.create(
+            model="claude-haiku-5-5", max_tokens=8, messages=[{"role": "user", "content": "hi"}]
+        )
+    assert caught.value.status_code == status
+    assert bool(caught.value.request_id) is has_request_id

@@ -68,3 +68,31 @@ def test_always_on_metric_count_matches_what_a_healthy_cycle_publishes():
     from functions.monitor.metrics import counts
 
     assert counts(1)["always"] == len(names(datapoints(result())))
+
+
+def test_given_a_window_with_failures_then_the_error_rate_is_published_per_model():
+    cycle = result()
+    cycle.canaries[0].window = {"cycles": 15, "requests": 40, "failed": 10}
+    values = {(m, n): v for m, n, v, _ in datapoints(cycle)}
+    assert values[("claude-haiku-4-5", "CanaryErrorRate")] == 0.25
+
+
+def test_given_a_clean_window_then_no_error_rate_is_published():
+    cycle = result()
+    cycle.canaries[0].window = {"cycles": 15, "requests": 15, "failed": 0}
+    assert ("claude-haiku-4-5", "CanaryErrorRate") not in names(datapoints(cycle))
+
+
+def test_given_an_unreadable_page_then_the_sparse_unreadable_metric_is_published():
+    cycle = result()
+    cycle.status_page = StatusPage(False, error="HTTP 503")
+    values = {(m, n): v for m, n, v, _ in datapoints(cycle)}
+    assert values[(None, "StatusPageUnreadable")] == 1
+    assert (None, "StatusPageUnreadable") not in names(datapoints(result()))
+
+
+def test_sparse_metric_count_names_every_sparse_metric():
+    from functions.monitor.metrics import SPARSE_GLOBAL, SPARSE_PER_MODEL, counts
+
+    assert "CanaryErrorRate" in SPARSE_PER_MODEL and "StatusPageUnreadable" in SPARSE_GLOBAL
+    assert counts(2)["sparse"] == len(SPARSE_GLOBAL) + 2 * len(SPARSE_PER_MODEL)

@@ -12,7 +12,15 @@ from functions.monitor.models import (
     Transition,
     Verdict,
 )
-from functions.monitor.notify import _GSM7, SMS_MAX, SUBJECT_MAX, compose, gsm7
+from functions.monitor.notify import (
+    _GSM7,
+    SMS_MAX,
+    SUBJECT_MAX,
+    Extra,
+    compose,
+    gsm7,
+    lead_sentence,
+)
 
 
 def result(
@@ -80,3 +88,82 @@ def test_property_subject_and_sms_always_fit(verdict, models, region):
 
 def test_gsm7_replaces_what_it_cannot_carry():
     assert gsm7("a[b]c€ ✓") == "a(b)cEUR ?"
+
+
+def test_lead_sentence_says_when_the_page_posted_and_dated_the_impact():
+    lead = {
+        "minutes": 12.0,
+        "created_at": "2026-11-25T14:07:10Z",
+        "started_at": "2026-11-25T13:55:00Z",
+    }
+    assert lead_sentence(lead) == (
+        "Seen 12 min before the status page posted an incident "
+        "(posted 14:07, impact dated from 13:55)."
+    )
+    assert lead_sentence({"minutes": 12.0, "created_at": "2026-11-25T14:07:10Z"}) == (
+        "Seen 12 min before the status page posted an incident (posted 14:07)."
+    )
+    assert lead_sentence({"minutes": 6.0}) == "Seen 6 min before the status page."
+    assert lead_sentence(None) == lead_sentence({"minutes": 0}) == ""
+
+
+def test_resolved_message_gives_duration_failed_share_and_worst_verdict():
+    episode = {
+        "since": "2026-11-25T16:02:00Z",
+        "recovered": "2026-11-25T16:25:00Z",
+        "requests": 120,
+        "failed": 31,
+        "worst": "outage",
+    }
+    n = compose(
+        "n-2",
+        [Transition("overall", "outage", "operational")],
+        result("operational", outcome="ok"),
+        None,
+        extra=Extra(resolved=episode),
+    )
+    assert n.subject.startswith("RESOLVED")
+    want = "Lasted 23 min (16:02 to 16:25); 31 of 120 requests failed (26%); worst: outage."
+    assert want in n.email
+    assert "Lasted 23 min" in n.sms and len(n.sms) <= SMS_MAX
+
+
+def test_a_flapping_notice_says_so_in_subject_and_email():
+    n = compose("n-3", [], result("unconfirmed_outage"), None, extra=Extra(flapping=True))
+    assert n.subject.startswith("FLAPPING") and "flapping" in n.email
+    assert n.severity == "critical"
+
+
+def test_an_intercepted_answer_gives_the_middlebox_next_step():
+    verdict = Verdict("network_error", "No canary reached the API", "Check the proxy.")
+    r = result("network_error", outcome="intercepted")
+    r.verdict = verdict
+    n = compose("n-4", [Transition("overall", "operational", "network_error")], r, None)
+    assert "Next step: Check the proxy." in n.email
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    models=st.lists(st.text(min_size=1, max_size=60), min_size=1, max_size=10),
+    name=st.text(max_size=200),
+    minutes=st.floats(min_value=0, max_value=10_000),
+)
+def test_property_sms_fits_with_every_extra(models, name, minutes):
+    lead = {"minutes": minutes, "created_at": "2026-11-25T14:07:10Z", "incident": name}
+    episode = {
+        "since": "2026-11-25T14:00:00Z",
+        "recovered": "2026-11-26T14:00:00Z",
+        "requests": 10**9,
+        "failed": 10**8,
+        "worst": "unconfirmed_outage",
+    }
+    for transitions in ([Transition("overall", "outage", "operational")], []):
+        n = compose(
+            "n",
+            transitions,
+            result(models=tuple(models)),
+            minutes,
+            extra=Extra(lead=lead, flapping=True, resolved=episode),
+        )
+        assert len(n.sms) <= SMS_MAX and set(n.sms) <= _GSM7
+        assert len(n.subject) <= SUBJECT_MAX

@@ -2,13 +2,23 @@
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from functions.monitor.simulator import API_COMPONENT, Page, summary_json
-from functions.monitor.statuspage import parse_summary
+from functions.monitor.statuspage import model_key, parse_summary
 
 API = (API_COMPONENT,)
+MODELS = (
+    "claude-haiku-4-5",
+    "claude-haiku-5-5",
+    "claude-opus-4-0",
+    "claude-opus-4-1",
+    "claude-opus-4-6",
+    "claude-sonnet-4-5-20250929",
+    "claude-3-5-haiku-20241022",
+)
 
 
 def parse(data) -> object:
@@ -142,7 +152,7 @@ summary_like = st.fixed_dictionaries(
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=400))
 def test_property_any_bytes_never_raise(body):
-    page = parse_summary(body, API)
+    page = parse_summary(body, API, MODELS)
     assert page.reachable in (True, False)
     if not page.reachable:
         assert page.error and page.api_status is None
@@ -151,7 +161,9 @@ def test_property_any_bytes_never_raise(body):
 @settings(max_examples=300, deadline=None)
 @given(json_values | summary_like)
 def test_property_any_json_never_raises_and_is_never_wrongly_operational(data):
-    page = parse_summary(json.dumps(data).encode(), API)
+    page = parse_summary(json.dumps(data).encode(), API, MODELS)
+    for incident in page.incidents:
+        assert set(incident.confirms) <= {"api", *MODELS}
     if page.api_status == "operational":
         statuses = [
             c.get("status")
@@ -159,3 +171,145 @@ def test_property_any_json_never_raises_and_is_never_wrongly_operational(data):
             if isinstance(c, dict) and c.get("name") == API_COMPONENT and c.get("group") is not True
         ]
         assert statuses and all(s == "operational" for s in statuses)
+
+
+def incident_page(name, body=None, component="none", started_at="2026-04-19T10:02:00Z"):
+    data = summary_json(Page(incident="none"))
+    raw = data["incidents"][0]
+    raw["name"] = name
+    raw["started_at"] = started_at
+    raw["incident_updates"][0]["body"] = body or "We are investigating."
+    if component == "none":
+        raw["components"] = []
+        raw["incident_updates"][0]["affected_components"] = []
+    elif component != "api":
+        raw["components"] = [{"name": component}]
+        raw["incident_updates"][0]["affected_components"] = [{"name": component}]
+    return parse_summary(json.dumps(data).encode(), API, MODELS)
+
+
+def confirms_of(name, body=None, component="none"):
+    [incident] = incident_page(name, body, component).incidents
+    return incident.confirms
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Elevated errors on Claude Haiku 4.5", ["claude-haiku-4-5"]),
+        ("Elevated errors on Haiku 4.5.", ["claude-haiku-4-5"]),
+        ("Errors for haiku-4-5 requests", ["claude-haiku-4-5"]),
+        ("Errors for claude-haiku-4-5", ["claude-haiku-4-5"]),
+        ("Errors for claude-haiku-4-5-20251001", ["claude-haiku-4-5"]),
+        ("Elevated errors on Opus 4 and Opus 4.1", ["claude-opus-4-0", "claude-opus-4-1"]),
+        ("Elevated errors on Opus 4 and 4.1", ["claude-opus-4-0", "claude-opus-4-1"]),
+        ("Elevated errors on Claude Opus 4.6", ["claude-opus-4-6"]),
+        ("Elevated errors on Claude Opus 4.1", ["claude-opus-4-1"]),
+        ("Elevated errors on Claude Haiku 5.5", ["claude-haiku-5-5"]),
+        ("Degraded Sonnet 4.5", ["claude-sonnet-4-5-20250929"]),
+        ("Errors on Claude 3.5 Haiku", ["claude-3-5-haiku-20241022"]),
+        (
+            "Elevated errors on Claude Opus 4.x",
+            ["claude-opus-4-0", "claude-opus-4-1", "claude-opus-4-6"],
+        ),
+        (
+            "Errors on all Haiku models",
+            ["claude-haiku-4-5", "claude-haiku-5-5", "claude-3-5-haiku-20241022"],
+        ),
+        ("Elevated errors on the API", ["api"]),
+        ("Elevated errors on the Claude API", ["api"]),
+        ("Elevated error rates across multiple models", ["api"]),
+        ("Errors affecting all models", ["api"]),
+        ("Errors on api.anthropic.com", ["api"]),
+        # Never confirms: other products, other versions, nothing specific.
+        ("Elevated errors on claude.ai", []),
+        ("Claude Code sessions failing for all models", []),
+        ("Cowork unavailable", []),
+        ("Console login errors; API keys page not loading", []),
+        ("Elevated errors on Claude Opus 4.5", []),
+        ("Elevated errors on Claude Haiku 3", []),
+        ("Elevated errors", []),
+    ],
+)
+def test_given_an_incident_without_components_then_its_text_decides_what_it_confirms(
+    name, expected
+):
+    assert sorted(confirms_of(name)) == sorted(expected)
+
+
+def test_given_opus_4_named_then_4_1_and_4_6_are_not_confirmed():
+    confirmed = confirms_of("Elevated errors on Claude Opus 4")
+    assert confirmed == ["claude-opus-4-0"]
+
+
+def test_given_the_latest_update_names_the_model_then_it_confirms():
+    assert confirms_of("Elevated errors", "Requests to Claude Haiku 4.5 are failing.") == [
+        "claude-haiku-4-5"
+    ]
+
+
+def test_given_a_claude_ai_incident_saying_the_api_is_fine_then_nothing_is_confirmed():
+    body = "Some users see errors on claude.ai for Opus 4.6. The API is not affected."
+    assert confirms_of("Elevated errors on claude.ai", body, component="claude.ai") == []
+
+
+def test_given_an_incident_on_the_api_component_then_it_confirms_api_and_names():
+    page = incident_page("Elevated errors on Haiku 4.5", component="api")
+    assert page.api_incident
+    assert page.incidents[0].confirms == ["api", "claude-haiku-4-5"]
+
+
+def test_given_a_model_named_incident_without_components_then_api_incident_stays_false():
+    page = incident_page("Elevated errors on Claude Haiku 4.5")
+    assert not page.api_incident
+    assert page.incidents[0].started_at == "2026-04-19T10:02:00Z"
+    assert page.to_dict()["incidents"][0]["confirms"] == ["claude-haiku-4-5"]
+
+
+@pytest.mark.parametrize(
+    ("model", "key"),
+    [
+        ("claude-haiku-4-5", ("haiku", 4, 5)),
+        ("claude-haiku-4-5-20251001", ("haiku", 4, 5)),
+        ("claude-opus-4-20250514", ("opus", 4, 0)),
+        ("claude-3-5-haiku-20241022", ("haiku", 3, 5)),
+        ("claude-3-opus-20240229", ("opus", 3, 0)),
+        ("gpt-4", None),
+    ],
+)
+def test_model_ids_parse_to_family_and_version(model, key):
+    assert model_key(model) == key
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=120), st.none() | st.text(max_size=120))
+def test_property_any_incident_text_never_raises(name, body):
+    from functions.monitor.statuspage import confirms
+
+    got = confirms(name, body, [], set(API), MODELS)
+    assert set(got) <= {"api", *MODELS}
+
+
+@pytest.mark.parametrize(
+    ("start", "location", "allowed"),
+    [
+        ("http://status.claude.com/api/v2/summary.json", "/moved/api/v2/summary.json", True),
+        (
+            "http://status.claude.com/api/v2/summary.json",
+            "https://status.claude.com/api/v2/summary.json",
+            True,
+        ),
+        ("https://status.claude.com/x", "https://STATUS.claude.com/y", True),
+        ("https://status.claude.com/x", "http://status.claude.com/x", False),  # downgrade
+        ("https://status.claude.com/x", "https://status.example.com/x", False),
+        ("https://status.claude.com/x", "https://status.claude.com:8443/x", False),
+        ("https://status.claude.com/x", "//evil.example/x", False),
+    ],
+)
+def test_redirects_are_followed_only_on_the_same_host_or_to_https(start, location, allowed):
+    import httpx
+
+    from functions.monitor.statuspage import _allowed_redirect
+
+    current = httpx.URL(start)
+    assert _allowed_redirect(current, current.join(location)) is allowed

@@ -3,7 +3,7 @@
 import pytest
 
 from functions.monitor.models import SEVERITY, CanaryResult, Incident, StatusPage
-from functions.monitor.verdict import NEXT_STEP, decide
+from functions.monitor.verdict import NEXT_STEP, decide, next_step
 
 API = "Claude API (api.anthropic.com)"
 
@@ -48,6 +48,7 @@ ROWS = [
     (page("operational", incident=True), c("stream_error"), "outage"),
     (page("major_outage"), c("network_error"), "outage"),
     (page("major_outage"), c("bad_response"), "outage"),
+    (page("major_outage"), c("intercepted"), "outage"),
     # outage: no canary ran and the component is partial/major outage
     (page("major_outage"), c("skipped"), "outage"),
     (page("partial_outage"), [], "outage"),
@@ -55,6 +56,9 @@ ROWS = [
     (page(), c("network_error", "network_error"), "network_error"),
     (page(reachable=False), c("network_error"), "network_error"),
     (page(reachable=False), c("skipped"), "network_error"),
+    (page(), c("intercepted"), "network_error"),
+    (page(), c("intercepted", "network_error"), "network_error"),
+    (page(reachable=False), c("intercepted"), "network_error"),
     # unconfirmed_outage: platform error, page operational or unreadable
     (page(), c("overloaded"), "unconfirmed_outage"),
     (page(reachable=False), c("server_error"), "unconfirmed_outage"),
@@ -68,11 +72,15 @@ ROWS = [
     (page("investigating_weirdly"), c("ok"), "degraded"),
     (page("degraded_performance"), c("skipped"), "degraded"),
     (page(None), c("ok"), "degraded"),
-    (page(reachable=False), c("ok"), "degraded"),
+    (page(reachable=False), c("slow"), "degraded"),
     (page(), c("ok", "network_error"), "degraded"),
+    (page(), c("ok", "intercepted"), "degraded"),
     # operational
     (page(), c("ok"), "operational"),
     (page(), c("skipped"), "operational"),
+    # every canary passes and the page is unreadable: operational, wakes nobody
+    (page(reachable=False), c("ok"), "operational"),
+    (page(reachable=False), c("ok", "ok"), "operational"),
     (page(), c("ok", "ok", "ok"), "operational"),
 ]
 
@@ -90,5 +98,78 @@ def test_every_verdict_has_a_severity_and_a_next_step():
 
 
 def test_an_unreadable_page_is_never_read_as_operational():
-    for canaries in (c("skipped"), c("ok"), []):
+    # Given no canary passed, an unreadable page never yields operational.
+    for canaries in (c("skipped"), [], c("server_error"), c("network_error")):
         assert decide(page(reachable=False), canaries).verdict != "operational"
+
+
+def test_given_canaries_pass_and_the_page_is_unreadable_then_the_summary_says_so():
+    verdict = decide(page(reachable=False), c("ok"))
+    assert verdict.verdict == "operational"
+    assert "status page could not be read" in verdict.summary
+
+
+def text_incident(*confirms):
+    return Incident(
+        "t1",
+        "Elevated errors",
+        "investigating",
+        "none",
+        None,
+        [],
+        None,
+        None,
+        confirms=list(confirms),
+    )
+
+
+def confirming_page(*confirms):
+    return StatusPage(
+        reachable=True,
+        api_status="operational",
+        incidents=[text_incident(*confirms)],
+        components=[{"name": API, "status": "operational"}],
+    )
+
+
+# The outage row's "incident naming the failing model or the API in its text", and the
+# degraded row's error-rate window: one case per branch.
+ROWS_ADDED = [
+    (confirming_page("m0"), c("overloaded"), "outage"),
+    (confirming_page("api"), c("timeout"), "outage"),
+    (confirming_page("m1"), c("server_error", "ok"), "unconfirmed_outage"),
+    (confirming_page(), c("server_error"), "unconfirmed_outage"),
+    (confirming_page(), c("ok"), "operational"),
+    (confirming_page("m0"), c("ok"), "degraded"),
+    (confirming_page("m0"), c("auth_error"), "client_error"),
+    (confirming_page("m0"), c("rate_limited"), "rate_limited"),
+]
+
+
+@pytest.mark.parametrize(("status_page", "canaries", "expected"), ROWS_ADDED)
+def test_incident_text_rows(status_page, canaries, expected):
+    assert decide(status_page, canaries).verdict == expected
+
+
+def test_given_intercepted_answers_then_summary_and_next_step_name_the_middlebox():
+    for canaries in (c("intercepted"), c("intercepted", "network_error"), c("ok", "intercepted")):
+        verdict = decide(page(), canaries)
+        wanted = "a proxy, captive portal or firewall answered instead of the API"
+        assert wanted in verdict.summary
+        assert wanted in next_step(verdict)
+
+
+def test_given_no_key_then_no_wording_claims_the_api_was_unreachable():
+    for status_page in (page(reachable=False), page(), page("major_outage")):
+        verdict = decide(status_page, c("skipped"))
+        said = verdict.summary + " " + next_step(verdict)
+        assert "could not be reached" not in said, said
+    assert "No API request was made" in next_step(decide(page(reachable=False), c("skipped")))
+
+
+def test_given_a_window_above_the_threshold_then_operational_or_degraded_becomes_degraded():
+    window = {"cycles": 15, "requests": 31, "failed": 9}
+    canaries = [CanaryResult("m0", "ok", window=window)]
+    assert decide(page(), canaries, 0.05).verdict == "degraded"
+    assert decide(page("degraded_performance"), canaries, 0.05).verdict == "degraded"
+    assert decide(page(reachable=False), canaries, 0.05).verdict == "degraded"
