@@ -10,6 +10,14 @@
 "The last day of results for a model" and "every transition in 30 days" are each
 one Query on pk with `sk >= <ISO time>`. A steady cycle costs two requests: GetItem
 (state) and TransactWriteItems (cycle, canaries, transitions, state).
+
+Every call makes one attempt (the cycle's deadline); what a lost answer means:
+- GetItem reads; repeating it is harmless.
+- TransactWriteItems may have landed: the state item's `writer` (this request's
+  ClientRequestToken, random per attempt) tells, so a landed write is never read as a
+  duplicate cycle or a conflict (`CommitUncertain`, then `Cycle._landed`).
+- UpdateItem (outbox clear) is conditional on the entry being there: repeated after
+  it landed, it finds nothing to remove and is treated as done.
 """
 
 from __future__ import annotations
