@@ -112,10 +112,11 @@ def _number(
     *,
     minimum: float,
     integer: bool,
-    maximum: float,
+    maximum: float = 1e6,
     below_max: bool = False,
 ):
-    """A bounded number: NaN, infinities and absurd magnitudes are one-line errors."""
+    """A bounded number: NaN, infinities and absurd magnitudes are one-line errors.
+    Every variable names its own `maximum`; the default only keeps a new one finite."""
     raw = _text(env, name, None)
     if raw is None:
         return default
