@@ -180,3 +180,39 @@ def test_a_transition_cycle_makes_at_most_three_dynamodb_requests_and_one_sns(si
     assert moved.notifications
     services = [service for service, _ in aws.proxy.calls]
     assert services.count("dynamodb") <= 3 and services.count("sns") == 1
+
+
+def test_given_two_containers_race_to_take_over_a_stale_entry_then_it_is_sent_once(
+    sim, tmp_path, aws
+):
+    import threading
+
+    from tests.integration.test_aws import _Barrier
+
+    # Given a committed alert whose publish failed
+    config = config_for(sim, tmp_path, aws)
+    sim.set("overloaded")
+    build_cycle(config).record(checked(config, 0), now_wall=1000)
+    aws.proxy.faults["sns"] = "error"
+    build_cycle(config).record(checked(config, 1), now_wall=1060)
+    aws.proxy.clear()
+    # When two containers, after the lease, read the same state and both want it
+    barrier = threading.Barrier(2)
+    results = []
+
+    def take_over(minute):
+        cycle = build_cycle(config)
+        cycle.store = _Barrier(cycle.store, barrier)
+        result = checked(config, minute)
+        cycle.record(result, now_wall=1060 + config.outbox_lease_s)
+        results.append(result)
+
+    threads = [threading.Thread(target=take_over, args=(m,)) for m in (2, 3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    # Then it goes out once, as committed
+    [message] = aws.messages()
+    assert sum(len(r.notifications) for r in results) == 1
+    assert message["MessageAttributes"]["severity"]["Value"] == "critical"
