@@ -81,6 +81,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "severity": result.verdict.severity,
         "transitions": [t.to_dict() for t in result.transitions],
         "notified": len(result.notifications),
+        "lead_time_min": result.lead_time_min,
         "errors": result.errors,
     }
     logger.info("cycle done", extra=summary)
