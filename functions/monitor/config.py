@@ -94,7 +94,9 @@ MAX_MODELS = 20
 
 def _url(env: Mapping[str, str], name: str, default: str) -> str:
     value = _text(env, name, default) or default
-    bad = f"{name} must be an http(s) URL with a host, got {value[:200]!r}"
+    # A gateway URL may carry a credential (user:token@, ?key=): never echo those.
+    shown = "(value not shown)" if "@" in value or "?" in value else repr(value[:200])
+    bad = f"{name} must be an http(s) URL with a host, got {shown}"
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError for a port outside 0..65535

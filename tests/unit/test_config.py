@@ -121,3 +121,9 @@ def test_aws_calls_are_budgeted_from_the_deadline():
         connect, read = config.aws_timeouts_s
         assert 0 < connect <= read <= 2.0
         assert config.aws_call_s <= max(0.7, seconds * 0.3)
+
+
+def test_a_bad_url_with_a_credential_is_not_echoed():
+    with pytest.raises(ConfigError) as caught:
+        load_config({"ANTHROPIC_BASE_URL": "ftp://user:tok-SECRET@gw.example/?key=SECRET"})
+    assert "SECRET" not in str(caught.value) and "ANTHROPIC_BASE_URL" in str(caught.value)
