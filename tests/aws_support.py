@@ -3,7 +3,9 @@
 Tests reach both over HTTP through AWS_ENDPOINT_URL, as boto3 reaches the real
 services. The proxy forwards every request to moto unless a fault is switched on
 for that service, in which case it answers the way AWS does when it throttles or
-fails, or drops the connection.
+fails, or drops the connection; or it answers too late ("slow": the request is
+forwarded and done, the answer delayed past the client's read timeout) or never
+("hang").
 """
 
 from __future__ import annotations
@@ -91,8 +93,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         service = _service(self.headers, body)
         fault = self.server.faults.get(service)
-        if fault and (self.server.fault_filter is None or self.server.fault_filter in body):
+        matched = fault and (self.server.fault_filter is None or self.server.fault_filter in body)
+        if matched:
             self.server.hits[service] = self.server.hits.get(service, 0) + 1
+        if matched and fault != "slow":
             return self._fault(fault)
         self.server.calls.append((service, self.headers.get("X-Amz-Target") or body[:60]))
         conn = http.client.HTTPConnection("127.0.0.1", self.server.upstream_port, timeout=30)
@@ -101,6 +105,8 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         conn.request(self.command, self.path, body=body, headers=headers)
         response = conn.getresponse()
         payload = response.read()
+        if matched:  # "slow": moto has done the work; the answer comes too late
+            self.server.release.wait(self.server.slow_s)
         self.send_response(response.status)
         for name, value in response.getheaders():
             if name.lower() not in ("transfer-encoding", "content-length", "connection"):
@@ -110,6 +116,10 @@ class _ProxyHandler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     def _fault(self, fault: str) -> None:
+        if fault == "hang":  # accept the request, never answer (until the test ends)
+            self.server.release.wait(60)
+            self.close_connection = True
+            return
         if fault == "down":
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
@@ -148,10 +158,16 @@ class FaultProxy(ThreadingHTTPServer):
         self.fault_filter: bytes | None = None
         self.hits: dict[str, int] = {}
         self.calls: list[tuple[str, object]] = []
+        # "slow" answers this late (after moto has done the work); "hang" never.
+        self.slow_s = 3.0
+        self.release = threading.Event()
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
         threading.Thread(target=self.serve_forever, daemon=True).start()
 
     def clear(self) -> None:
+        """No faults; requests held by "hang" or "slow" are let go."""
+        self.release.set()
+        self.release = threading.Event()
         self.faults, self.fault_filter, self.hits, self.calls = {}, None, {}, []
 
     def stop(self) -> None:

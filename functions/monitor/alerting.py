@@ -22,6 +22,8 @@ from typing import Any
 from . import errorwindow
 from .models import PLATFORM_OUTCOMES, SKIPPED, CheckResult, Incident, Notification, Transition
 from .notify import Extra, compose
+from .outbox import fit as fit_notification
+from .outbox import merge, stored_notification
 from .verdict import decide
 
 OVERALL = "overall"
@@ -59,6 +61,74 @@ class TargetState:
     candidate_streak: int = 0
 
 
+def _target(value: Any) -> TargetState | None:
+    """A stored target, or None when it lacks `reported` or holds the wrong types."""
+    if not isinstance(value, dict) or not isinstance(value.get("reported"), str):
+        return None
+    target = TargetState(reported=value["reported"])
+    for key, default in asdict(target).items():
+        got = value.get(key, default)
+        if key == "candidate":
+            ok = got is None or isinstance(got, str)
+        else:
+            ok = type(got) is type(default)
+        if not ok:
+            return None
+        setattr(target, key, got)
+    return target
+
+
+def _iso_or_none(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        _parse(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _lead_ok(value: Any) -> bool:
+    return isinstance(value, dict) and _number(value.get("minutes"))
+
+
+def _episode_ok(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("since"), str)
+        and (value.get("good_since") is None or isinstance(value.get("good_since"), str))
+        and _whole(value.get("requests"))
+        and _whole(value.get("failed"))
+        and isinstance(value.get("worst"), str)
+    )
+
+
+# Checks for the fields whose bad value would raise later (in lead_time, the flap
+# damping, the episode); a field that fails its check starts afresh.
+_STATE_CHECKS = {
+    "suspected_at": _iso_or_none,
+    "last_notified_at": _iso_or_none,
+    "last_cycle_at": _iso_or_none,
+    "pending_lead_time_min": _number,
+    "windows": lambda v: isinstance(v, dict),
+    "lead": _lead_ok,
+    "episode": _episode_ok,
+    "canary_alert": lambda v: isinstance(v, bool),
+    "cycle_no": _whole,
+    "flips": lambda v: isinstance(v, list) and all(_whole(n) for n in v),
+    "flapping": lambda v: isinstance(v, bool),
+    "clean_streak": _whole,
+}
+
+
 @dataclass
 class MonitorState:
     targets: dict[str, TargetState] = field(default_factory=dict)
@@ -90,12 +160,45 @@ class MonitorState:
 
     @classmethod
     def from_json(cls, text: str | None) -> MonitorState:
+        return cls.parse(text)[0]
+
+    @classmethod
+    def parse(cls, text: str | None) -> tuple[MonitorState, list[str]]:
+        """The state, and what of it could not be read (set aside, never crashed on).
+
+        A newer version may add fields (ignored here), an older one may lack some
+        (defaults); a target that cannot be read starts afresh; text that is not a
+        JSON object gives a fresh state."""
         if not text:
-            return cls()
-        data = json.loads(text)
-        targets = {k: TargetState(**v) for k, v in data.pop("targets", {}).items()}
-        known = {k: data[k] for k in cls.__dataclass_fields__ if k in data}
-        return cls(targets=targets, **known)
+            return cls(), []
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return cls(), ["state is not JSON"]
+        if not isinstance(data, dict):
+            return cls(), ["state is not a JSON object"]
+        problems: list[str] = []
+        raw_targets = data.get("targets")
+        if not isinstance(raw_targets, dict):
+            if raw_targets is not None:
+                problems.append("targets is not an object")
+            raw_targets = {}
+        targets = {}
+        for name, value in raw_targets.items():
+            target = _target(value)
+            if target is None:
+                problems.append(f"target {str(name)[:60]!r} unreadable")
+            else:
+                targets[str(name)] = target
+        known: dict[str, Any] = {}
+        for key in cls.__dataclass_fields__:
+            if key == "targets" or key not in data or data[key] is None:
+                continue
+            if key in _STATE_CHECKS and not _STATE_CHECKS[key](data[key]):
+                problems.append(f"{key} unreadable")
+                continue
+            known[key] = data[key]
+        return cls(targets=targets, **known), problems
 
 
 @dataclass
@@ -111,8 +214,37 @@ class OutboxEntry:
         return json.dumps(asdict(self), separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str) -> OutboxEntry:
-        return cls(**json.loads(text))
+    def from_json(cls, text: str, entry_id: str | None = None) -> OutboxEntry | None:
+        """The entry, or None when it cannot be read. Unknown fields are ignored; a
+        missing or bad `created_wall` makes the entry due at once (sent, not lost);
+        a missing notification is recomposed from the transitions."""
+        try:
+            data = json.loads(text)
+        except (TypeError, ValueError):
+            return None
+        if not isinstance(data, dict):
+            return None
+        # The store's key wins: it is what the outbox clear removes.
+        entry_id = entry_id or (data.get("id") if isinstance(data.get("id"), str) else None)
+        if not entry_id:
+            return None
+        created = data.get("created_wall")
+        if not isinstance(created, (int, float)) or isinstance(created, bool) or created != created:
+            created = 0.0
+        raw = data.get("transitions")
+        transitions = [
+            {k: t[k] for k in ("target", "from", "to")}
+            for t in (raw if isinstance(raw, list) else [])
+            if isinstance(t, dict)
+            and all(isinstance(t.get(k), str) for k in ("target", "from", "to"))
+        ]
+        notification = data.get("notification")
+        return cls(
+            entry_id,
+            float(created),
+            transitions,
+            notification if isinstance(notification, dict) else {},
+        )
 
 
 @dataclass
@@ -120,6 +252,9 @@ class Stored:
     state: MonitorState
     version: int
     outbox: dict[str, OutboxEntry]
+    # The token of the commit that wrote this state (DynamoDB), to recognise one's own
+    # write after its answer was lost.
+    writer: str | None = None
 
 
 @dataclass
@@ -414,8 +549,10 @@ def plan_cycle(
     state.last_cycle_at = result.checked_at
     outbox = dict(stored.outbox)
     # Entries whose owner had time to send them and did not (it failed or died).
-    stale = [e for e in outbox.values() if now_wall - e.created_wall >= config.outbox_lease_s]
-    carried = [Transition(t["target"], t["from"], t["to"]) for e in stale for t in e.transitions]
+    stale = sorted(
+        (e for e in outbox.values() if now_wall - e.created_wall >= config.outbox_lease_s),
+        key=lambda e: (e.created_wall, e.id),
+    )
     reminder = _reminder_due(state, transitions, result, config)
     # Every transition is recorded, but only a change of the overall verdict (or the
     # start of a flap hold) wakes people; the per-target transitions ride along.
@@ -433,9 +570,38 @@ def plan_cycle(
     wakes = moved or signal.flap_started or confirmed_now
     if not (wakes or stale or reminder):
         return Plan(state, outbox, transitions, None, measured, lead=lead_record)
-    announce = carried + (transitions if wakes else [])
+    # A stale entry is re-sent as it was committed: same id, text and severity.
+    parts = [_committed(e, result) for e in stale]
+    announce = [t for e in stale for t in e.transitions]
+    if wakes or reminder:
+        fresh = transitions if wakes else []
+        parts.append(_compose_fresh(state, result, fresh, reminder, signal, confirmed_now))
+        announce += [t.to_dict() for t in fresh]
+    state.last_notified_at = result.checked_at
+    notification = fit_notification(merge(parts, result.checked_at))
+    for entry in stale:
+        outbox.pop(entry.id)
+    outbox[notification.id] = OutboxEntry(
+        id=notification.id,
+        created_wall=now_wall,
+        transitions=announce,
+        notification=notification.to_dict(),
+    )
+    taken = [e.id for e in stale]
+    return Plan(state, outbox, transitions, notification, measured, taken, lead=lead_record)
+
+
+def _compose_fresh(
+    state: MonitorState,
+    result: CheckResult,
+    fresh: list[Transition],
+    reminder: bool,
+    signal: Signal,
+    confirmed_now: bool,
+) -> Notification:
+    """This cycle's own notification; the lead time it tells is then spent."""
     lead = None
-    if any(t.target == OVERALL for t in announce):
+    if any(t.target == OVERALL for t in fresh):
         pending = state.pending_lead_time_min
         lead = state.lead or ({"minutes": pending} if pending is not None else None)
     held = state.targets[OVERALL].reported if signal.flap_started else None
@@ -449,8 +615,8 @@ def plan_cycle(
         confirmed=confirmed_now,
     )
     notification = compose(
-        _notification_id(result.checked_at, announce),
-        announce,
+        _notification_id(result.checked_at, fresh),
+        fresh,
         result,
         lead["minutes"] if lead else None,
         reminder,
@@ -458,17 +624,17 @@ def plan_cycle(
     )
     if lead is not None:
         state.pending_lead_time_min, state.lead = None, None
-    state.last_notified_at = result.checked_at
-    for entry in stale:
-        outbox.pop(entry.id)
-    outbox[notification.id] = OutboxEntry(
-        id=notification.id,
-        created_wall=now_wall,
-        transitions=[t.to_dict() for t in announce],
-        notification=notification.to_dict(),
-    )
-    taken = [e.id for e in stale]
-    return Plan(state, outbox, transitions, notification, measured, taken, lead=lead_record)
+    return notification
+
+
+def _committed(entry: OutboxEntry, result: CheckResult) -> Notification:
+    """The notification an entry committed; an entry stored without one (an older
+    version wrote it) is recomposed from its transitions under its own id."""
+    stored = stored_notification(entry.notification)
+    if stored is not None:
+        return stored
+    moved = [Transition(t["target"], t["from"], t["to"]) for t in entry.transitions]
+    return compose(entry.id, moved, result, None)
 
 
 def _reminder_due(

@@ -43,12 +43,32 @@ class Config:
     metrics_namespace: str = "ClaudeStatus"
     region: str = "local"
     aws_region: str | None = None
+    # Set by the cycle, not the environment: the probes' share of what is left of
+    # the deadline once the key and the state are read and the store and notify
+    # calls are set aside.
+    probe_window_s: float | None = None
 
     @property
     def probe_budget_s(self) -> float:
         """Time the probes may use; the rest of the deadline is kept for store and notify."""
+        if self.probe_window_s is not None:
+            return self.probe_window_s
         reserve = min(3.0, self.deadline_s * 0.2)
         return max(self.deadline_s - reserve, 0.5)
+
+    @property
+    def aws_timeouts_s(self) -> tuple[float, float]:
+        """(connect, read) timeout of every AWS client. DynamoDB, SNS and SSM answer in
+        milliseconds; a call that takes seconds is failing, and the cycle's deadline
+        matters more than waiting for it (the next cycle is the retry)."""
+        read = min(2.0, max(0.3, self.deadline_s / 8))
+        return min(read, 0.5), read
+
+    @property
+    def aws_call_s(self) -> float:
+        """The longest one AWS call can take: one attempt, connect plus read."""
+        connect, read = self.aws_timeouts_s
+        return connect + read + 0.05
 
     @property
     def outbox_lease_s(self) -> float:
@@ -66,15 +86,39 @@ def _text(env: Mapping[str, str], name: str, default: str | None) -> str | None:
     return value or default
 
 
+# At most this many canary models: a cycle where every target transitions then
+# writes 1 cycle + N canaries + (N + 2) transitions + 1 state = 2N + 4 items, well
+# inside DynamoDB's 100-item transaction, with room left for backlog.
+MAX_MODELS = 20
+
+
 def _url(env: Mapping[str, str], name: str, default: str) -> str:
     value = _text(env, name, default) or default
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(f"{name} must be an http(s) URL with a host, got {value!r}")
+    # A gateway URL may carry a credential (user:token@, ?key=): never echo those.
+    shown = "(value not shown)" if "@" in value or "?" in value else repr(value[:200])
+    bad = f"{name} must be an http(s) URL with a host, got {shown}"
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port outside 0..65535
+    except ValueError:
+        raise ConfigError(bad) from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(bad)
     return value.rstrip("/")
 
 
-def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float, integer: bool):
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    *,
+    minimum: float,
+    integer: bool,
+    maximum: float = 1e6,
+    below_max: bool = False,
+):
+    """A bounded number: NaN, infinities and absurd magnitudes are one-line errors.
+    Every variable names its own `maximum`; the default only keeps a new one finite."""
     raw = _text(env, name, None)
     if raw is None:
         return default
@@ -82,10 +126,33 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
         value = int(raw) if integer else float(raw)
     except ValueError:
         kind = "a whole number" if integer else "a number"
-        raise ConfigError(f"{name} must be {kind}, got {raw!r}") from None
-    if value != value or value < minimum:  # NaN or too small
-        raise ConfigError(f"{name} must be at least {minimum:g}, got {raw!r}")
+        raise ConfigError(f"{name} must be {kind}, got {raw[:40]!r}") from None
+    too_big = value >= maximum if below_max else value > maximum
+    if value != value or value < minimum or too_big:  # NaN, inf or out of range
+        top = f"below {maximum:g}" if below_max else f"at most {maximum:g}"
+        raise ConfigError(f"{name} must be at least {minimum:g} and {top}, got {raw[:40]!r}")
     return value
+
+
+def _api_key(env: Mapping[str, str]) -> str | None:
+    """ANTHROPIC_API_KEY, whitespace stripped and checked; the error never holds the value."""
+    value = _text(env, "ANTHROPIC_API_KEY", None)
+    if value is not None:
+        problem = key_problem(value)
+        if problem:
+            raise ConfigError(f"ANTHROPIC_API_KEY {problem}")
+    return value
+
+
+def key_problem(key: str) -> str | None:
+    """Why `key` (already stripped) cannot be an API key, or None. Never quotes the key:
+    a key is printable ASCII without spaces (U+200B, a newline or a space inside is a
+    copy-paste accident, and would leak into an "Illegal header value" error)."""
+    if not key:
+        return "is empty"
+    if not all(33 <= ord(ch) < 127 for ch in key):
+        return "must be printable ASCII without spaces (check for a pasted space or newline)"
+    return None
 
 
 def _names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -94,8 +161,15 @@ def _names(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple
         return default
     names = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
     if not names:
-        raise ConfigError(f"{name} must name at least one entry, got {raw!r}")
+        raise ConfigError(f"{name} must name at least one entry, got {raw[:80]!r}")
     return names
+
+
+def _models(env: Mapping[str, str]) -> tuple[str, ...]:
+    models = _names(env, "CANARY_MODELS", Config.canary_models)
+    if len(models) > MAX_MODELS:
+        raise ConfigError(f"CANARY_MODELS names {len(models)} models; at most {MAX_MODELS}")
+    return models
 
 
 def _check_aws(env: Mapping[str, str], config: Config) -> Config:
@@ -122,21 +196,35 @@ def _build(env: Mapping[str, str]) -> Config:
     return Config(
         status_page_url=_url(env, "STATUS_PAGE_URL", Config.status_page_url),
         anthropic_base_url=_url(env, "ANTHROPIC_BASE_URL", Config.anthropic_base_url),
-        api_key=_text(env, "ANTHROPIC_API_KEY", None),
+        api_key=_api_key(env),
         api_key_parameter=_text(env, "ANTHROPIC_API_KEY_PARAMETER", None),
-        canary_models=_names(env, "CANARY_MODELS", Config.canary_models),
+        canary_models=_models(env),
         api_components=_names(env, "API_COMPONENTS", Config.api_components),
-        deadline_s=_number(env, "CHECK_DEADLINE_SECONDS", 25.0, minimum=1, integer=False),
-        max_attempts=_number(env, "CANARY_MAX_ATTEMPTS", 3, minimum=1, integer=True),
-        retry_base_s=_number(env, "CANARY_RETRY_BASE_SECONDS", 0.5, minimum=0, integer=False),
-        latency_slow_ms=_number(env, "LATENCY_SLOW_MS", 10_000, minimum=1, integer=True),
-        failure_threshold=_number(env, "FAILURE_THRESHOLD", 2, minimum=1, integer=True),
-        recovery_threshold=_number(env, "RECOVERY_THRESHOLD", 2, minimum=1, integer=True),
-        reminder_minutes=_number(env, "REMINDER_MINUTES", 0, minimum=0, integer=True),
-        error_window_cycles=_number(env, "ERROR_WINDOW_CYCLES", 15, minimum=1, integer=True),
-        error_rate_warn=_number(env, "ERROR_RATE_WARN", 0.05, minimum=0, integer=False),
-        canary_burst=_number(env, "CANARY_BURST", 3, minimum=1, integer=True),
-        retention_days=_number(env, "RETENTION_DAYS", 90, minimum=1, integer=True),
+        deadline_s=_number(
+            env, "CHECK_DEADLINE_SECONDS", 25.0, minimum=1, maximum=840, integer=False
+        ),
+        max_attempts=_number(env, "CANARY_MAX_ATTEMPTS", 3, minimum=1, maximum=10, integer=True),
+        retry_base_s=_number(
+            env, "CANARY_RETRY_BASE_SECONDS", 0.5, minimum=0, maximum=60, integer=False
+        ),
+        latency_slow_ms=_number(
+            env, "LATENCY_SLOW_MS", 10_000, minimum=1, maximum=900_000, integer=True
+        ),
+        failure_threshold=_number(env, "FAILURE_THRESHOLD", 2, minimum=1, maximum=60, integer=True),
+        recovery_threshold=_number(
+            env, "RECOVERY_THRESHOLD", 2, minimum=1, maximum=60, integer=True
+        ),
+        reminder_minutes=_number(
+            env, "REMINDER_MINUTES", 0, minimum=0, maximum=10_080, integer=True
+        ),
+        error_window_cycles=_number(
+            env, "ERROR_WINDOW_CYCLES", 15, minimum=1, maximum=1440, integer=True
+        ),
+        error_rate_warn=_number(
+            env, "ERROR_RATE_WARN", 0.05, minimum=0, maximum=1, below_max=True, integer=False
+        ),
+        canary_burst=_number(env, "CANARY_BURST", 3, minimum=1, maximum=10, integer=True),
+        retention_days=_number(env, "RETENTION_DAYS", 90, minimum=1, maximum=3650, integer=True),
         table_name=_text(env, "TABLE_NAME", None),
         topic_arn=_text(env, "TOPIC_ARN", None),
         local_db_path=_text(env, "LOCAL_DB_PATH", Config.local_db_path) or Config.local_db_path,

@@ -6,13 +6,21 @@ Exactly-once notifications rest on three rules:
 2. Racing cycles both read version N; only one commit of version N+1 succeeds, the
    other re-plans on the new state and finds nothing new to announce.
 3. The notification is committed with its transitions, in the same write, as an
-   outbox entry; it is published after the commit and then cleared. If the publish
-   fails or the process dies first, the entry stays, and the first cycle after its
-   lease (the function's timeout) sends it. Nothing is lost. The one window that
-   could send twice is a crash between a successful publish and the clear, one
-   request later; we accept it (at-least-once) because the alternative loses
-   alerts. The notification id travels as an SNS message attribute, so a
-   subscriber can still drop that rare duplicate.
+   outbox entry (id, subject, texts, severity fixed there); it is published after
+   the commit and then cleared. If the publish fails or the process dies first,
+   the entry stays, and the first cycle after its lease (the function's timeout)
+   sends exactly what was committed, under the same id. Nothing is lost. The one
+   window that could send twice is a crash between a successful publish and the
+   clear, one request later; we accept it (at-least-once) because the alternative
+   loses alerts. The notification id travels as an SNS message attribute, so a
+   subscriber can drop that rare duplicate.
+
+Time: the whole cycle, the SSM key read included, runs on one clock of
+CHECK_DEADLINE_SECONDS. AWS clients make one attempt with short timeouts (a
+publish retried after a timed-out success would be sent twice); a call that
+cannot fit in what is left is skipped, and the outbox, the backlog and the next
+cycle catch up. A commit whose answer was lost is proven landed, or not, by the
+writer token it stored with the state.
 """
 
 from __future__ import annotations
@@ -20,21 +28,53 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from .alerting import Plan, plan_cycle
+from .alerting import MonitorState, Plan, Stored, plan_cycle
 from .config import Config
+from .errorwindow import samples_for
 from .metrics import MetricsSink, NullMetrics
-from .models import CheckResult
+from .models import CheckResult, Incident
 from .notify import ConsoleNotifier, Notifier, NotifyError
 from .probe import probe
-from .store import DuplicateCycle, StateConflict, Store, StoreError
+from .store import CommitUncertain, DuplicateCycle, StateConflict, Store, StoreError
 
 log = logging.getLogger("claude_status.cycle")
 MAX_REPLANS = 3
-MAX_BACKLOG = 30
+# Results kept in memory while the store is down: a day of one-minute cycles. Each
+# commit writes as many as fit its transaction; the oldest beyond this are dropped
+# and logged by cycle id.
+MAX_BACKLOG = 1440
+# A call to a local adapter (SQLite, the console) still needs a moment.
+LOCAL_CALL_S = 0.1
+
+
+@dataclass
+class Budget:
+    """The cycle's clock: started before the key read, it bounds every call after."""
+
+    deadline: float
+
+    @classmethod
+    def start(cls, seconds: float) -> Budget:
+        return cls(time.monotonic() + seconds)
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def allows(self, seconds: float) -> bool:
+        return self.left() >= seconds
+
+
+def _compact(result: CheckResult) -> CheckResult:
+    """What the store needs of a late result (its record), not the whole page: a day
+    of backlog must fit a 256 MB Lambda even while 150 long incidents are open."""
+    page = result.status_page
+    names = [Incident("", i.name[:200], "", "", None, [], None) for i in page.incidents[:50]]
+    light = replace(page, components=[], incidents=names, maintenances=[])
+    return replace(result, status_page=light, notifications=[], errors=[])
 
 
 @dataclass
@@ -43,24 +83,112 @@ class Cycle:
     store: Store
     notifier: Notifier
     metrics: MetricsSink = field(default_factory=NullMetrics)
-    # Results a failed store could not take; written with the next successful commit.
+    # Results a failed store could not take; written with the next successful commits.
     backlog: list[CheckResult] = field(default_factory=list)
     # Notifications this container sent whose outbox clear failed: never sent again.
     sent: set[str] = field(default_factory=set)
+    # The longest one store / notifier call can take (set by `build_cycle`).
+    store_call_s: float = LOCAL_CALL_S
+    notify_call_s: float = LOCAL_CALL_S
+    # Why the last cycle had no key (one line, no secret), for the handler to raise.
+    key_error: str | None = None
+    # Requests per model chosen for the last cycle (errorwindow.samples_for).
+    samples: dict[str, int] = field(default_factory=dict)
 
-    def run(self, api_key: str | None, scheduled_at: datetime | None = None) -> CheckResult:
-        result = asyncio.run(probe(self.config, api_key, scheduled_at))
-        self.record(result)
+    def run(
+        self,
+        api_key: str | None = None,
+        scheduled_at: datetime | None = None,
+        *,
+        read_key: bool = False,
+        budget: Budget | None = None,
+    ) -> CheckResult:
+        """One cycle, all of it within CHECK_DEADLINE_SECONDS: key (when `read_key`),
+        state, probe, plan, commit, publish."""
+        budget = budget or Budget.start(self.config.deadline_s)
+        self.key_error = None
+        if read_key:
+            api_key = self._read_key(budget)
+        stored, load_error = self._load(budget)
+        # The error-rate window in the loaded state decides the requests per model.
+        self.samples = samples_for(stored.state if stored else MonitorState(), self.config)
+        result = asyncio.run(
+            probe(self._probe_config(budget), api_key, scheduled_at, samples=self.samples)
+        )
+        if self.key_error:
+            result.errors.append(self.key_error)
+        self._check_components(result)
+        self.record(result, stored=stored, load_error=load_error, budget=budget)
         try:
             self.metrics.emit(result)
         except Exception as exc:  # noqa: BLE001 - metrics must never cost the result
             log.error("metrics failed: %s", type(exc).__name__, extra={"error": str(exc)[:200]})
         return result
 
-    def record(self, result: CheckResult, now_wall: float | None = None) -> None:
+    def read_key(self, budget: Budget) -> str | None:
+        """The key from the configuration or SSM; raises KeyUnavailable (one line)."""
+        from .apikey import KeyUnavailable, resolve_api_key
+
+        from_ssm = self.config.api_key_parameter and not self.config.api_key
+        if from_ssm and not budget.allows(self.config.aws_call_s):
+            raise KeyUnavailable("no time left in the deadline to read the key")
+        return resolve_api_key(self.config)
+
+    def _read_key(self, budget: Budget) -> str | None:
+        from .apikey import KeyUnavailable
+
+        try:
+            return self.read_key(budget)
+        except KeyUnavailable as exc:
+            self.key_error = str(exc)
+            return None
+
+    def _load(self, budget: Budget) -> tuple[Stored | None, StoreError | None]:
+        if not budget.allows(self.store_call_s):
+            return None, StoreError("no time left in the deadline to read the state")
+        try:
+            return self.store.load(), None
+        except StoreError as exc:
+            return None, exc
+
+    def _probe_config(self, budget: Budget) -> Config:
+        """The probes get what is left, less one commit and one publish."""
+        reserve = max(
+            min(3.0, self.config.deadline_s * 0.2), self.store_call_s + self.notify_call_s
+        )
+        window = min(self.config.probe_budget_s, budget.left() - reserve - 0.5)
+        return replace(self.config, probe_window_s=max(window, 0.2))
+
+    def _check_components(self, result: CheckResult) -> None:
+        page = result.status_page
+        names = [c.get("name", "") for c in page.components]
+        if page.reachable and names and not set(self.config.api_components) & set(names):
+            listed = ", ".join(n[:60] for n in names[:12]) + (", ..." if len(names) > 12 else "")
+            result.errors.append(
+                f"API_COMPONENTS matches no component on the status page; it lists: {listed}"
+            )
+
+    def record(
+        self,
+        result: CheckResult,
+        now_wall: float | None = None,
+        *,
+        stored: Stored | None = None,
+        load_error: StoreError | None = None,
+        budget: Budget | None = None,
+    ) -> None:
         """Store the result, advance alert state, send at most one notification."""
-        plan = self._commit(result, now_wall or time.time())
+        budget = budget or Budget.start(self.config.deadline_s)
+        if load_error is not None:
+            self._defer(result, load_error)
+            return
+        plan = self._commit(result, now_wall or time.time(), stored, budget)
         if plan is None or plan.notification is None:
+            return
+        if not budget.allows(self.notify_call_s):
+            self._fault(
+                result, "no time left to publish; kept in the outbox, a later cycle sends it"
+            )
             return
         try:
             self.notifier.publish(plan.notification)
@@ -68,27 +196,41 @@ class Cycle:
             self._fault(result, f"{exc}; kept in the outbox, a later cycle sends it")
             return
         result.notifications.append(plan.notification)
+        self._clear(result, plan.notification.id, budget)
+
+    def _clear(self, result: CheckResult, entry_id: str, budget: Budget) -> None:
+        if not budget.allows(self.store_call_s):
+            # The next commit of this container drops it from the outbox.
+            self.sent.add(entry_id)
+            return
         try:
-            self.store.clear_outbox(plan.notification.id)
+            self.store.clear_outbox(entry_id)
         except StoreError as exc:
-            self.sent.add(plan.notification.id)
+            self.sent.add(entry_id)
             self._fault(result, f"{exc}; the sent notification may be sent once more")
 
-    def _commit(self, result: CheckResult, now_wall: float) -> Plan | None:
+    def _commit(
+        self, result: CheckResult, now_wall: float, stored: Stored | None, budget: Budget
+    ) -> Plan | None:
         for _ in range(MAX_REPLANS):
-            try:
-                stored = self.store.load()
-            except StoreError as exc:
-                self._defer(result, exc)
-                return None
+            if stored is None:
+                stored, error = self._load(budget)
+                if error is not None or stored is None:
+                    self._defer(result, error or StoreError("state unavailable"))
+                    return None
             # Drop entries this container already sent; the commit then clears them.
             dropped = self.sent & set(stored.outbox)
             for entry_id in dropped:
                 del stored.outbox[entry_id]
             plan = plan_cycle(stored, result, self.config, now_wall)
             result.transitions, result.lead_time_min = plan.transitions, plan.lead_time_min
+            if not budget.allows(self.store_call_s):
+                self._defer(result, StoreError("no time left in the deadline to commit"))
+                return None
             try:
-                self.store.commit(result, plan.state, stored.version, plan.outbox, self.backlog)
+                written = self.store.commit(
+                    result, plan.state, stored.version, plan.outbox, self.backlog
+                )
             except DuplicateCycle:
                 result.transitions, result.lead_time_min = [], None
                 log.info("duplicate cycle", extra={"cycle": result.cycle_id})
@@ -99,23 +241,55 @@ class Cycle:
                 return None
             except StateConflict:
                 log.info("state changed underneath, re-planning", extra={"cycle": result.cycle_id})
+                stored = None
                 continue
+            except CommitUncertain as exc:
+                if not self._landed(exc, budget):
+                    self._defer(result, exc)
+                    return None
+                written = exc.written
             except StoreError as exc:
                 self._defer(result, exc)
                 return None
-            self.backlog.clear()
+            self._written(written)
             self.sent -= dropped
             return plan
         result.transitions, result.lead_time_min = [], None
         self._fault(result, "alert state kept changing underneath; this cycle is not recorded")
         return None
 
+    def _landed(self, exc: CommitUncertain, budget: Budget) -> bool:
+        """Whether a commit whose answer was lost did land: the state's writer says."""
+        if not budget.allows(self.store_call_s + self.notify_call_s):
+            return False  # unproven: deferred; if it did land, the outbox sends it later
+        try:
+            landed = self.store.load().writer == exc.token
+        except StoreError:
+            return False
+        log.info("commit answer lost", extra={"landed": landed, "error": str(exc)})
+        return landed
+
+    def _written(self, written: int) -> None:
+        """Forget the backlog results the commit wrote (the oldest `written` of them)."""
+        del self.backlog[: max(0, written)]
+
     def _defer(self, result: CheckResult, exc: StoreError) -> None:
         result.transitions, result.lead_time_min = [], None
-        self.backlog = (self.backlog + [result])[-MAX_BACKLOG:]
+        self.backlog.append(_compact(result))
+        if len(self.backlog) > MAX_BACKLOG:
+            lost = self.backlog[: len(self.backlog) - MAX_BACKLOG]
+            del self.backlog[: len(lost)]
+            log.error(
+                "backlog full, oldest results dropped",
+                extra={"dropped": len(lost), "cycles": [r.cycle_id for r in lost][:50]},
+            )
+            result.errors.append(
+                f"{len(lost)} stored-late result(s) dropped, oldest first: backlog is full"
+            )
         self._fault(
             result,
-            f"{exc}; result kept in memory and alert state unchanged, a later cycle catches up",
+            f"history was not stored: {exc}; result kept in memory and alert state "
+            "unchanged, a later cycle catches up",
         )
 
     def _fault(self, result: CheckResult, message: str) -> None:
@@ -123,20 +297,27 @@ class Cycle:
         result.errors.append(message)
 
 
-def aws_client(service: str, region: str | None) -> Any:
-    """A boto3 client with short timeouts, so AWS trouble cannot eat the deadline."""
+def aws_client(service: str, region: str | None, timeouts: tuple[float, float]) -> Any:
+    """A boto3 client making exactly one attempt with short timeouts (built once per
+    container: `build_cycle` runs once, the SSM provider is cached).
+
+    One attempt: a publish retried after a timed-out success sends the message twice
+    (SNS Publish is not idempotent), and three attempts of 2 s each would eat the
+    deadline. The outbox, the backlog and the next cycle are the retries. botocore's
+    `total_max_attempts` counts the first attempt:
+    https://docs.aws.amazon.com/boto3/latest/guide/retries.html
+    """
     import boto3
     from botocore.config import Config as BotoConfig
 
+    connect, read = timeouts
     return boto3.client(
         service,
         region_name=region,
-        # DynamoDB and SNS answer in milliseconds; a call that takes seconds is failing,
-        # and the cycle's deadline matters more than one more try (the next cycle retries).
         config=BotoConfig(
-            connect_timeout=1,
-            read_timeout=2,
-            retries={"max_attempts": 2, "mode": "standard"},
+            connect_timeout=connect,
+            read_timeout=read,
+            retries={"total_max_attempts": 1, "mode": "standard"},
         ),
     )
 
@@ -147,7 +328,9 @@ def build_store(config: Config) -> Store:
         from .dynamo import DynamoStore
 
         return DynamoStore(
-            config.table_name, aws_client("dynamodb", config.aws_region), config.retention_days
+            config.table_name,
+            aws_client("dynamodb", config.aws_region, config.aws_timeouts_s),
+            config.retention_days,
         )
     from .store import SqliteStore
 
@@ -160,15 +343,24 @@ def build_cycle(config: Config) -> Cycle:
     if config.topic_arn:
         from .notify import SnsNotifier
 
-        notifier = SnsNotifier(config.topic_arn, aws_client("sns", config.aws_region))
+        notifier = SnsNotifier(
+            config.topic_arn, aws_client("sns", config.aws_region, config.aws_timeouts_s)
+        )
     else:
         notifier = ConsoleNotifier()
-    return Cycle(config=config, store=build_store(config), notifier=notifier)
+    return Cycle(
+        config=config,
+        store=build_store(config),
+        notifier=notifier,
+        store_call_s=config.aws_call_s if config.table_name else LOCAL_CALL_S,
+        notify_call_s=config.aws_call_s if config.topic_arn else LOCAL_CALL_S,
+    )
 
 
 def run_local_check(config: Config) -> CheckResult:
-    from .apikey import resolve_api_key
-
+    """The command line's cycle: a key that cannot be read is an error (exit 3)."""
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    return build_cycle(config).run(resolve_api_key(config), datetime.now(UTC))
+    budget = Budget.start(config.deadline_s)
+    cycle = build_cycle(config)
+    return cycle.run(cycle.read_key(budget), datetime.now(UTC), budget=budget)

@@ -10,18 +10,40 @@
 "The last day of results for a model" and "every transition in 30 days" are each
 one Query on pk with `sk >= <ISO time>`. A steady cycle costs two requests: GetItem
 (state) and TransactWriteItems (cycle, canaries, transitions, state).
+
+Every call makes one attempt (the cycle's deadline); what a lost answer means:
+- GetItem reads; repeating it is harmless.
+- TransactWriteItems may have landed: the state item's `writer` (this request's
+  ClientRequestToken, random per attempt) tells, so a landed write is never read as a
+  duplicate cycle or a conflict (`CommitUncertain`, then `Cycle._landed`).
+- UpdateItem (outbox clear) is conditional on the entry being there: repeated after
+  it landed, it finds nothing to remove and is treated as done.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import secrets
 from decimal import Decimal
 from typing import Any
 
 from .alerting import MonitorState, OutboxEntry, Stored
 from .models import CheckResult
-from .store import DuplicateCycle, History, StateConflict, StoreError, cycle_record, expires_at
+from .store import (
+    CommitUncertain,
+    DuplicateCycle,
+    History,
+    StateConflict,
+    StoreError,
+    cycle_record,
+    expires_at,
+    read_outbox,
+    read_state,
+)
 
+log = logging.getLogger("claude_status.store")
 STATE_KEY = {"pk": {"S": "STATE"}, "sk": {"S": "STATE"}}
 # TransactWriteItems takes at most 100 items; older backlog waits for a later cycle.
 MAX_ITEMS = 100
@@ -42,6 +64,44 @@ def _av(value: Any) -> dict[str, Any]:
 
 def _item(**attrs: Any) -> dict[str, Any]:
     return {k: _av(v) for k, v in attrs.items() if v is not None and v != ""}
+
+
+def _token(cycle_id: str, version: int) -> str:
+    """A ClientRequestToken (at most 36 characters): the cycle and version it writes,
+    and a random part, so two containers handling one event never share one."""
+    digest = hashlib.sha256(f"{cycle_id}#{version}".encode()).hexdigest()[:12]
+    return f"{digest}-{version % 10**6}-{secrets.token_hex(8)}"
+
+
+def _s(value: Any) -> Any:
+    """A string attribute's text; anything else (a newer writer's shape) as it is."""
+    return value.get("S", value) if isinstance(value, dict) else value
+
+
+# The version of a state item whose `version` is missing or not a number: the next
+# commit replaces it on that condition (and writes version 1), so one odd item
+# never stops every later cycle from storing.
+UNREADABLE_VERSION = -1
+
+
+def _version(item: dict[str, Any]) -> int:
+    raw = item.get("version")
+    try:
+        version = int(raw["N"]) if isinstance(raw, dict) else None
+    except (KeyError, TypeError, ValueError):
+        version = None
+    if version is None or version < 0:
+        log.error("state item version unreadable, replacing it", extra={"version": str(raw)[:80]})
+        return UNREADABLE_VERSION
+    return version
+
+
+def _outbox(item: dict[str, Any]) -> dict[str, OutboxEntry]:
+    raw = item.get("outbox")
+    entries = raw.get("M") if isinstance(raw, dict) else None
+    if not isinstance(entries, dict):
+        return read_outbox({"outbox": raw}) if raw is not None else {}
+    return read_outbox({k: _s(v) for k, v in entries.items()})
 
 
 def _error(operation: str, exc: Exception) -> StoreError:
@@ -72,14 +132,12 @@ class DynamoStore:
             raise _error("GetItem", exc) from None
         if not item:
             return Stored(MonitorState(), 0, {})
-        outbox = {
-            key: OutboxEntry.from_json(value["S"])
-            for key, value in item.get("outbox", {}).get("M", {}).items()
-        }
+        writer = _s(item.get("writer"))
         return Stored(
-            MonitorState.from_json(item.get("state", {}).get("S")),
-            int(item["version"]["N"]),
-            outbox,
+            read_state(_s(item.get("state"))),
+            _version(item),
+            _outbox(item),
+            writer if isinstance(writer, str) else None,
         )
 
     def _result_puts(self, result: CheckResult, conditional: bool) -> list[dict[str, Any]]:
@@ -156,35 +214,78 @@ class DynamoStore:
     ) -> int:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        # Unique per attempt, stored with the state: after a timeout (the write may
+        # have landed) a read of the state item proves whether it was ours. It is
+        # also the request's ClientRequestToken, which makes a retry of the same
+        # request within 10 minutes a no-op rather than a failed condition:
+        # https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
+        token = _token(result.cycle_id, expected_version)
         state_put: dict[str, Any] = {
             "TableName": self.table,
             "Item": {
                 **STATE_KEY,
-                "version": {"N": str(expected_version + 1)},
+                "version": {"N": str(max(expected_version, 0) + 1)},
                 "state": {"S": state.to_json()},
                 "outbox": {"M": {k: {"S": e.to_json()} for k, e in outbox.items()}},
+                "writer": {"S": token},
             },
         }
         if expected_version == 0:
             state_put["ConditionExpression"] = "attribute_not_exists(pk)"
+        elif expected_version == UNREADABLE_VERSION:
+            state_put["ConditionExpression"] = (
+                "attribute_exists(pk) AND "
+                "(attribute_not_exists(#ver) OR NOT attribute_type(#ver, :n))"
+            )
+            state_put["ExpressionAttributeValues"] = {":n": {"S": "N"}}
+            state_put["ExpressionAttributeNames"] = {"#ver": "version"}
         else:
-            state_put["ConditionExpression"] = "version = :v"
+            state_put["ConditionExpression"] = "#ver = :v"
             state_put["ExpressionAttributeValues"] = {":v": {"N": str(expected_version)}}
-        items = self._result_puts(result, conditional=True) + [{"Put": state_put}]
-        for old in backlog:
+            state_put["ExpressionAttributeNames"] = {"#ver": "version"}
+        items = [{"Put": state_put}, *self._result_puts(result, conditional=True)]
+        if len(items) > MAX_ITEMS:
+            # Cannot happen within MAX_MODELS; if it ever does, the cycle and the state
+            # are stored and the surplus transition rows (also in the state) are not.
+            log.error(
+                "too many items for one transaction", extra={"dropped": len(items) - MAX_ITEMS}
+            )
+            items = items[:MAX_ITEMS]
+        items.append(items.pop(0))  # the cycle record first: its failure means duplicate
+        written = 0
+        for old in backlog:  # oldest first; what does not fit waits for the next commit
             puts = self._result_puts(old, conditional=False)
             if len(items) + len(puts) > MAX_ITEMS:
                 break
             items += puts
+            written += 1
         try:
-            self.client.transact_write_items(TransactItems=items)
+            self.client.transact_write_items(TransactItems=items, ClientRequestToken=token)
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                if self._landed(token):
+                    return written  # a retry of our own write that had succeeded
                 raise self._why_cancelled(exc, result) from None
             raise _error("TransactWriteItems", exc) from None
         except BotoCoreError as exc:
-            raise _error("TransactWriteItems", exc) from None
-        return expected_version + 1
+            raise CommitUncertain(
+                str(_error("TransactWriteItems", exc)), token=token, written=written
+            ) from None
+        return written
+
+    def _landed(self, token: str) -> bool:
+        """Whether the state item was last written by the request with this token."""
+        try:
+            item = self.client.get_item(
+                TableName=self.table,
+                Key=STATE_KEY,
+                ConsistentRead=True,
+                ProjectionExpression="#w",
+                ExpressionAttributeNames={"#w": "writer"},
+            ).get("Item")
+        except Exception:  # noqa: BLE001 - unknown is not proof
+            return False
+        return bool(item) and _s(item.get("writer")) == token
 
     def _why_cancelled(self, exc: Any, result: CheckResult) -> Exception:
         """Item 0 is the cycle record: its condition failing means a duplicate delivery."""

@@ -6,27 +6,44 @@ imported on the first invocation, where they are used.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from .apikey import KeyUnavailable, resolve_api_key
+from .apikey import KeyUnavailable
 
 logger = Logger(service="claude-status")
 _cycle: Any = None
 _config: Any = None
 
 
-def scheduled_time(event: Any) -> datetime:
-    """The EventBridge event's scheduled time (its dedupe key); now for other events."""
+# A scheduled event's time is trusted only near now: one dated a year ahead would
+# become the state's last cycle and silence reminders until then.
+MAX_AHEAD = timedelta(minutes=10)
+MAX_BEHIND = timedelta(days=1)
+
+
+def scheduled_time(event: Any, now: datetime | None = None) -> datetime:
+    """The EventBridge event's scheduled time (its dedupe key); now for other events,
+    and for an event dated more than 10 minutes ahead or a day behind (logged)."""
+    now = now or datetime.now(UTC).replace(microsecond=0)
     raw = event.get("time") if isinstance(event, dict) else None
-    if isinstance(raw, str):
-        try:
-            return datetime.fromisoformat(raw.replace("Z", "+00:00")).astimezone(UTC)
-        except ValueError:
-            logger.warning("event time unreadable, using now", extra={"time": raw[:40]})
-    return datetime.now(UTC).replace(microsecond=0)
+    if not isinstance(raw, str):
+        return now
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        if moment.tzinfo is None:
+            raise ValueError("no time zone")
+        moment = moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        logger.warning("event time unreadable, using now", extra={"time": raw[:40]})
+        return now
+    if not now - MAX_BEHIND <= moment <= now + MAX_AHEAD:
+        logger.warning("event time far from now, using now", extra={"time": raw[:40]})
+        return now
+    return moment
 
 
 def _build() -> tuple[Any, Any]:
@@ -49,14 +66,15 @@ def _build() -> tuple[Any, Any]:
 @logger.inject_lambda_context(log_event=False)
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     global _cycle, _config
+    started = time.monotonic()  # the clock includes a cold start's client building
     if _cycle is None:
         _config, _cycle = _build()
-    key_error = None
-    try:
-        api_key = resolve_api_key(_config)
-    except KeyUnavailable as exc:
-        key_error, api_key = str(exc), None
-    result = _cycle.run(api_key, scheduled_time(event))
+    from .cycle import Budget
+
+    # The key is read inside the cycle, on its clock (CHECK_DEADLINE_SECONDS).
+    budget = Budget(started + _config.deadline_s)
+    result = _cycle.run(None, scheduled_time(event), read_key=True, budget=budget)
+    key_error = _cycle.key_error
     summary = {
         "checked_at": result.checked_at,
         "verdict": result.verdict.verdict,

@@ -13,6 +13,7 @@ laptop (here). A commit is all-or-nothing:
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 import time
@@ -21,6 +22,8 @@ from typing import Any, Protocol
 
 from .alerting import MonitorState, OutboxEntry, Stored
 from .models import CheckResult
+
+log = logging.getLogger("claude_status.store")
 
 
 class StoreError(Exception):
@@ -33,6 +36,16 @@ class DuplicateCycle(Exception):
 
 class StateConflict(Exception):
     """Another writer changed the state since it was read."""
+
+
+class CommitUncertain(StoreError):
+    """The commit's answer was lost (a timeout, a dropped connection): it may have
+    landed. `token` is what the state's `writer` says if it did; `written` is how
+    many backlog results went with it."""
+
+    def __init__(self, message: str, *, token: str, written: int) -> None:
+        super().__init__(message)
+        self.token, self.written = token, written
 
 
 @dataclass
@@ -51,11 +64,42 @@ class Store(Protocol):
         expected_version: int,
         outbox: dict[str, OutboxEntry],
         backlog: list[CheckResult],
-    ) -> int: ...
+    ) -> int:
+        """Write it all or nothing; return how many of `backlog` (oldest first) were
+        written with it. The rest waits for the next commit."""
+        ...
 
     def clear_outbox(self, entry_id: str) -> None: ...
 
     def history(self, since_iso: str) -> History: ...
+
+
+def read_state(text: Any) -> MonitorState:
+    """The stored alert state; what cannot be read is logged with its raw text (set
+    aside for a person to look at) and replaced by fresh state, never crashed on: a
+    newer version's extra field must not stop every cycle from storing its result."""
+    state, problems = MonitorState.parse(text if isinstance(text, str) else None)
+    if problems or (text is not None and not isinstance(text, str)):
+        log.error(
+            "stored state partly unreadable, set aside and started afresh",
+            extra={"problems": problems[:20], "quarantined": str(text)[:100_000]},
+        )
+    return state
+
+
+def read_outbox(raw: dict[str, Any]) -> dict[str, OutboxEntry]:
+    """Outbox entries by id; an unreadable one is logged with its raw text and dropped."""
+    outbox: dict[str, OutboxEntry] = {}
+    for key, text in raw.items():
+        entry = OutboxEntry.from_json(text, key) if isinstance(text, str) else None
+        if entry is None:
+            log.error(
+                "outbox entry unreadable, set aside",
+                extra={"entry": str(key)[:80], "quarantined": str(text)[:100_000]},
+            )
+            continue
+        outbox[entry.id] = entry
+    return outbox
 
 
 def cycle_record(result: CheckResult) -> dict[str, Any]:
@@ -133,13 +177,13 @@ class SqliteStore:
         try:
             db = self._conn()
             row = db.execute("SELECT version, state FROM state WHERE id = 1").fetchone()
-            entries = db.execute("SELECT entry FROM outbox").fetchall()
+            entries = db.execute("SELECT id, entry FROM outbox").fetchall()
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite read failed: {exc}") from None
-        outbox = {e.id: e for e in (OutboxEntry.from_json(r[0]) for r in entries)}
+        outbox = read_outbox({r[0]: r[1] for r in entries})
         if row is None:
             return Stored(MonitorState(), 0, outbox)
-        return Stored(MonitorState.from_json(row[1]), row[0], outbox)
+        return Stored(read_state(row[1]), row[0], outbox)
 
     def commit(
         self,
@@ -156,7 +200,7 @@ class SqliteStore:
                 for old in backlog:
                     self._write_result(db, old, replace=True)
                 self._write_result(db, result, replace=False)
-                version = self._write_state(db, state, expected_version, outbox)
+                self._write_state(db, state, expected_version, outbox)
                 now = int(time.time())
                 for table in ("cycles", "canary_results", "transitions"):
                     db.execute(f"DELETE FROM {table} WHERE expires_at < ?", (now,))
@@ -164,7 +208,7 @@ class SqliteStore:
                 db.execute("ROLLBACK")
                 raise
             db.execute("COMMIT")
-            return version
+            return len(backlog)
         except sqlite3.IntegrityError:
             raise DuplicateCycle(result.cycle_id) from None
         except sqlite3.Error as exc:

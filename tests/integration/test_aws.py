@@ -277,3 +277,41 @@ def test_locally_the_key_can_come_from_ssm_too(sim, tmp_path, aws):
     found = run_cli("check", "--json", env=env)
     assert found.code == 0 and found.json["canaries"][0]["outcome"] == "ok"
     assert SECRET not in found.stdout + found.stderr
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        {"state": {"S": "][ not json"}},
+        {"state": {"S": '{"targets": null}'}},
+        {"state": {"S": '{"targets": {"overall": {"alerting": true}}}'}},
+        {"state": {"S": '{"targets": {"overall": {"reported": "x", "v9": 1}}}'}},
+        {"state": {"N": "5"}},
+        {"outbox": {"M": {"n-x": {"S": '{"id": "n-x", "created_wall": 0, "v9": {}}'}}}},
+        {"outbox": {"M": {"n-y": {"S": "{{"}}}},
+        {"outbox": {"S": "newer shape"}},
+        {"version": {"S": "4"}},
+        {"version": None},
+    ],
+)
+def test_given_odd_stored_state_then_dynamodb_cycles_still_store_and_plan(
+    sim, tmp_path, aws, state, caplog
+):
+    # Given a state item a newer (or broken) writer left behind
+    config = config_for(sim, tmp_path, aws)
+    sim.set("overloaded")
+    item = {"pk": {"S": "STATE"}, "sk": {"S": "STATE"}, "version": {"N": "4"}, **state}
+    item = {k: v for k, v in item.items() if v is not None}
+    aws.client("dynamodb").put_item(TableName=aws.table, Item=item)
+    # When two cycles run
+    cycle = build_cycle(config)
+    first = cycle.run(config.api_key, at(0))
+    second = cycle.run(config.api_key, at(1))
+    # Then both are stored, nothing raised, and the alert machinery keeps working
+    assert not [e for e in first.errors + second.errors if "DynamoDB" in e]
+    assert len(items(aws, "CYCLE")) == 2
+    assert (
+        second.transitions
+        or first.transitions
+        or any(m["MessageAttributes"]["notification_id"]["Value"] == "n-x" for m in aws.messages())
+    )

@@ -1,6 +1,7 @@
 """Locally: SQLite keeps history and alert state between cron runs; the terminal notifies."""
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from functions.monitor.config import load_config
@@ -46,7 +47,8 @@ def test_given_an_unwritable_store_then_check_still_prints_its_result(sim, tmp_p
         "check", "--json", env=sim_env(sim, tmp_path, LOCAL_DB_PATH=str(blocker / "x.db"))
     )
     assert run.code == 0 and run.json["verdict"] == "operational"
-    assert any("LOCAL_DB_PATH" in e for e in run.json["errors"])
+    [error] = [e for e in run.json["errors"] if "LOCAL_DB_PATH" in e]
+    assert error.startswith("history was not stored: ") and "\n" not in error
     assert "Traceback" not in run.stderr
 
 
@@ -71,3 +73,99 @@ def test_the_key_never_reaches_the_local_store_or_the_terminal(sim, tmp_path):
         outputs += run.stdout + run.stderr
     assert SECRET not in outputs
     assert SECRET.encode() not in (tmp_path / "state.sqlite3").read_bytes()
+
+
+ODD_STATES = [
+    "not json {",
+    '{"targets": null}',
+    '{"targets": {"overall": {"alerting": true}}}',
+    '{"targets": {"overall": {"reported": "outage", "alerting": true, "added_later": [1]}}}',
+]
+
+
+def test_given_odd_stored_state_then_sqlite_cycles_still_store_their_results(sim, tmp_path):
+    import sqlite3
+
+    sim.set("overloaded")
+    config = load_config(sim_env(sim, tmp_path))
+    cycle = build_cycle(config)
+    for minute, text in enumerate(ODD_STATES):
+        cycle.record(asyncio.run(probe(config, config.api_key, T0 + timedelta(minutes=minute))))
+        db = sqlite3.connect(config.local_db_path)
+        db.execute("UPDATE state SET state = ?", (text,))
+        db.execute(
+            "INSERT OR REPLACE INTO outbox VALUES ('n-x', ?)",
+            ('{"id": "n-x", "created_wall": 0, "transitions": [], "future": 1}',),
+        )
+        db.commit()
+        db.close()
+    last = asyncio.run(probe(config, config.api_key, T0 + timedelta(minutes=9)))
+    cycle.record(last)
+    assert not [e for e in last.errors if "SQLite" in e]
+    assert len(SqliteStore(config.local_db_path).history("2026").cycles) == len(ODD_STATES) + 1
+
+
+def test_given_api_components_that_match_nothing_then_one_warning_lists_the_page(sim, tmp_path):
+    sim.set("healthy")
+    run = run_cli("check", "--json", env=sim_env(sim, tmp_path, API_COMPONENTS="Claude APl"))
+    [warning] = [e for e in run.json["errors"] if "API_COMPONENTS" in e]
+    assert "Claude API (api.anthropic.com)" in warning and "\n" not in warning
+    matched = run_cli("check", "--json", env=sim_env(sim, tmp_path))
+    assert not [e for e in matched.json["errors"] if "API_COMPONENTS" in e]
+
+
+def test_given_a_key_with_a_trailing_newline_then_the_command_line_works_and_never_prints_it(
+    sim, tmp_path
+):
+    from tests.conftest import SECRET
+
+    sim.set("healthy")
+    run = run_cli("check", "--json", env=sim_env(sim, tmp_path, ANTHROPIC_API_KEY=SECRET + "\n"))
+    assert run.code == 0 and run.json["canaries"][0]["outcome"] == "ok"
+    assert SECRET[:12] not in run.stdout + run.stderr
+
+
+def test_given_a_store_down_longer_than_the_backlog_cap_then_the_oldest_are_dropped_and_named(
+    sim, tmp_path, monkeypatch, caplog
+):
+    import functions.monitor.cycle as cycle_module
+
+    monkeypatch.setattr(cycle_module, "MAX_BACKLOG", 3)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    sim.set("healthy")
+    config = load_config(sim_env(sim, tmp_path, LOCAL_DB_PATH=str(blocker / "x.db")))
+    cycle = build_cycle(config)
+    template = asyncio.run(probe(config, config.api_key, T0))
+    results = []
+    for minute in range(5):
+        moment = (T0 + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        results.append(replace(template, checked_at=moment, cycle_id=moment, errors=[]))
+        cycle.record(results[-1])
+    assert [r.cycle_id for r in cycle.backlog] == [r.cycle_id for r in results[2:]]
+    assert any("dropped" in e for e in results[3].errors + results[4].errors)
+    dropped = [r for r in caplog.records if "backlog full" in r.getMessage()]
+    assert [r.cycles for r in dropped] == [["2026-11-25T16:00:00Z"], ["2026-11-25T16:01:00Z"]]
+
+
+def test_a_backlogged_result_keeps_only_what_the_store_needs(sim, tmp_path):
+    # Given a store that is down while 150 long incidents are open
+    from functions.monitor.models import Incident
+
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    sim.set("healthy")
+    config = load_config(sim_env(sim, tmp_path, LOCAL_DB_PATH=str(blocker / "x.db")))
+    cycle = build_cycle(config)
+    result = asyncio.run(probe(config, config.api_key, T0))
+    result.status_page.incidents = [
+        Incident(f"i{i}", "x" * 5000, "investigating", "major", None, [], None) for i in range(150)
+    ]
+    # When the result is kept for later
+    cycle.record(result)
+    # Then the kept copy is small (a day of them fits the Lambda's memory), and the
+    # result the caller prints is whole
+    [kept] = cycle.backlog
+    assert len(kept.status_page.incidents) == 50
+    assert max(len(i.name) for i in kept.status_page.incidents) == 200
+    assert len(result.status_page.incidents) == 150

@@ -49,3 +49,81 @@ def test_given_a_bad_value_then_the_error_is_one_line_naming_the_variable(name, 
 def test_the_key_never_appears_in_the_config_repr():
     config = Config(api_key="sk-ant-secret")
     assert "sk-ant-secret" not in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CHECK_DEADLINE_SECONDS", "inf"),
+        ("CHECK_DEADLINE_SECONDS", "1e300"),
+        ("CHECK_DEADLINE_SECONDS", "1e9"),
+        ("CHECK_DEADLINE_SECONDS", "nan"),
+        ("CHECK_DEADLINE_SECONDS", "841"),
+        ("STATUS_PAGE_URL", "http://localhost:99999"),
+        ("ANTHROPIC_BASE_URL", "http://[::1"),
+        ("RETENTION_DAYS", "1e17"),
+        ("RETENTION_DAYS", "100000000000000000"),
+        ("RETENTION_DAYS", "3651"),
+        ("ERROR_RATE_WARN", "1"),
+        ("ERROR_RATE_WARN", "-0.1"),
+        ("ERROR_RATE_WARN", "nan"),
+        ("CANARY_BURST", "11"),
+        ("ERROR_WINDOW_CYCLES", "1441"),
+        ("FAILURE_THRESHOLD", "61"),
+        ("RECOVERY_THRESHOLD", "1000000"),
+        ("CANARY_MAX_ATTEMPTS", "1000"),
+        ("LATENCY_SLOW_MS", "1e99"),
+        ("CANARY_MODELS", ",".join(f"m{i}" for i in range(21))),
+    ],
+)
+def test_given_an_out_of_range_value_then_one_line_names_the_variable(name, value):
+    # Given a value that parses but would make the cycle never end, overflow or
+    # never fit a DynamoDB transaction; When loading; Then a one-line ConfigError.
+    with pytest.raises(ConfigError) as caught:
+        load_config({name: value})
+    message = str(caught.value)
+    assert name in message and "\n" not in message
+    assert "Group" not in message
+
+
+def test_the_bounds_themselves_are_accepted():
+    config = load_config(
+        {
+            "CHECK_DEADLINE_SECONDS": "840",
+            "RETENTION_DAYS": "3650",
+            "ERROR_RATE_WARN": "0.99",
+            "CANARY_BURST": "10",
+            "CANARY_MODELS": ",".join(f"m{i}" for i in range(20)),
+            "STATUS_PAGE_URL": "http://[::1]:8080",
+        }
+    )
+    assert config.deadline_s == 840 and len(config.canary_models) == 20
+
+
+@pytest.mark.parametrize("key", ["sk-ant-abc\u200bdef", "sk-ant abc", "sk-ant-\x7fabc", "sk-ant-é"])
+def test_given_a_malformed_key_then_the_error_names_the_variable_never_the_value(key):
+    with pytest.raises(ConfigError) as caught:
+        load_config({"ANTHROPIC_API_KEY": key})
+    message = str(caught.value)
+    assert "ANTHROPIC_API_KEY" in message and "\n" not in message
+    assert "abc" not in message and "sk-ant" not in message
+
+
+def test_given_a_key_with_a_trailing_newline_then_it_is_stripped():
+    assert load_config({"ANTHROPIC_API_KEY": "sk-ant-key\n"}).api_key == "sk-ant-key"
+
+
+def test_aws_calls_are_budgeted_from_the_deadline():
+    # Given the default and the smallest deadlines, Then one AWS call (connect + read,
+    # one attempt) is a small share of the deadline
+    for seconds in (1, 4, 10, 25, 840):
+        config = load_config({"CHECK_DEADLINE_SECONDS": str(seconds)})
+        connect, read = config.aws_timeouts_s
+        assert 0 < connect <= read <= 2.0
+        assert config.aws_call_s <= max(0.7, seconds * 0.3)
+
+
+def test_a_bad_url_with_a_credential_is_not_echoed():
+    with pytest.raises(ConfigError) as caught:
+        load_config({"ANTHROPIC_BASE_URL": "ftp://user:tok-SECRET@gw.example/?key=SECRET"})
+    assert "SECRET" not in str(caught.value) and "ANTHROPIC_BASE_URL" in str(caught.value)

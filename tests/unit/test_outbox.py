@@ -1,0 +1,177 @@
+"""Committed notifications: re-sent as committed, merged without lowering severity,
+capped under SNS's size limit; stored state read tolerantly (issue 10 #1, #3, #6, #14)."""
+
+import json
+
+import pytest
+
+from functions.monitor.alerting import MonitorState, OutboxEntry, Stored, plan_cycle
+from functions.monitor.config import Config
+from functions.monitor.models import (
+    CanaryResult,
+    CheckResult,
+    Incident,
+    Notification,
+    StatusPage,
+)
+from functions.monitor.notify import _GSM7, compose
+from functions.monitor.outbox import EMAIL_MAX_BYTES, SNS_MAX_BYTES, cap_email, merge
+from functions.monitor.verdict import decide
+
+CONFIG = Config(failure_threshold=2, recovery_threshold=2)
+
+
+def result_at(minute, outcome="ok", api_status="operational"):
+    page = StatusPage(reachable=True, api_status=api_status)
+    canaries = [CanaryResult("claude-haiku-5-5", outcome, attempts=1)]
+    return CheckResult(f"2026-11-25T16:{minute:02d}:00Z", decide(page, canaries), page, canaries)
+
+
+def committed_entry(result, created_wall=0.0):
+    """What a cycle committed for its alert, as plan_cycle stores it."""
+    stored = Stored(MonitorState(), 1, {})
+    plan = plan_cycle(stored, result_at(0, "overloaded"), CONFIG, created_wall)
+    plan = plan_cycle(Stored(plan.state, 2, {}), result, CONFIG, created_wall)
+    assert plan.notification is not None
+    return plan.state, plan.outbox[plan.notification.id], plan.notification
+
+
+def test_given_a_stale_entry_then_it_is_resent_with_its_committed_id_text_and_severity():
+    # Given a critical alert committed at 16:01 whose publish never got confirmed
+    state, entry, sent_first = committed_entry(result_at(1, "overloaded"))
+    # When a later cycle, seeing the API healthy, takes it over after the lease
+    later = result_at(5)
+    plan = plan_cycle(Stored(state, 3, {entry.id: entry}), later, CONFIG, 10_000.0)
+    # Then the same notification goes out: same id, subject, texts, severity
+    assert plan.notification == sent_first
+    assert plan.notification.severity == "critical"
+    assert plan.notification.subject.startswith("CRITICAL")
+    assert list(plan.outbox) == [sent_first.id] and plan.taken_over == [sent_first.id]
+
+
+def test_given_a_resent_entry_fails_again_then_the_third_try_still_has_the_first_id():
+    state, entry, first = committed_entry(result_at(1, "overloaded"))
+    bad = [result_at(m, "overloaded") for m in (5, 9)]
+    plan = plan_cycle(Stored(state, 3, {entry.id: entry}), bad[0], CONFIG, 10_000.0)
+    again = plan.outbox[first.id]
+    plan = plan_cycle(Stored(plan.state, 4, {first.id: again}), bad[1], CONFIG, 20_000.0)
+    assert plan.notification.id == first.id
+
+
+def test_given_a_stale_critical_entry_and_a_new_resolution_then_one_message_never_lower():
+    # Given a critical alert never sent, and the API now recovered for two cycles
+    state, entry, critical = committed_entry(result_at(1, "overloaded"))
+    stored = Stored(state, 3, {})
+    plan = plan_cycle(stored, result_at(2), CONFIG, 100.0)  # within the lease: not stale
+    entry.created_wall = 100.0
+    plan = plan_cycle(Stored(plan.state, 4, {entry.id: entry}), result_at(3), CONFIG, 10_000.0)
+    # When the resolution and the stale alert merge
+    merged = plan.notification
+    # Then the severity is the highest (critical), and the texts carry both changes
+    assert merged.severity == "critical" and merged.verdict == "unconfirmed_outage"
+    assert merged.id not in (critical.id,) and list(plan.outbox) == [merged.id]
+    assert "RESOLVED" in merged.subject and "CRITICAL" in merged.subject
+    assert "RESOLVED" in merged.sms and "CRITICAL" in merged.sms
+    assert critical.email in merged.email
+    assert "overall: unconfirmed_outage -> operational" in merged.email
+    assert len(merged.subject) <= 100 and len(merged.sms) <= 160
+    assert set(merged.sms) <= _GSM7
+
+
+def test_merge_is_deterministic_and_takes_the_worst_severity():
+    def n(i, severity, verdict):
+        return Notification(f"n-{i}", f"S{i}", "sms", f"E{i}", severity, verdict)
+
+    parts = [n(1, "warning", "degraded"), n(2, "unknown", "network_error"), n(3, "ok", "x")]
+    one, two = merge(parts, "t"), merge(parts, "t")
+    assert one == two and one.severity == "unknown" and one.verdict == "network_error"
+    assert merge(parts[:1], "t") is parts[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        "[]",
+        '{"targets": null}',
+        '{"targets": {"overall": {"alerting": true}}}',  # missing reported
+        '{"targets": {"overall": {"reported": "outage", "alerting": true, "new_field": 1}}}',
+        '{"targets": {"overall": {"reported": "outage", "bad_streak": "x"}}}',
+        '{"suspected_at": "yesterday", "future": {"a": 1}}',
+        '{"lead": {"incident": "x"}, "pending_lead_time_min": 3}',
+        '{"episode": {"since": "2026-11-25T16:00:00Z"}}',
+        '{"windows": [[1, 0]], "flips": "x", "cycle_no": "7", "flapping": 1}',
+    ],
+)
+def test_given_odd_stored_state_then_it_loads_without_raising_and_a_plan_is_made(text):
+    state, problems = MonitorState.parse(text)
+    plan = plan_cycle(Stored(state, 7, {}), result_at(1, "overloaded"), CONFIG, 0.0)
+    assert plan.state.last_cycle_at == "2026-11-25T16:01:00Z"
+    if "new_field" in text:
+        assert state.targets["overall"].reported == "outage" and not problems
+    elif text != '{"targets": null}':
+        assert problems
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"id": "n-1", "created_wall": 5, "transitions": [], "notification": {}, "v2": 1}',
+        '{"id": "n-1", "transitions": [{"target": "overall", "from": "a", "to": "b", "x": 1}]}',
+        '{"id": "n-1", "created_wall": "soon", "transitions": "x", "notification": null}',
+    ],
+)
+def test_given_an_odd_outbox_entry_then_it_is_read_and_due_rather_than_lost(text):
+    entry = OutboxEntry.from_json(text, "n-1")
+    assert entry is not None and entry.id == "n-1"
+    plan = plan_cycle(Stored(MonitorState(), 3, {"n-1": entry}), result_at(1), CONFIG, 1e9)
+    assert plan.notification is not None and plan.notification.id == "n-1"
+
+
+def test_an_unreadable_outbox_entry_is_none():
+    assert OutboxEntry.from_json("{{", "n") is None
+    assert OutboxEntry.from_json("[1]", "n") is None
+
+
+def long_incidents_result(count=150):
+    incidents = [
+        Incident(
+            f"i{i}",
+            f"Incident {i} " + "x" * 2000,
+            "investigating",
+            "major",
+            f"https://stspg.io/{i}",
+            ["API"],
+            None,
+        )
+        for i in range(count)
+    ]
+    page = StatusPage(True, api_status="major_outage", incidents=incidents, api_incident=True)
+    canaries = [CanaryResult("claude-haiku-5-5", "overloaded", http_status=529, attempts=3)]
+    return CheckResult("2026-11-25T16:00:00Z", decide(page, canaries), page, canaries)
+
+
+def test_given_150_long_incidents_then_the_email_is_capped_and_says_how_many_were_left_out():
+    email = compose("n-1", [], long_incidents_result(), None).email
+    assert len(email.encode()) > SNS_MAX_BYTES
+    capped = cap_email(email)
+    assert len(json.dumps(capped).encode()) <= EMAIL_MAX_BYTES
+    assert "Incident 0 " in capped and "more incidents" in capped
+    assert capped.split("\n")[0] == email.split("\n")[0]
+    assert "Next step:" in capped  # the tail after the incident list survives
+
+
+def test_a_short_email_is_untouched_and_a_text_without_incidents_is_cut_with_a_note():
+    assert cap_email("short") == "short"
+    cut = cap_email("y" * 200_000)
+    assert len(json.dumps(cut).encode()) <= EMAIL_MAX_BYTES and cut.endswith("too long for SNS]")
+
+
+def test_the_sns_message_of_an_oversized_committed_notification_still_fits():
+    from functions.monitor.notify import sns_message
+
+    email = compose("n-1", [], long_incidents_result(), None).email
+    big = Notification("n-1", "S", "sms", email, "critical", "outage")
+    message = sns_message(big)
+    assert len(message.encode()) < SNS_MAX_BYTES - 4096
+    assert "more incidents" in json.loads(message)["email"]
