@@ -180,6 +180,7 @@ def run(sim: Simulator, worlds: list[World], env: dict[str, str]) -> Replay:
                     replay.lead_times.append((minute, summary["lead_time_min"]))
         finally:
             handler._cycle = handler._config = None
+            handler.clock = handler._wall_clock
     replay.sent = recorder.sent
     return replay
 
@@ -190,4 +191,6 @@ def _invoke(handler: Any, recorder: Recorder, moment: datetime) -> dict[str, Any
         # before it runs by building it the way the handler does.
         handler._config, handler._cycle = handler._build()
         handler._cycle.notifier = recorder
+    # The scheduled time is checked against "now": here, the replayed minute.
+    handler.clock = lambda: moment
     return handler.handler(event(moment), CONTEXT)
