@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import pytest
 
+from functions.monitor.store import SqliteStore
 from tests import timelines
-from tests.replay import replay_env, run
+from tests.replay import at, replay_env, run
 
 
 @pytest.fixture
@@ -84,3 +85,29 @@ def test_given_an_incident_on_claude_ai_only_then_nothing_changes(play):
     replay = play(timelines.claude_ai_only())
     assert replay.sent == []
     assert set(replay.verdicts) == {"operational"}
+
+
+def test_given_a_confirming_incident_then_the_stored_record_keeps_who_confirmed_and_when(
+    sim, tmp_path
+):
+    line = timelines.model_named_incident(before=2, length=14, posted_after=12)
+    db = tmp_path / "record.sqlite3"
+    run(sim, line.worlds, replay_env(sim, str(db), CANARY_MODELS=line.models))
+    cycles = SqliteStore(str(db)).history("2000-01-01T00:00:00Z").cycles
+    confirmed = cycles[line.posted]
+    assert confirmed["verdict"] == "outage"
+    [who] = confirmed["confirmed_by"]
+    assert (who["name"], who["model"]) == (
+        "Elevated errors on Claude Haiku 4.5",
+        "claude-haiku-4-5",
+    )
+    # Three times: our first failure, the impact start Anthropic dates back, the post.
+    lead = confirmed["lead"]
+    assert lead["first_failure"] == at(line.starts)
+    assert lead["started_at"] == at(line.starts)
+    assert lead["created_at"] == at(line.posted)
+    assert abs(lead["minutes"] - 12) <= 1
+    canary = confirmed["canaries"][0]
+    assert canary["requests"] >= 1 and canary["failed_requests"] == canary["requests"]
+    healthy = cycles[0]["canaries"][0]
+    assert healthy["stop_reason"] == "end_turn" and healthy["failed_requests"] == 0
