@@ -326,6 +326,27 @@ class DynamoStore:
         except BotoCoreError as exc:
             raise _error("UpdateItem", exc) from None
 
+    def mark_outbox(self, entry: OutboxEntry) -> None:
+        """Conditional on the entry being there: a cycle that took it over and cleared
+        it meanwhile wins, and a repeat after a lost answer writes the same again."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=STATE_KEY,
+                UpdateExpression="SET outbox.#id = :entry, version = version + :one",
+                ConditionExpression="attribute_exists(outbox.#id)",
+                ExpressionAttributeNames={"#id": entry.id},
+                ExpressionAttributeValues={":entry": {"S": entry.to_json()}, ":one": {"N": "1"}},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return
+            raise _error("UpdateItem", exc) from None
+        except BotoCoreError as exc:
+            raise _error("UpdateItem", exc) from None
+
     def _query(self, pk: str, since_iso: str) -> list[dict[str, Any]]:
         from botocore.exceptions import BotoCoreError, ClientError
 

@@ -71,6 +71,10 @@ class Store(Protocol):
 
     def clear_outbox(self, entry_id: str) -> None: ...
 
+    def mark_outbox(self, entry: OutboxEntry) -> None:
+        """Rewrite a pending entry (its `done` destinations) if it is still there."""
+        ...
+
     def history(self, since_iso: str) -> History: ...
 
 
@@ -274,6 +278,15 @@ class SqliteStore:
             gone = db.execute("DELETE FROM outbox WHERE id = ?", (entry_id,)).rowcount
             if gone:
                 db.execute("UPDATE state SET version = version + 1 WHERE id = 1")
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite write failed: {exc}") from None
+
+    def mark_outbox(self, entry: OutboxEntry) -> None:
+        try:
+            db = self._conn()
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("UPDATE outbox SET entry = ? WHERE id = ?", (entry.to_json(), entry.id))
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite write failed: {exc}") from None
