@@ -75,6 +75,11 @@ class Store(Protocol):
         """Rewrite a pending entry (its `done` destinations) if it is still there."""
         ...
 
+    def write_state(self, state: MonitorState, expected_version: int) -> None:
+        """The alert state alone (a mute), only if its version is still the one read;
+        the outbox and the history are left as they are. Raises StateConflict."""
+        ...
+
     def history(self, since_iso: str) -> History: ...
 
 
@@ -278,6 +283,25 @@ class SqliteStore:
             gone = db.execute("DELETE FROM outbox WHERE id = ?", (entry_id,)).rowcount
             if gone:
                 db.execute("UPDATE state SET version = version + 1 WHERE id = 1")
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite write failed: {exc}") from None
+
+    def write_state(self, state: MonitorState, expected_version: int) -> None:
+        try:
+            db = self._conn()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute("SELECT version FROM state WHERE id = 1").fetchone()
+                if (row[0] if row else 0) != expected_version:
+                    raise StateConflict(f"state version moved from {expected_version}")
+                db.execute(
+                    "INSERT OR REPLACE INTO state (id, version, state) VALUES (1, ?, ?)",
+                    (expected_version + 1, state.to_json()),
+                )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite write failed: {exc}") from None
