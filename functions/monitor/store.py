@@ -124,6 +124,10 @@ def cycle_record(result: CheckResult) -> dict[str, Any]:
         "page_error": page.error,
         "incidents": [i.name for i in page.incidents],
         "lead_time_min": result.lead_time_min,
+        # Quiet hours and mutes as this cycle found them (history marks muted spans).
+        "muted_until": result.muted_until,
+        "mute_reason": result.mute_reason,
+        "held": result.held,
         "canaries": [
             {
                 "model": c.model,
