@@ -321,9 +321,7 @@ def sns_message(notification: Notification) -> str:
             return message
         budget //= 2
         email = cap_email(email, budget)
-    return json.dumps(
-        {"default": email, "email": email, "sms": notification.sms[:160], **extra}
-    )
+    return json.dumps({"default": email, "email": email, "sms": notification.sms[:160], **extra})
 
 
 class SnsNotifier:
@@ -378,10 +376,8 @@ class WebhookNotifier:
             self.client.publish(TopicArn=self.topic_arn, **kwargs)
         except ClientError as exc:
             error = exc.response.get("Error", {})
-            raise NotifyError(
-                f"SNS webhook publish failed: {error.get('Code', '?')}: "
-                f"{error.get('Message', '')}"[:300]
-            ) from None
+            text = f"{error.get('Code', '?')}: {error.get('Message', '')}"
+            raise NotifyError(f"SNS webhook publish failed: {text}"[:300]) from None
         except BotoCoreError as exc:
             raise NotifyError(
                 f"SNS webhook publish failed: {type(exc).__name__}: {exc}"[:300]
