@@ -24,7 +24,7 @@ from .models import PLATFORM_OUTCOMES, SKIPPED, CheckResult, Incident, Notificat
 from .notify import Extra, compose, compose_digest
 from .outbox import fit as fit_notification
 from .outbox import merge, stored_notification, with_channels
-from .quiet import QuietState, active_mute, parse_iso
+from .quiet import QuietState, active_mute, digest_severity, parse_iso
 from .verdict import decide
 
 OVERALL = "overall"
@@ -651,7 +651,10 @@ def _route_quiet(
     digest = None
     latest = quiet.held.items[-1].verdict if quiet.held.items else None
     count = len(quiet.held.items) + quiet.held.folded.count
-    released = quiet.release(now, hours)
+    # A digest holding a critical (a mute ended inside quiet hours) is not a warning
+    # for quiet hours to hold: it goes when the mute ends.
+    urgent = digest_severity(quiet.held) in ("critical", "unknown")
+    released = quiet.release(now, None if urgent else hours)
     if released is not None:
         severity, text = released
         digest = compose_digest(text, severity, latest, count, result)

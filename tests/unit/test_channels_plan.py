@@ -191,3 +191,16 @@ def test_outbox_entry_done_survives_the_round_trip_and_ignores_junk():
     assert OutboxEntry.from_json(entry.to_json()).done == ["alert"]
     raw = json.dumps({"id": "n-1", "done": ["alert", {"x": 1}, "pager"]})
     assert OutboxEntry.from_json(raw).done == ["alert"]
+
+
+def test_given_a_mute_ends_inside_quiet_hours_then_a_held_critical_goes_at_once():
+    # Given a mute until 16:10 and quiet hours 16-17; an outage inside the mute
+    quiet = QuietState()
+    quiet.mute(T0 - timedelta(minutes=1), timedelta(minutes=11), "key rotation")
+    results = [at(0, "overloaded"), at(1, "overloaded")]
+    stored, plans = run(Stored(MonitorState(quiet=quiet.to_dict()), 1, {}), results, QUIET)
+    assert plans[1].notification is None
+    # When the mute ends at 16:10, still inside quiet hours
+    _, [plan] = run(stored, [at(10, "overloaded")], QUIET)
+    # Then the critical digest is not held for the quiet hours
+    assert plan.notification is not None and plan.notification.severity == "critical"
