@@ -208,6 +208,20 @@ def _parser() -> argparse.ArgumentParser:
         help="include the alert topic's KMS key, as -c topicKey=true deploys it",
     )
     cost.add_argument(
+        "--webhooks",
+        type=int,
+        default=0,
+        metavar="N",
+        help="webhook URLs, as -c webhooks=... subscribes them (default: 0)",
+    )
+    cost.add_argument(
+        "--chat-channels",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Slack and Teams channels on the alert topic (default: 0)",
+    )
+    cost.add_argument(
         "--input-tokens",
         type=int,
         default=None,

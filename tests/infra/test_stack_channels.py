@@ -130,3 +130,11 @@ def test_given_webhooks_without_a_topic_key_then_cdk_nag_is_clean_and_no_kms_gra
         assert found == [], [f.entry.data for f in found]
     policies = Template.from_stack(stack).find_resources("AWS::IAM::Policy")
     assert "kms:GenerateDataKey" not in str(policies)
+
+
+def test_given_webhooks_then_the_alarm_count_is_the_cost_models(wired):
+    from functions.monitor.cost import alarms_per_region
+
+    _, template = wired
+    alarms = template.find_resources("AWS::CloudWatch::Alarm")
+    assert len(alarms) == alarms_per_region(1) + 1
