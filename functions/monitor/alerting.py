@@ -143,11 +143,23 @@ def _quiet_ok(value: Any) -> bool:
         quiet = QuietState.from_dict(value)
         for mute in quiet.mutes:
             parse_iso(mute.set_at), parse_iso(mute.until_iso)
+        if not all(isinstance(m.reason, str) for m in quiet.mutes):
+            return False
         for item in quiet.held.items:
-            if not (isinstance(item.at, str) and isinstance(item.transitions, list)):
+            texts = (item.at, item.severity, item.verdict, item.subject, item.why)
+            if not (all(isinstance(x, str) for x in texts) and isinstance(item.transitions, list)):
                 return False
             for t in item.transitions:
                 t["target"], t["from"], t["to"]  # noqa: B018 - raises on a bad one
+        folded = quiet.held.folded
+        if not (
+            _whole(folded.count)
+            and isinstance(folded.verdicts, dict)
+            and isinstance(folded.paths, dict)
+            and all(isinstance(p, list) and len(p) == 2 for p in folded.paths.values())
+            and (quiet.held.last_sent_at is None or isinstance(quiet.held.last_sent_at, str))
+        ):
+            return False
         json.dumps(quiet.to_dict())
     except (TypeError, ValueError, KeyError, AttributeError):
         return False
@@ -611,12 +623,14 @@ def plan_cycle(
         if wakes or reminder
         else None
     )
-    own, digest = _route_quiet(state, result, config, own, fresh)
+    own, digest, meanwhile = _route_quiet(state, result, config, own, fresh)
     if own is None and digest is None and not stale:
         return Plan(state, outbox, transitions, None, measured, lead=lead_record)
     if own is not None or digest is not None:
         state.last_notified_at = result.checked_at
-    notification, done, announce = _outgoing(stale, own, digest, fresh, result, config, measured)
+    notification, done, announce = _outgoing(
+        stale, own, digest, meanwhile + [t.to_dict() for t in fresh], result, config, measured
+    )
     for entry in stale:
         outbox.pop(entry.id)
     outbox[notification.id] = OutboxEntry(
@@ -636,10 +650,11 @@ def _route_quiet(
     config: Any,
     own: Notification | None,
     fresh: list[Transition],
-) -> tuple[Notification | None, Notification | None]:
+) -> tuple[Notification | None, Notification | None, list[dict[str, str]]]:
     """Quiet hours and mutes (quiet.py): this cycle's notification, or None when it is
-    held or muted (its transitions are stored all the same), and the digest of what
-    was held, once it may be told. Sets what `check` shows of it on the result."""
+    held or muted (its transitions are stored all the same), the digest of what was
+    held, once it may be told, and the transitions the digest tells. Sets what
+    `check` shows of it on the result."""
     hours = getattr(config, "quiet_hours", None)
     quiet = QuietState.from_dict(state.quiet)
     now = _parse(result.checked_at).astimezone(UTC)
@@ -651,6 +666,7 @@ def _route_quiet(
     digest = None
     latest = quiet.held.items[-1].verdict if quiet.held.items else None
     count = len(quiet.held.items) + quiet.held.folded.count
+    meanwhile = [t for item in quiet.held.items for t in item.transitions]
     # A digest holding a critical (a mute ended inside quiet hours) is not a warning
     # for quiet hours to hold: it goes when the mute ends.
     urgent = digest_severity(quiet.held) in ("critical", "unknown")
@@ -664,14 +680,14 @@ def _route_quiet(
     result.held = len(quiet.held.items) + quiet.held.folded.count
     result.muted_until = mute.until_iso if mute else None
     result.mute_reason = mute.reason if mute else None
-    return own, digest
+    return own, digest, meanwhile if digest is not None else []
 
 
 def _outgoing(
     stale: list[OutboxEntry],
     own: Notification | None,
     digest: Notification | None,
-    fresh: list[Transition],
+    fresh: list[dict[str, str]],
     result: CheckResult,
     config: Any,
     lead_time_min: float | None,
@@ -687,7 +703,7 @@ def _outgoing(
     committed = [(e, _committed(e, result)) for e in stale]
     to_alert = [n for e, n in committed if ALERT not in e.done] + new
     to_hook = [n for e, n in committed if WEBHOOK not in e.done] + new if webhook else []
-    announce = [t for e in stale for t in e.transitions] + [t.to_dict() for t in fresh]
+    announce = [t for e in stale for t in e.transitions] + fresh
     data = result.to_dict()
     data["transitions"], data["lead_time_min"] = announce, lead_time_min
     kind = "digest" if new == [digest] and not stale else None

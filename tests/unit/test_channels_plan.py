@@ -121,7 +121,12 @@ def test_given_quiet_hours_then_a_warning_is_held_and_told_once_when_they_end():
     note = plan.notification
     assert note is not None and note.subject.startswith("DIGEST: 1 held")
     assert "overall: operational -> rate_limited" in note.email
-    assert json.loads(note.webhook)["kind"] == "digest"
+    body = json.loads(note.webhook)
+    assert body["kind"] == "digest"
+    # And the chat message and the webhook say what changed meanwhile
+    held = {"target": "overall", "from": "operational", "to": "rate_limited"}
+    assert held in body["transitions"]
+    assert "overall operational → rate_limited" in json.loads(note.chat)["content"]["description"]
     assert end.held == 0 and stored.state.quiet is None
     # And the next cycle sends nothing more
     _, [after] = run(stored, [at(61, "rate_limited")], QUIET)
@@ -159,7 +164,18 @@ def test_given_a_mute_then_even_a_critical_waits_for_its_end_and_no_transition_i
 
 
 def test_given_an_odd_stored_quiet_value_then_the_state_is_read_and_the_rest_kept():
-    for odd in ("x", {"mutes": [{"until_iso": "soon"}]}, {"held": {"items": [{"at": 1}]}}):
+    item = {"notification_id": "n", "at": "2026-11-25T16:00:00Z", "severity": "warning"}
+    item.update(verdict="degraded", subject="s", transitions=[], why="quiet")
+    odd_values = (
+        "x",
+        {"mutes": [{"until_iso": "soon"}]},
+        {"mutes": [{"until_iso": "2026-11-25T16:00:00Z", "set_at": "2026-11-25T15:00:00Z"}]}
+        | {"held": {"items": [{"at": 1}]}},
+        {"held": {"items": [{**item, "transitions": [{"target": "x"}]}]}},
+        {"held": {"items": [item], "folded": {"count": "2"}}},
+        {"held": {"items": [item], "folded": {"paths": {"overall": "ab"}}}},
+    )
+    for odd in odd_values:
         state, problems = MonitorState.parse(json.dumps({"quiet": odd, "cycle_no": 7}))
         assert state.quiet is None and state.cycle_no == 7 and problems == ["quiet unreadable"]
         plan_cycle(Stored(state, 1, {}), at(0), CONFIG, 0.0)  # and the plan does not crash
