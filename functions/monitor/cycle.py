@@ -14,6 +14,11 @@ Exactly-once notifications rest on three rules:
    clear, one request later; we accept it (at-least-once) because the alternative
    loses alerts. The notification id travels as an SNS message attribute, so a
    subscriber can drop that rare duplicate.
+4. With WEBHOOK_TOPIC_ARN a notification has two destinations, the alert topic and
+   the webhook topic, one attempt each. The entry is cleared when both went out;
+   when only one did, the entry is marked with it (`OutboxEntry.done`), and the
+   re-send goes only to the other. The composed chat message and webhook body are
+   committed with the entry, so the re-send is what was committed.
 
 Time: the whole cycle, the SSM key read included, runs on one clock of
 CHECK_DEADLINE_SECONDS. AWS clients make one attempt with short timeouts (a
