@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Is the Claude API down, or is it us? One check cycle, its history, "
-        "a local simulator and a cost estimate.",
+        "a local simulator, a cost estimate, and a mute for planned work.",
         epilog="Run `COMMAND --help` for each command's options. Exit status 64 means a "
         "usage error.",
     )
