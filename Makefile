@@ -19,7 +19,7 @@ SIM_DB ?= .monitor/simulated.sqlite3
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run check check-sim history simulate cost demo test lint bench replay synth bootstrap deploy \
+.PHONY: help run check check-sim history mute simulate cost demo test lint bench replay synth bootstrap deploy \
 	destroy clean venv node
 
 help: ## List the targets (this).
@@ -62,6 +62,9 @@ check-sim: $(STAMP) ## One check against `make simulate` (its own history: SIM_D
 
 history: $(STAMP) ## What the store holds; e.g. ARGS="--since 7d".
 	@$(MONITOR) history $(ARGS)
+
+mute: $(STAMP) ## Mute notifications for planned work; ARGS='--for 2h --reason "key rotation"' or ARGS=--off.
+	@$(MONITOR) mute $(ARGS)
 
 simulate: $(STAMP) ## Local fake status page + API on DEMO_PORT (SCENARIO=healthy); Ctrl-C stops.
 	@$(MONITOR) simulate --port $(DEMO_PORT) --scenario $(SCENARIO) $(ARGS)

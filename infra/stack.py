@@ -9,6 +9,7 @@ from cdk_nag import NagSuppressions
 from constructs import Construct
 
 from .alerting import Alerting
+from .channels import Channels, parse_channel_context
 from .monitor import MonitorFunction
 from .observability import Observability
 from .settings import PROJECT, Settings
@@ -29,6 +30,18 @@ class MonitorStack(Stack):
         self.observability = Observability(
             self, "Observability", settings, monitor.function, monitor.dlq, alerting.topic
         )
+        # Slack, Teams, webhooks, quiet hours: all opt-in CDK context (docs/WEBHOOKS.md).
+        self.channels = Channels(
+            self,
+            "Channels",
+            topic=alerting.topic,
+            key=alerting.key,
+            settings=parse_channel_context(self.node.try_get_context),
+        )
+        self.channels.forward_alarms(self.observability.acting)
+        self.channels.grant_publish(monitor.role)
+        for name, value in sorted(self.channels.function_environment().items()):
+            monitor.function.add_environment(name, value)
         Tags.of(self).add("project", PROJECT)
         Tags.of(self).add("monitor-region", self.region)
         self.table, self.topic, self.function = storage.table, alerting.topic, monitor.function

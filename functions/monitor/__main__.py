@@ -1,4 +1,4 @@
-"""Command line: check, history, simulate, cost.
+"""Command line: check, history, simulate, cost, mute.
 
 Every failure ends in one line on stderr and an exit status, never a traceback:
 0-3 for a check's verdict (and 3 for a bad configuration), 64 for a usage error
@@ -74,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Is the Claude API down, or is it us? One check cycle, its history, "
-        "a local simulator and a cost estimate.",
+        "a local simulator, a cost estimate, and a mute for planned work.",
         epilog="Run `COMMAND --help` for each command's options. Exit status 64 means a "
         "usage error.",
     )
@@ -131,6 +131,30 @@ def _parser() -> argparse.ArgumentParser:
         help="scenario or timeline to start with (default: healthy; listed below)",
     )
 
+    mute = sub.add_parser(
+        "mute",
+        help="mute notifications during your own planned work (a key rotation, say)",
+        description="Mute every notification, critical included, during your own planned "
+        "work on the integration; what happens meanwhile is told in one digest when the "
+        "mute ends. Written to the alert state in the store (LOCAL_DB_PATH, or the "
+        "DynamoDB table with TABLE_NAME); shown by check and history.",
+        epilog='examples:\n  python -m functions.monitor mute --for 2h --reason "key rotation"\n'
+        "  python -m functions.monitor mute --off\n  make mute ARGS='--for 30m --reason \"gateway"
+        " move\"'\n\nexit status: 0 done, 1 the store could not be written, 3 a bad "
+        "configuration, 64 a usage error",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    span = mute.add_mutually_exclusive_group(required=True)
+    span.add_argument(
+        "--for",
+        dest="duration",
+        metavar="DURATION",
+        help="how long: 2h, 30m, 1h30m, 1d (at most 7d)",
+    )
+    span.add_argument("--off", action="store_true", help="end the active mute now")
+    mute.add_argument("--reason", default="", help="why (shown in check and history)")
+    mute.add_argument("--json", action="store_true", help="print one JSON object")
+
     cost = sub.add_parser(
         "cost",
         help="itemised monthly cost estimate of a deployment",
@@ -182,6 +206,20 @@ def _parser() -> argparse.ArgumentParser:
         "--topic-key",
         action="store_true",
         help="include the alert topic's KMS key, as -c topicKey=true deploys it",
+    )
+    cost.add_argument(
+        "--webhooks",
+        type=int,
+        default=0,
+        metavar="N",
+        help="webhook URLs, as -c webhooks=... subscribes them (default: 0)",
+    )
+    cost.add_argument(
+        "--chat-channels",
+        type=int,
+        default=0,
+        metavar="N",
+        help="Slack and Teams channels on the alert topic (default: 0)",
     )
     cost.add_argument(
         "--input-tokens",
@@ -311,6 +349,12 @@ def _history(args: argparse.Namespace) -> int:
     return run_history(load_config(), args.since, args.json, width=terminal_width())
 
 
+def _mute(args: argparse.Namespace) -> int:
+    from .mute import run_mute
+
+    return run_mute(load_config(), args.duration, args.reason, args.off, as_json=args.json)
+
+
 def _cost(args: argparse.Namespace) -> int:
     from .cost import run_cost
 
@@ -322,7 +366,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except ModuleNotFoundError as exc:
         return _not_installed(exc)
-    commands = {"check": _check, "history": _history, "simulate": _simulate, "cost": _cost}
+    commands = {
+        "check": _check,
+        "history": _history,
+        "simulate": _simulate,
+        "cost": _cost,
+        "mute": _mute,
+    }
     try:
         return commands[args.command](args)
     except (ConfigError, KeyUnavailable) as exc:

@@ -15,18 +15,23 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from . import errorwindow
 from .models import PLATFORM_OUTCOMES, SKIPPED, CheckResult, Incident, Notification, Transition
-from .notify import Extra, compose
+from .notify import Extra, compose, compose_digest
 from .outbox import fit as fit_notification
-from .outbox import merge, stored_notification
+from .outbox import merge, stored_notification, with_channels
+from .quiet import QuietState, active_mute, digest_severity, parse_iso
 from .verdict import decide
 
 OVERALL = "overall"
+# Where a notification goes: the alert topic (email, SMS, chat), and with
+# WEBHOOK_TOPIC_ARN the webhook topic (the documented body).
+ALERT, WEBHOOK = "alert", "webhook"
+DESTINATIONS = (ALERT, WEBHOOK)
 STATUS_PAGE = "status_page"
 # Flap damping: FLAP_TRANSITIONS transitions of the overall target within FLAP_WINDOW
 # cycles hold the alert open (announced once as flapping) until FLAP_CLEAN good
@@ -126,7 +131,39 @@ _STATE_CHECKS = {
     "flips": lambda v: isinstance(v, list) and all(_whole(n) for n in v),
     "flapping": lambda v: isinstance(v, bool),
     "clean_streak": _whole,
+    "quiet": lambda v: _quiet_ok(v),
 }
+
+
+def _quiet_ok(value: Any) -> bool:
+    """Readable as a QuietState, with times that parse (a mute's are compared later)."""
+    if not isinstance(value, dict):
+        return False
+    try:
+        quiet = QuietState.from_dict(value)
+        for mute in quiet.mutes:
+            parse_iso(mute.set_at), parse_iso(mute.until_iso)
+        if not all(isinstance(m.reason, str) for m in quiet.mutes):
+            return False
+        for item in quiet.held.items:
+            texts = (item.at, item.severity, item.verdict, item.subject, item.why)
+            if not (all(isinstance(x, str) for x in texts) and isinstance(item.transitions, list)):
+                return False
+            for t in item.transitions:
+                t["target"], t["from"], t["to"]  # noqa: B018 - raises on a bad one
+        folded = quiet.held.folded
+        if not (
+            _whole(folded.count)
+            and isinstance(folded.verdicts, dict)
+            and isinstance(folded.paths, dict)
+            and all(isinstance(p, list) and len(p) == 2 for p in folded.paths.values())
+            and (quiet.held.last_sent_at is None or isinstance(quiet.held.last_sent_at, str))
+        ):
+            return False
+        json.dumps(quiet.to_dict())
+    except (TypeError, ValueError, KeyError, AttributeError):
+        return False
+    return True
 
 
 @dataclass
@@ -154,6 +191,8 @@ class MonitorState:
     flips: list[int] = field(default_factory=list)
     flapping: bool = False
     clean_streak: int = 0
+    # Mutes and notifications held in quiet hours or a mute (quiet.QuietState).
+    quiet: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
@@ -209,6 +248,9 @@ class OutboxEntry:
     created_wall: float
     transitions: list[dict[str, str]]
     notification: dict[str, str]
+    # Destinations ("alert", "webhook") this notification already went to: a re-send
+    # goes only to the others.
+    done: list[str] = field(default_factory=list)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), separators=(",", ":"))
@@ -239,11 +281,13 @@ class OutboxEntry:
             and all(isinstance(t.get(k), str) for k in ("target", "from", "to"))
         ]
         notification = data.get("notification")
+        done = data.get("done")
         return cls(
             entry_id,
             float(created),
             transitions,
             notification if isinstance(notification, dict) else {},
+            sorted({d for d in done if d in DESTINATIONS}) if isinstance(done, list) else [],
         )
 
 
@@ -553,6 +597,11 @@ def plan_cycle(
         (e for e in outbox.values() if now_wall - e.created_wall >= config.outbox_lease_s),
         key=lambda e: (e.created_wall, e.id),
     )
+    # An entry left waiting only for a destination that is no longer configured.
+    wanted = {ALERT, WEBHOOK} if getattr(config, "webhook_topic_arn", None) else {ALERT}
+    for entry in [e for e in stale if wanted <= set(e.done)]:
+        outbox.pop(entry.id)
+        stale.remove(entry)
     reminder = _reminder_due(state, transitions, result, config)
     # Every transition is recorded, but only a change of the overall verdict (or the
     # start of a flap hold) wakes people; the per-target transitions ride along.
@@ -568,17 +617,20 @@ def plan_cycle(
         and overall.reported == result.verdict.verdict
     )
     wakes = moved or signal.flap_started or confirmed_now
-    if not (wakes or stale or reminder):
+    fresh = transitions if wakes else []
+    own = (
+        _compose_fresh(state, result, fresh, reminder, signal, confirmed_now)
+        if wakes or reminder
+        else None
+    )
+    own, digest, meanwhile = _route_quiet(state, result, config, own, fresh)
+    if own is None and digest is None and not stale:
         return Plan(state, outbox, transitions, None, measured, lead=lead_record)
-    # A stale entry is re-sent as it was committed: same id, text and severity.
-    parts = [_committed(e, result) for e in stale]
-    announce = [t for e in stale for t in e.transitions]
-    if wakes or reminder:
-        fresh = transitions if wakes else []
-        parts.append(_compose_fresh(state, result, fresh, reminder, signal, confirmed_now))
-        announce += [t.to_dict() for t in fresh]
-    state.last_notified_at = result.checked_at
-    notification = fit_notification(merge(parts, result.checked_at))
+    if own is not None or digest is not None:
+        state.last_notified_at = result.checked_at
+    notification, done, announce = _outgoing(
+        stale, own, digest, meanwhile + [t.to_dict() for t in fresh], result, config, measured
+    )
     for entry in stale:
         outbox.pop(entry.id)
     outbox[notification.id] = OutboxEntry(
@@ -586,9 +638,82 @@ def plan_cycle(
         created_wall=now_wall,
         transitions=announce,
         notification=notification.to_dict(),
+        done=done,
     )
     taken = [e.id for e in stale]
     return Plan(state, outbox, transitions, notification, measured, taken, lead=lead_record)
+
+
+def _route_quiet(
+    state: MonitorState,
+    result: CheckResult,
+    config: Any,
+    own: Notification | None,
+    fresh: list[Transition],
+) -> tuple[Notification | None, Notification | None, list[dict[str, str]]]:
+    """Quiet hours and mutes (quiet.py): this cycle's notification, or None when it is
+    held or muted (its transitions are stored all the same), the digest of what was
+    held, once it may be told, and the transitions the digest tells. Sets what
+    `check` shows of it on the result."""
+    hours = getattr(config, "quiet_hours", None)
+    quiet = QuietState.from_dict(state.quiet)
+    now = _parse(result.checked_at).astimezone(UTC)
+    quiet.expire(now)
+    if own is not None:
+        decision = quiet.route(own.to_dict(), [t.to_dict() for t in fresh], now, hours)
+        if decision != "send":
+            own = None
+    digest = None
+    latest = quiet.held.items[-1].verdict if quiet.held.items else None
+    count = len(quiet.held.items) + quiet.held.folded.count
+    meanwhile = [t for item in quiet.held.items for t in item.transitions]
+    # A digest holding a critical (a mute ended inside quiet hours) is not a warning
+    # for quiet hours to hold: it goes when the mute ends.
+    urgent = digest_severity(quiet.held) in ("critical", "unknown")
+    released = quiet.release(now, None if urgent else hours)
+    if released is not None:
+        severity, text = released
+        digest = compose_digest(text, severity, latest, count, result)
+    state.quiet = quiet.to_dict() if (quiet.mutes or quiet.held) else None
+    mute = active_mute(quiet.mutes, now)
+    result.quiet = bool(hours and hours.contains(now))
+    result.held = len(quiet.held.items) + quiet.held.folded.count
+    result.muted_until = mute.until_iso if mute else None
+    result.mute_reason = mute.reason if mute else None
+    return own, digest, meanwhile if digest is not None else []
+
+
+def _outgoing(
+    stale: list[OutboxEntry],
+    own: Notification | None,
+    digest: Notification | None,
+    fresh: list[dict[str, str]],
+    result: CheckResult,
+    config: Any,
+    lead_time_min: float | None,
+) -> tuple[Notification, list[str], list[dict[str, str]]]:
+    """The one notification to commit and send, the destinations it already reached,
+    and the transitions it announces.
+
+    A stale entry is re-sent as it was committed (same id, texts, chat message and
+    webhook body), and only to the destinations it has not reached: an entry whose
+    alert went out but whose webhook did not joins the webhook's message only."""
+    webhook = bool(getattr(config, "webhook_topic_arn", None))
+    new = [n for n in (digest, own) if n is not None]
+    committed = [(e, _committed(e, result)) for e in stale]
+    to_alert = [n for e, n in committed if ALERT not in e.done] + new
+    to_hook = [n for e, n in committed if WEBHOOK not in e.done] + new if webhook else []
+    announce = [t for e in stale for t in e.transitions] + fresh
+    data = result.to_dict()
+    data["transitions"], data["lead_time_min"] = announce, lead_time_min
+    kind = "digest" if new == [digest] and not stale else None
+    alert = fit_notification(merge(to_alert, result.checked_at)) if to_alert else None
+    hook = fit_notification(merge(to_hook, result.checked_at)) if to_hook else None
+    main = with_channels(alert or hook, data, webhook=False)  # type: ignore[arg-type]
+    if hook is not None:
+        main = replace(main, webhook=with_channels(hook, data, webhook=True, kind=kind).webhook)
+    done = ([] if alert else [ALERT]) + ([] if hook or not webhook else [WEBHOOK])
+    return main, done, announce
 
 
 def _compose_fresh(

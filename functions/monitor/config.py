@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from .quiet import QuietHours, parse_quiet
+
 
 class ConfigError(ValueError):
     """A configuration value is missing or malformed (one line, names the variable)."""
@@ -43,6 +45,10 @@ class Config:
     metrics_namespace: str = "ClaudeStatus"
     region: str = "local"
     aws_region: str | None = None
+    # Quiet hours (UTC): warnings are held and told in one digest when they end.
+    quiet_hours: QuietHours | None = None
+    # The webhook topic (docs/WEBHOOKS.md): the documented body is published there too.
+    webhook_topic_arn: str | None = None
     # Set by the cycle, not the environment: the probes' share of what is left of
     # the deadline once the key and the state are read and the store and notify
     # calls are set aside.
@@ -172,15 +178,29 @@ def _models(env: Mapping[str, str]) -> tuple[str, ...]:
     return models
 
 
+def _quiet(env: Mapping[str, str]) -> QuietHours | None:
+    raw = _text(env, "QUIET_HOURS", None)
+    if raw is None:
+        return None
+    try:
+        return parse_quiet(raw, setting="QUIET_HOURS")
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _check_aws(env: Mapping[str, str], config: Config) -> Config:
-    if config.topic_arn and not (
-        config.topic_arn.startswith("arn:") and ":sns:" in config.topic_arn
+    for name, arn in (
+        ("TOPIC_ARN", config.topic_arn),
+        ("WEBHOOK_TOPIC_ARN", config.webhook_topic_arn),
     ):
-        raise ConfigError(f"TOPIC_ARN must be an SNS topic ARN, got {config.topic_arn!r}")
-    uses_aws = config.table_name or config.topic_arn or config.api_key_parameter
+        if arn and not (arn.startswith("arn:") and ":sns:" in arn):
+            raise ConfigError(f"{name} must be an SNS topic ARN, got {arn[:200]!r}")
+    uses_aws = (
+        config.table_name or config.topic_arn or config.api_key_parameter
+    ) or config.webhook_topic_arn
     if uses_aws and not config.aws_region:
         raise ConfigError(
-            "AWS_REGION must be set when TABLE_NAME, TOPIC_ARN or "
+            "AWS_REGION must be set when TABLE_NAME, TOPIC_ARN, WEBHOOK_TOPIC_ARN or "
             "ANTHROPIC_API_KEY_PARAMETER is set"
         )
     return config
@@ -231,4 +251,6 @@ def _build(env: Mapping[str, str]) -> Config:
         metrics_namespace=_text(env, "METRICS_NAMESPACE", "ClaudeStatus") or "ClaudeStatus",
         region=_text(env, "MONITOR_REGION", None) or _text(env, "AWS_REGION", "local") or "local",
         aws_region=_text(env, "AWS_REGION", None) or _text(env, "AWS_DEFAULT_REGION", None),
+        quiet_hours=_quiet(env),
+        webhook_topic_arn=_text(env, "WEBHOOK_TOPIC_ARN", None),
     )

@@ -36,6 +36,14 @@ DEFAULT_MODELS = ("claude-haiku-5-5",)
 DEFAULT_BURST = 3
 DEFAULT_FAILURE_SHARE = 0.05
 OPTIONAL = ("CloudWatch dashboard", "KMS key for the alert topic")
+# Alarms a deployment's webhook topic forwards (the acting ones: heartbeat, function
+# errors, dead-letter queue, API key unavailable), each an ALARM and an OK a month.
+FORWARDED_ALARM_MESSAGES = 2 * 4
+WEBHOOK_NAMES = (
+    "SNS webhook topic publishes",
+    "SNS HTTPS deliveries (webhooks and chat)",
+    "Webhook dead-letter queue (SQS requests)",
+)
 SPARSE_METRICS = tuple(dict.fromkeys((*metrics.SPARSE_PER_MODEL, *metrics.SPARSE_GLOBAL)))
 
 
@@ -89,6 +97,8 @@ def estimate(
     topic_key: bool = False,
     failure_share: float = DEFAULT_FAILURE_SHARE,
     burst: int = DEFAULT_BURST,
+    webhooks: int = 0,
+    chat_channels: int = 0,
 ) -> dict[str, Any]:
     """The monthly bill of a deployment. The dashboard and the topic's KMS key are
     opt-in (`-c dashboard=true`, `-c topicKey=true`); `optional` prices them anyway."""
@@ -96,6 +106,8 @@ def estimate(
         raise ValueError(f"--failure-share must be between 0 and 1, got {failure_share}")
     if burst < 1:
         raise ValueError(f"--burst must be at least 1, got {burst}")
+    if webhooks < 0 or chat_channels < 0:
+        raise ValueError("--webhooks and --chat-channels must be 0 or more")
     prices = json.loads(PRICES.read_text())
     unknown = [m for m in models if m not in prices["models_per_mtok"]]
     if unknown:
@@ -103,7 +115,7 @@ def estimate(
         raise ValueError(f"no token price for {', '.join(unknown)}; known: {known}")
     runs = runs_per_month(schedule)
     n = len(models)
-    alarms = alarms_per_region(n) if alarms is None else alarms
+    alarms = alarms_per_region(n) + (1 if webhooks else 0) if alarms is None else alarms
     always = metrics.counts(n)["always"] if custom_metrics is None else custom_metrics
     requests_per_run = 1 + failure_share * (burst - 1)
     items: list[Item] = []
@@ -120,6 +132,7 @@ def estimate(
             input_tokens,
             requests_per_run,
         )
+        items += _channel_items(prices, region, webhooks, chat_channels)
         items += [
             i
             for i in _optional_items(prices, region)
@@ -161,6 +174,8 @@ def estimate(
             "canary_input_tokens": input_tokens,
             "canary_failure_share": failure_share,
             "canary_burst": burst,
+            "webhooks": webhooks,
+            "chat_channels": chat_channels,
             "canary_requests_per_run": round(requests_per_run, 4),
             "canary_output_tokens": MAX_TOKENS,
             "canary_prompt": PROMPT,
@@ -302,6 +317,47 @@ def _region_items(
     return items
 
 
+def _channel_items(
+    prices: dict[str, Any], region: str, webhooks: int, chat_channels: int
+) -> list[Item]:
+    """Webhooks (-c webhooks=...): one more topic, a publish per notification and per
+    forwarded alarm message, an HTTPS delivery per URL, a dead-letter queue (no
+    requests while endpoints answer; its depth alarm is counted with the alarms).
+    Chat channels: an HTTPS delivery per notification and alarm message to Amazon Q,
+    which itself costs nothing extra."""
+    sns, sqs = prices["sns"], prices["sqs"]
+    items = []
+    messages = NOTIFICATIONS_PER_MONTH + FORWARDED_ALARM_MESSAGES
+    if webhooks:
+        items.append(
+            Item(
+                WEBHOOK_NAMES[0],
+                region,
+                messages,
+                "publishes",
+                sns["publish_per_million"] / 1e6,
+                messages * sns["publish_per_million"] / 1e6,
+            )
+        )
+    deliveries = messages * (webhooks + chat_channels)
+    if deliveries:
+        items.append(
+            Item(
+                WEBHOOK_NAMES[1],
+                region,
+                deliveries,
+                "deliveries",
+                sns["https_per_million"] / 1e6,
+                deliveries * sns["https_per_million"] / 1e6,
+            )
+        )
+    if webhooks:
+        items.append(
+            Item(WEBHOOK_NAMES[2], region, 0, "requests", sqs["requests_per_million"] / 1e6, 0.0)
+        )
+    return items
+
+
 def _optional_items(prices: dict[str, Any], region: str) -> list[Item]:
     cw, kms = prices["cloudwatch"], prices["kms"]
     return [
@@ -323,6 +379,9 @@ def _free_tier(prices: dict[str, Any], items: list[Item]) -> float:
         "CloudWatch Logs storage (30 days)": free["logs_store_gb"],
         "DynamoDB storage": free["dynamodb_storage_gb"],
         "SNS publishes and emails": free["sns_emails"],
+        WEBHOOK_NAMES[0]: free["sns_publishes"],
+        WEBHOOK_NAMES[1]: free["sns_https"],
+        WEBHOOK_NAMES[2]: free["sqs_requests"],
     }
     saved = 0.0
     for item in items:
@@ -415,6 +474,8 @@ def run_cost(args: Any) -> int:
             topic_key=args.topic_key,
             failure_share=args.failure_share,
             burst=args.burst,
+            webhooks=getattr(args, "webhooks", 0) or 0,
+            chat_channels=getattr(args, "chat_channels", 0) or 0,
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -14,6 +14,11 @@ Exactly-once notifications rest on three rules:
    clear, one request later; we accept it (at-least-once) because the alternative
    loses alerts. The notification id travels as an SNS message attribute, so a
    subscriber can drop that rare duplicate.
+4. With WEBHOOK_TOPIC_ARN a notification has two destinations, the alert topic and
+   the webhook topic, one attempt each. The entry is cleared when both went out;
+   when only one did, the entry is marked with it (`OutboxEntry.done`), and the
+   re-send goes only to the other. The composed chat message and webhook body are
+   committed with the entry, so the re-send is what was committed.
 
 Time: the whole cycle, the SSM key read included, runs on one clock of
 CHECK_DEADLINE_SECONDS. AWS clients make one attempt with short timeouts (a
@@ -32,11 +37,11 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from .alerting import MonitorState, Plan, Stored, plan_cycle
+from .alerting import ALERT, WEBHOOK, MonitorState, OutboxEntry, Plan, Stored, plan_cycle
 from .config import Config
 from .errorwindow import samples_for
 from .metrics import MetricsSink, NullMetrics
-from .models import CheckResult, Incident
+from .models import CheckResult, Incident, Notification
 from .notify import ConsoleNotifier, Notifier, NotifyError
 from .probe import probe
 from .store import CommitUncertain, DuplicateCycle, StateConflict, Store, StoreError
@@ -90,6 +95,11 @@ class Cycle:
     backlog: list[CheckResult] = field(default_factory=list)
     # Notifications this container sent whose outbox clear failed: never sent again.
     sent: set[str] = field(default_factory=set)
+    # The webhook topic's publisher (WEBHOOK_TOPIC_ARN), None without webhooks.
+    webhooks: Notifier | None = None
+    # Entry id -> destinations this container reached whose mark in the store failed:
+    # a re-send skips them.
+    reached: dict[str, set[str]] = field(default_factory=dict)
     # The longest one store / notifier call can take (set by `build_cycle`).
     store_call_s: float = LOCAL_CALL_S
     notify_call_s: float = LOCAL_CALL_S
@@ -157,9 +167,8 @@ class Cycle:
 
     def _probe_config(self, budget: Budget) -> Config:
         """The probes get what is left, less one commit and one publish."""
-        reserve = max(
-            min(3.0, self.config.deadline_s * 0.2), self.store_call_s + self.notify_call_s
-        )
+        publishes = self.notify_call_s * (2 if self.webhooks else 1)
+        reserve = max(min(3.0, self.config.deadline_s * 0.2), self.store_call_s + publishes)
         window = min(self.config.probe_budget_s, budget.left() - reserve - 0.5)
         return replace(self.config, probe_window_s=max(window, 0.2))
 
@@ -189,18 +198,51 @@ class Cycle:
         plan = self._commit(result, now_wall or time.time(), stored, budget)
         if plan is None or plan.notification is None:
             return
-        if not budget.allows(self.notify_call_s):
-            self._fault(
-                result, "no time left to publish; kept in the outbox, a later cycle sends it"
-            )
+        self._send(result, plan.outbox[plan.notification.id], plan.notification, budget)
+
+    def _send(
+        self, result: CheckResult, entry: OutboxEntry, note: Notification, budget: Budget
+    ) -> None:
+        """One attempt per destination not yet reached; the entry is cleared when all
+        are, and otherwise marked with the ones reached, so a re-send skips them."""
+        targets: list[tuple[str, Notifier]] = [(ALERT, self.notifier)]
+        if self.webhooks is not None:
+            targets.append((WEBHOOK, self.webhooks))
+        done = set(entry.done)
+        for destination, notifier in targets:
+            if destination in done:
+                continue
+            if not budget.allows(self.notify_call_s):
+                self._fault(
+                    result,
+                    f"no time left to publish to the {destination} topic; kept in the "
+                    "outbox, a later cycle sends it",
+                )
+                continue
+            try:
+                notifier.publish(note)
+            except NotifyError as exc:
+                self._fault(result, f"{exc}; kept in the outbox, a later cycle sends it")
+                continue
+            done.add(destination)
+        if done != set(entry.done):
+            result.notifications.append(note)
+        if done >= {d for d, _ in targets}:
+            self._clear(result, note.id, budget)
+        elif done != set(entry.done):
+            self._mark(result, replace(entry, done=sorted(done)), budget)
+
+    def _mark(self, result: CheckResult, entry: OutboxEntry, budget: Budget) -> None:
+        """Store which destinations a half-sent entry reached; remembered here too."""
+        self.reached[entry.id] = set(entry.done)
+        if not budget.allows(self.store_call_s):
             return
         try:
-            self.notifier.publish(plan.notification)
-        except NotifyError as exc:
-            self._fault(result, f"{exc}; kept in the outbox, a later cycle sends it")
+            self.store.mark_outbox(entry)
+        except StoreError as exc:
+            self._fault(result, f"{exc}; what was sent may be sent once more")
             return
-        result.notifications.append(plan.notification)
-        self._clear(result, plan.notification.id, budget)
+        del self.reached[entry.id]
 
     def _clear(self, result: CheckResult, entry_id: str, budget: Budget) -> None:
         if not budget.allows(self.store_call_s):
@@ -226,6 +268,10 @@ class Cycle:
             dropped = self.sent & set(stored.outbox)
             for entry_id in dropped:
                 del stored.outbox[entry_id]
+            marked = set(self.reached) & set(stored.outbox)
+            for entry_id in marked:
+                entry = stored.outbox[entry_id]
+                entry.done = sorted(set(entry.done) | self.reached[entry_id])
             plan = plan_cycle(stored, result, self.config, now_wall)
             result.transitions, result.lead_time_min = plan.transitions, plan.lead_time_min
             result.lead = plan.lead
@@ -258,6 +304,8 @@ class Cycle:
                 return None
             self._written(written)
             self.sent -= dropped
+            for entry_id in marked:
+                self.reached.pop(entry_id, None)
             return plan
         result.transitions, result.lead_time_min, result.lead = [], None, None
         self._fault(result, "alert state kept changing underneath; this cycle is not recorded")
@@ -345,20 +393,27 @@ def build_store(config: Config) -> Store:
 def build_cycle(config: Config) -> Cycle:
     """The adapters the configuration asks for: AWS when named, local otherwise."""
     notifier: Notifier
+    webhooks: Notifier | None = None
+    sns = None
+    if config.topic_arn or config.webhook_topic_arn:
+        sns = aws_client("sns", config.aws_region, config.aws_timeouts_s)
     if config.topic_arn:
         from .notify import SnsNotifier
 
-        notifier = SnsNotifier(
-            config.topic_arn, aws_client("sns", config.aws_region, config.aws_timeouts_s)
-        )
+        notifier = SnsNotifier(config.topic_arn, sns)
     else:
         notifier = ConsoleNotifier()
+    if config.webhook_topic_arn:
+        from .notify import WebhookNotifier
+
+        webhooks = WebhookNotifier(config.webhook_topic_arn, sns)
     return Cycle(
         config=config,
         store=build_store(config),
         notifier=notifier,
+        webhooks=webhooks,
         store_call_s=config.aws_call_s if config.table_name else LOCAL_CALL_S,
-        notify_call_s=config.aws_call_s if config.topic_arn else LOCAL_CALL_S,
+        notify_call_s=config.aws_call_s if sns is not None else LOCAL_CALL_S,
     )
 
 

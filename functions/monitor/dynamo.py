@@ -329,6 +329,63 @@ class DynamoStore:
         except BotoCoreError as exc:
             raise _error("UpdateItem", exc) from None
 
+    def write_state(self, state: MonitorState, expected_version: int) -> None:
+        """UpdateItem of `state` and `version` only, conditional on the version read (or
+        on no state item yet): the outbox and the writer token stay as they are."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        values: dict[str, Any] = {
+            ":state": {"S": state.to_json()},
+            ":next": {"N": str(max(expected_version, 0) + 1)},
+        }
+        if expected_version == UNREADABLE_VERSION:
+            condition = (
+                "attribute_exists(pk) AND "
+                "(attribute_not_exists(#ver) OR NOT attribute_type(#ver, :n))"
+            )
+            values[":n"] = {"S": "N"}
+        elif expected_version == 0:
+            condition = "attribute_not_exists(pk)"
+        else:
+            condition = "#ver = :expected"
+            values[":expected"] = {"N": str(expected_version)}
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=STATE_KEY,
+                UpdateExpression="SET #state = :state, #ver = :next",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#state": "state", "#ver": "version"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise StateConflict(f"state version moved from {expected_version}") from None
+            raise _error("UpdateItem", exc) from None
+        except BotoCoreError as exc:
+            raise _error("UpdateItem", exc) from None
+
+    def mark_outbox(self, entry: OutboxEntry) -> None:
+        """Conditional on the entry being there: a cycle that took it over and cleared
+        it meanwhile wins, and a repeat after a lost answer writes the same again."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key=STATE_KEY,
+                UpdateExpression="SET outbox.#id = :entry, version = version + :one",
+                ConditionExpression="attribute_exists(outbox.#id)",
+                ExpressionAttributeNames={"#id": entry.id},
+                ExpressionAttributeValues={":entry": {"S": entry.to_json()}, ":one": {"N": "1"}},
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return
+            raise _error("UpdateItem", exc) from None
+        except BotoCoreError as exc:
+            raise _error("UpdateItem", exc) from None
+
     def _query(self, pk: str, since_iso: str) -> list[dict[str, Any]]:
         from botocore.exceptions import BotoCoreError, ClientError
 

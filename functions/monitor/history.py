@@ -95,7 +95,30 @@ def summarise(history: History, since_iso: str) -> dict[str, Any]:
             for target, counts in rates.items()
         },
         "timeline": timeline,
+        "muted": muted_spans(cycles),
     }
+
+
+def muted_spans(cycles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Runs of consecutive cycles that found a mute: from, to (the cycles), until, reason."""
+    spans: list[dict[str, Any]] = []
+    previous = False
+    for cycle in cycles:
+        until = cycle.get("muted_until")
+        if isinstance(until, str) and until:
+            if previous and spans[-1]["until"] == until:
+                spans[-1]["to"] = cycle["checked_at"]
+            else:
+                spans.append(
+                    {
+                        "from": cycle["checked_at"],
+                        "to": cycle["checked_at"],
+                        "until": until,
+                        "reason": str(cycle.get("mute_reason") or ""),
+                    }
+                )
+        previous = bool(until)
+    return spans
 
 
 def _wrap(text: str, width: int, indent: str = "") -> list[str]:
@@ -125,6 +148,11 @@ def render(summary: dict[str, Any], width: int = 80) -> str:
         lines += _wrap(f"{t['checked_at']}  {t['target']}: {t['from']} -> {t['to']}", width, "  ")
     if not summary["transitions"]:
         lines.append("  none")
+    for span in summary.get("muted") or []:
+        lines += _wrap(
+            f"Muted: {span['from']} .. {span['to']} (until {span['until']}): {span['reason']}",
+            width,
+        )
     rates = summary.get("failure_rate") or {}
     if rates:
         lines += ["", "Failure rate per model (every request, retries included):"]

@@ -167,6 +167,11 @@ class Notification:
     email: str
     severity: str
     verdict: str
+    # Amazon Q's custom notification (chat.chat_message) and the webhook body
+    # (chat.webhook_body), as JSON text: composed with the rest when the notification
+    # is committed, so a re-send carries what was committed. Empty: not composed.
+    chat: str = ""
+    webhook: str = ""
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)
@@ -192,6 +197,12 @@ class CheckResult:
     # The store's key for this cycle: the scheduled time of the event that started it
     # (so a duplicate delivery is recognised); locally, with milliseconds.
     cycle_id: str = ""
+    # Quiet hours and mutes, as the plan found them: inside quiet hours, how many
+    # notifications are held, the active mute's end and reason.
+    quiet: bool = False
+    held: int = 0
+    muted_until: str | None = None
+    mute_reason: str | None = None
 
     def __post_init__(self) -> None:
         self.cycle_id = self.cycle_id or self.checked_at
@@ -214,4 +225,8 @@ class CheckResult:
             "lead_time_min": self.lead_time_min,
             "lead": self.lead,
             "errors": list(self.errors),
+            "quiet": self.quiet,
+            "held": self.held,
+            "muted_until": self.muted_until,
+            "mute_reason": self.mute_reason,
         }

@@ -200,6 +200,32 @@ def compose(
     )
 
 
+def compose_digest(
+    text: str, severity: str, verdict: str | None, count: int, result: CheckResult
+) -> Notification:
+    """The one message that tells what quiet hours or a mute held (quiet.release_digest),
+    with the verdict now. Its id is the cycle's, so a re-send keeps it."""
+    verdict = verdict if verdict in SEVERITY else result.verdict.verdict
+    severity = severity if severity in ("ok", "warning", "critical", "unknown") else "warning"
+    plural = "s" if count != 1 else ""
+    headline = f"DIGEST: {count} held Claude API notification{plural}; now {result.verdict.verdict}"
+    region = f" [{result.region}]" if result.region and result.region != "local" else ""
+    subject = _fit(_ascii_line(headline + region), SUBJECT_MAX)
+    email = (
+        f"{text}\n\nNow: {result.verdict.verdict} ({result.verdict.severity}) at "
+        f"{result.checked_at}\n  {result.verdict.summary}\n\n"
+        f"Next step: {next_step(result.verdict)}"
+    )
+    return Notification(
+        id=f"n-{result.checked_at}-digest",
+        subject=subject,
+        sms=_fit(gsm7(subject + "."), SMS_MAX),
+        email=email,
+        severity=severity,
+        verdict=verdict or result.verdict.verdict,
+    )
+
+
 def _flap_note(flapping: bool) -> str:
     if not flapping:
         return ""
@@ -279,20 +305,23 @@ class ConsoleNotifier:
 
 
 def sns_message(notification: Notification) -> str:
-    """The JSON message with its email, default and SMS variants, under SNS's 256 KiB
-    (the email was capped when committed; this is the last guard, for what an older
-    version committed)."""
+    """The JSON message with its email, default and SMS variants, and, when composed,
+    the chat message under `https` (the protocol Amazon Q subscribes with), under SNS's
+    256 KiB (the email was capped when committed; this is the last guard, for what an
+    older version committed)."""
     from .outbox import SNS_MAX_BYTES, cap_email
 
     email = notification.email
-    budget = (SNS_MAX_BYTES - 4096) // 2  # both variants carry the email; 4 KiB for the rest
+    extra = {"https": notification.chat} if notification.chat else {}
+    limit = SNS_MAX_BYTES - 4096  # the subject and the message attributes
+    budget = (limit - len(json.dumps(extra).encode())) // 2  # both variants carry the email
     for _ in range(3):
-        message = json.dumps({"default": email, "email": email, "sms": notification.sms})
-        if len(message.encode()) <= SNS_MAX_BYTES - 4096:
+        message = json.dumps({"default": email, "email": email, "sms": notification.sms, **extra})
+        if len(message.encode()) <= limit:
             return message
         budget //= 2
         email = cap_email(email, budget)
-    return json.dumps({"default": email, "email": email, "sms": notification.sms[:160]})
+    return json.dumps({"default": email, "email": email, "sms": notification.sms[:160], **extra})
 
 
 class SnsNotifier:
@@ -324,3 +353,32 @@ class SnsNotifier:
             ) from None
         except BotoCoreError as exc:
             raise NotifyError(f"SNS publish failed: {type(exc).__name__}: {exc}"[:300]) from None
+
+
+class WebhookNotifier:
+    """Publishes the committed webhook body (docs/WEBHOOKS.md) to the webhook topic."""
+
+    def __init__(self, topic_arn: str, client: Any) -> None:
+        self.topic_arn = topic_arn
+        self.client = client
+
+    def publish(self, notification: Notification) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from .chat import webhook_publish_kwargs
+
+        try:
+            body = json.loads(notification.webhook)
+            kwargs = webhook_publish_kwargs(body)
+        except (ValueError, KeyError, TypeError):
+            raise NotifyError("webhook body unreadable; not sent") from None
+        try:
+            self.client.publish(TopicArn=self.topic_arn, **kwargs)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            text = f"{error.get('Code', '?')}: {error.get('Message', '')}"
+            raise NotifyError(f"SNS webhook publish failed: {text}"[:300]) from None
+        except BotoCoreError as exc:
+            raise NotifyError(
+                f"SNS webhook publish failed: {type(exc).__name__}: {exc}"[:300]
+            ) from None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import fields, replace
+from typing import Any
 
 from .models import Notification
 from .notify import gsm7
@@ -30,15 +31,24 @@ SMS_MAX = 160
 # Highest first wins a merge; "unknown" (nothing could tell) outranks a warning.
 SEVERITY_RANK = {"ok": 0, "warning": 1, "unknown": 2, "critical": 3}
 _FIELDS = tuple(f.name for f in fields(Notification))
+# Added later (with defaults): an entry an older version committed lacks them.
+_OPTIONAL = ("chat", "webhook")
+# The chat message and the webhook body travel in the outbox entry (DynamoDB item
+# limit 400 KB, with the email) and in one SNS message each.
+WEBHOOK_MAX_BYTES = 60_000
 
 
 def stored_notification(data: object) -> Notification | None:
     """The committed notification from an outbox entry, or None when it is unusable."""
-    if not isinstance(data, dict) or not all(isinstance(data.get(k), str) for k in _FIELDS):
+    if not isinstance(data, dict):
+        return None
+    required = [k for k in _FIELDS if k not in _OPTIONAL]
+    if not all(isinstance(data.get(k), str) for k in required):
         return None
     if not data["id"] or data["severity"] not in SEVERITY_RANK:
         return None
-    return Notification(**{k: data[k] for k in _FIELDS})
+    optional = {k: data[k] for k in _OPTIONAL if isinstance(data.get(k), str)}
+    return Notification(**{k: data[k] for k in required}, **optional)
 
 
 def _fit(text: str, limit: int) -> str:
@@ -114,3 +124,40 @@ def fit(notification: Notification) -> Notification:
     """The notification with its email capped (see `cap_email`)."""
     email = cap_email(notification.email)
     return notification if email == notification.email else replace(notification, email=email)
+
+
+def fit_webhook(body: dict[str, Any]) -> str:
+    """The webhook body as JSON within WEBHOOK_MAX_BYTES: the longest lists (incidents,
+    their links, canaries) are cut from the end first, and `truncated` says by how many."""
+    text = json.dumps(body, ensure_ascii=False)
+    cut: dict[str, int] = {}
+    while len(text.encode()) > WEBHOOK_MAX_BYTES:
+        lists = [k for k in ("incidents", "incident_links", "canaries") if body.get(k)]
+        if not lists:  # only the texts are left, and they are short
+            return json.dumps({**body, "summary": body.get("summary", "")[:1000]})
+        longest = max(lists, key=lambda k: len(json.dumps(body[k])))
+        keep = len(body[longest]) // 2
+        cut[longest] = cut.get(longest, 0) + len(body[longest]) - keep
+        body = {**body, longest: body[longest][:keep], "truncated": dict(cut)}
+        text = json.dumps(body, ensure_ascii=False)
+    return text
+
+
+def with_channels(
+    notification: Notification,
+    result: dict[str, Any],
+    *,
+    webhook: bool,
+    kind: str | None = None,
+) -> Notification:
+    """The notification with its chat message (and, with `webhook`, its webhook body)
+    composed from `result` (a `CheckResult.to_dict()` whose `transitions` are the ones
+    it announces). What is already composed is kept: that is what was committed."""
+    from .chat import chat_message, webhook_body
+
+    data = notification.to_dict()
+    chat = notification.chat or json.dumps(chat_message(data, result), ensure_ascii=False)
+    body = notification.webhook
+    if webhook and not body:
+        body = fit_webhook(webhook_body(data, result, kind))
+    return replace(notification, chat=chat, webhook=body)

@@ -251,10 +251,18 @@ class HeldDigest:
     def from_dict(cls, data: dict[str, Any] | None) -> HeldDigest:
         data = data or {}
         return cls(
-            items=[Held(**i) for i in data.get("items", [])],
-            folded=Folded(**data.get("folded", {})),
+            items=[Held(**_known(Held, i)) for i in data.get("items", [])],
+            folded=Folded(**_known(Folded, data.get("folded", {}))),
             last_sent_at=data.get("last_sent_at"),
         )
+
+
+def _known(kind: type, data: dict[str, Any]) -> dict[str, Any]:
+    """The fields this version knows: a newer one may have added some."""
+    from dataclasses import fields
+
+    names = {f.name for f in fields(kind)}
+    return {k: v for k, v in data.items() if k in names}
 
 
 def _paths(digest: HeldDigest) -> dict[str, list[str]]:

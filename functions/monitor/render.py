@@ -123,6 +123,15 @@ def render_table(
         lines += _wrap(f"Seen {lead_words(result.lead_time_min)} before the status page.", width)
     for t in result.transitions:
         lines += _wrap(f"Transition: {t.target} {t.from_} -> {t.to}", width)
+    quiet = []
+    if result.muted_until:
+        quiet.append(f"muted until {result.muted_until}: {result.mute_reason or ''}".rstrip(": "))
+    if result.quiet:
+        quiet.append("quiet hours: warnings are held")
+    if result.held:
+        quiet.append(f"{result.held} notification{'s' if result.held != 1 else ''} held")
+    if quiet:
+        lines += _wrap("Notifications: " + "; ".join(quiet), width)
     step = NEXT_STEP[verdict.verdict]
     if not key_present and verdict.verdict == "network_error":
         step = NO_KEY_NETWORK_STEP

@@ -71,6 +71,15 @@ class Store(Protocol):
 
     def clear_outbox(self, entry_id: str) -> None: ...
 
+    def mark_outbox(self, entry: OutboxEntry) -> None:
+        """Rewrite a pending entry (its `done` destinations) if it is still there."""
+        ...
+
+    def write_state(self, state: MonitorState, expected_version: int) -> None:
+        """The alert state alone (a mute), only if its version is still the one read;
+        the outbox and the history are left as they are. Raises StateConflict."""
+        ...
+
     def history(self, since_iso: str) -> History: ...
 
 
@@ -119,6 +128,10 @@ def cycle_record(result: CheckResult) -> dict[str, Any]:
         # Which incident confirmed which model, and the status page's own lag.
         "confirmed_by": confirmed_by(page, result.canaries),
         "lead_time_min": result.lead_time_min,
+        # Quiet hours and mutes as this cycle found them (history marks muted spans).
+        "muted_until": result.muted_until,
+        "mute_reason": result.mute_reason,
+        "held": result.held,
         "lead": result.lead,
         "canaries": [
             {
@@ -284,6 +297,34 @@ class SqliteStore:
             gone = db.execute("DELETE FROM outbox WHERE id = ?", (entry_id,)).rowcount
             if gone:
                 db.execute("UPDATE state SET version = version + 1 WHERE id = 1")
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite write failed: {exc}") from None
+
+    def write_state(self, state: MonitorState, expected_version: int) -> None:
+        try:
+            db = self._conn()
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute("SELECT version FROM state WHERE id = 1").fetchone()
+                if (row[0] if row else 0) != expected_version:
+                    raise StateConflict(f"state version moved from {expected_version}")
+                db.execute(
+                    "INSERT OR REPLACE INTO state (id, version, state) VALUES (1, ?, ?)",
+                    (expected_version + 1, state.to_json()),
+                )
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite write failed: {exc}") from None
+
+    def mark_outbox(self, entry: OutboxEntry) -> None:
+        try:
+            db = self._conn()
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("UPDATE outbox SET entry = ? WHERE id = ?", (entry.to_json(), entry.id))
             db.execute("COMMIT")
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite write failed: {exc}") from None

@@ -342,34 +342,19 @@ def test_given_an_unknown_guardrail_then_a_one_line_error_names_the_key():
 def test_given_the_real_stack_when_channels_are_wired_as_documented_then_nag_stays_clean(
     topic_key,
 ):
-    """The wiring the integrator will do in stack.py, tried here without touching it."""
+    """The real stack, its channels wired by stack.py from the context."""
     import aws_cdk as cdk
     from cdk_nag import AwsSolutionsChecks
 
     from infra.settings import load
     from infra.stack import MonitorStack
 
-    app = cdk.App()
+    app = cdk.App(context=EVERYTHING)
     settings = load({"regions": "us-east-1", "models": "claude-haiku-4-5", "topicKey": topic_key})
     stack = MonitorStack(
         app, "ClaudeMonitor-us-east-1", settings,
         env=cdk.Environment(account="123456789012", region="us-east-1"),
     )  # fmt: skip
-    alerting = stack.node.find_child("Alerting")
-    channels = Channels(
-        stack,
-        "Channels",
-        topic=stack.topic,
-        key=alerting.key,  # type: ignore[attr-defined]
-        settings=parse_channel_context(EVERYTHING.get),
-    )
-    # only the alarms that act: the verdict-mirroring ones stay silent (issue 9 §3)
-    channels.forward_alarms(stack.observability.acting)
-    role = stack.function.role
-    assert role is not None
-    channels.grant_publish(role)
-    for name, value in channels.function_environment().items():
-        stack.function.add_environment(name, value)  # type: ignore[attr-defined]
     cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
     app.synth()
 

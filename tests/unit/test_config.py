@@ -127,3 +127,35 @@ def test_a_bad_url_with_a_credential_is_not_echoed():
     with pytest.raises(ConfigError) as caught:
         load_config({"ANTHROPIC_BASE_URL": "ftp://user:tok-SECRET@gw.example/?key=SECRET"})
     assert "SECRET" not in str(caught.value) and "ANTHROPIC_BASE_URL" in str(caught.value)
+
+
+def test_given_quiet_hours_and_a_webhook_topic_then_they_are_read_once():
+    from functions.monitor.config import load_config
+
+    config = load_config(
+        {
+            "QUIET_HOURS": "22-07",
+            "WEBHOOK_TOPIC_ARN": "arn:aws:sns:eu-west-1:123456789012:hooks",
+            "AWS_REGION": "eu-west-1",
+        }
+    )
+    assert config.quiet_hours is not None and config.quiet_hours.label() == "22:00-07:00 UTC"
+    assert config.webhook_topic_arn == "arn:aws:sns:eu-west-1:123456789012:hooks"
+    assert load_config({}).quiet_hours is None and load_config({}).webhook_topic_arn is None
+
+
+@pytest.mark.parametrize(
+    "env, name",
+    [
+        ({"QUIET_HOURS": "25-07"}, "QUIET_HOURS"),
+        ({"QUIET_HOURS": "7-7"}, "QUIET_HOURS"),
+        ({"WEBHOOK_TOPIC_ARN": "https://hooks.example"}, "WEBHOOK_TOPIC_ARN"),
+        ({"WEBHOOK_TOPIC_ARN": "arn:aws:sns:eu-west-1:1:x"}, "AWS_REGION"),
+    ],
+)
+def test_given_a_bad_channel_variable_then_one_line_names_it(env, name):
+    from functions.monitor.config import ConfigError, load_config
+
+    with pytest.raises(ConfigError) as error:
+        load_config(env)
+    assert name in str(error.value) and "\n" not in str(error.value)

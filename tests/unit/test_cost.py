@@ -126,3 +126,20 @@ def test_cost_json_prints_the_contract_object(tmp_path):
 def test_cost_rejects_an_unknown_model_in_one_line_as_a_usage_error():
     run = run_cli("cost", "--models", "gpt-4", env={"PATH": "/usr/bin:/bin"})
     assert run.code == 64 and run.stderr.count("\n") == 1 and "gpt-4" in run.stderr
+
+
+def test_given_webhooks_and_chat_then_their_deliveries_topic_queue_and_alarm_are_priced():
+    from functions.monitor.cost import WEBHOOK_NAMES, alarms_per_region, estimate
+
+    plain = estimate()
+    wired = estimate(webhooks=2, chat_channels=1)
+    names = {i["name"]: i for i in wired["items"]}
+    assert set(WEBHOOK_NAMES) <= set(names)
+    # Every notification and forwarded alarm message reaches 2 webhooks and 1 channel
+    assert names[WEBHOOK_NAMES[1]]["quantity"] == 3 * names[WEBHOOK_NAMES[0]]["quantity"]
+    alarms = {i["name"]: i for i in wired["items"]}["CloudWatch alarms"]["quantity"]
+    assert alarms == alarms_per_region(1) + 1  # WebhookUndelivered
+    assert wired["total_usd"] >= plain["total_usd"]
+    assert not set(WEBHOOK_NAMES) & {i["name"] for i in plain["items"]}
+    chat_only = {i["name"] for i in estimate(chat_channels=1)["items"]}
+    assert WEBHOOK_NAMES[1] in chat_only and WEBHOOK_NAMES[0] not in chat_only

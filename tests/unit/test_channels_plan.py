@@ -1,0 +1,222 @@
+"""The plan with channels: chat and webhook variants composed at commit, a re-send only to
+the destination not yet reached, quiet hours and mutes on a fixed clock (issue 12)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import jsonschema
+
+from functions.monitor.alerting import MonitorState, OutboxEntry, Stored, plan_cycle
+from functions.monitor.chat import CHAT_SCHEMA, WEBHOOK_SCHEMA
+from functions.monitor.config import Config
+from functions.monitor.models import CanaryResult, CheckResult, StatusPage
+from functions.monitor.notify import sns_message
+from functions.monitor.quiet import QuietState, parse_quiet
+from functions.monitor.verdict import decide
+
+HOOKS = "arn:aws:sns:us-east-1:123456789012:monitor-webhooks"
+CONFIG = Config(failure_threshold=2, recovery_threshold=2, webhook_topic_arn=HOOKS)
+T0 = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
+
+
+def at(minutes: float, outcome: str = "ok") -> CheckResult:
+    page = StatusPage(reachable=True, api_status="operational")
+    canaries = [CanaryResult("claude-haiku-5-5", outcome, http_status=None, attempts=1)]
+    when = (T0 + timedelta(minutes=minutes)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return CheckResult(when, decide(page, canaries), page, canaries)
+
+
+def run(stored: Stored, results: list[CheckResult], config: Config = CONFIG, wall=0.0):
+    """Plan each result in turn, as if each commit landed and each send succeeded."""
+    plans = []
+    for n, result in enumerate(results):
+        plan = plan_cycle(stored, result, config, wall + 60 * n)
+        plans.append(plan)
+        outbox = {} if plan.notification else plan.outbox
+        stored = Stored(plan.state, stored.version + 1, outbox)
+    return stored, plans
+
+
+def test_given_webhooks_when_an_alert_opens_then_both_variants_are_committed_and_valid():
+    # Given webhooks configured, when two bad cycles open the alert
+    _, plans = run(Stored(MonitorState(), 0, {}), [at(0, "overloaded"), at(1, "overloaded")])
+    note = plans[-1].notification
+    # Then the committed notification carries the chat message and the webhook body
+    chat, body = json.loads(note.chat), json.loads(note.webhook)
+    jsonschema.validate(chat, CHAT_SCHEMA)
+    jsonschema.validate(body, WEBHOOK_SCHEMA)
+    assert body["notification_id"] == note.id and body["kind"] == "alert"
+    assert {"target": "overall", "from": "operational", "to": "unconfirmed_outage"} in body[
+        "transitions"
+    ]
+    # And the outbox entry holds exactly that, nothing sent yet
+    entry = plans[-1].outbox[note.id]
+    assert entry.notification["webhook"] == note.webhook and entry.done == []
+    # And the alert topic's message gives Amazon Q (https) the chat variant
+    assert json.loads(json.loads(sns_message(note))["https"]) == chat
+
+
+def test_given_the_alert_went_out_but_the_webhook_did_not_then_the_resend_is_webhook_only():
+    # Given an entry whose alert was published and marked, the webhook not
+    _, plans = run(Stored(MonitorState(), 0, {}), [at(0, "overloaded"), at(1, "overloaded")])
+    first = plans[-1]
+    entry = replace(first.outbox[first.notification.id], done=["alert"])
+    stored = Stored(first.state, 5, {entry.id: entry})
+    # When a cycle after the lease takes it over (with nothing new to say)
+    plan = plan_cycle(stored, at(2, "overloaded"), CONFIG, 10_000.0)
+    # Then the same notification, same webhook body, goes only where it has not been
+    assert plan.notification.id == first.notification.id
+    assert plan.notification.webhook == first.notification.webhook
+    assert plan.outbox[entry.id].done == ["alert"]
+
+
+def test_given_a_half_sent_entry_and_a_new_alert_then_the_alert_topic_gets_only_the_new_one():
+    _, plans = run(Stored(MonitorState(), 0, {}), [at(0, "overloaded"), at(1, "overloaded")])
+    first = plans[-1]
+    entry = replace(first.outbox[first.notification.id], done=["alert"])
+    state = first.state
+    # When the verdict recovers (a new notification) while the old webhook is pending
+    stored = Stored(state, 5, {entry.id: entry})
+    plan = plan_cycle(stored, at(2), CONFIG, 10_000.0)
+    plan = plan_cycle(Stored(plan.state, 6, plan.outbox), at(3), CONFIG, 20_000.0)
+    note = plan.notification
+    # Then the alert topic's text is the recovery alone; the webhook carries both
+    assert "RESOLVED" in note.subject and "CRITICAL" not in note.subject
+    body = json.loads(note.webhook)
+    assert body["notification_id"] != note.id  # the merged webhook message
+    assert plan.outbox[note.id].done == []
+
+
+def test_given_a_pending_entry_only_for_webhooks_no_longer_configured_then_it_is_dropped():
+    _, plans = run(Stored(MonitorState(), 0, {}), [at(0, "overloaded"), at(1, "overloaded")])
+    first = plans[-1]
+    entry = replace(first.outbox[first.notification.id], done=["alert"])
+    plan = plan_cycle(
+        Stored(first.state, 5, {entry.id: entry}),
+        at(2, "overloaded"),
+        replace(CONFIG, webhook_topic_arn=None),
+        10_000.0,
+    )
+    assert plan.notification is None and plan.outbox == {}
+
+
+QUIET = replace(CONFIG, quiet_hours=parse_quiet("16-17"))
+
+
+def test_given_quiet_hours_then_a_warning_is_held_and_told_once_when_they_end():
+    # Given quiet hours 16:00-17:00 UTC and a warning (rate limited) from 16:00
+    results = [at(0, "rate_limited"), at(1, "rate_limited"), at(2, "rate_limited")]
+    stored, plans = run(Stored(MonitorState(), 0, {}), results, QUIET)
+    # Then the alert's transition is stored, but nothing is sent; it is held
+    assert [t.to for t in plans[1].transitions if t.target == "overall"] == ["rate_limited"]
+    assert all(p.notification is None for p in plans)
+    assert results[1].quiet and results[1].held == 1
+    # When the hours end (17:00) with the warning still on
+    end = at(60, "rate_limited")
+    stored, [plan] = run(stored, [end], QUIET)
+    # Then one digest tells it, and nothing stays held
+    note = plan.notification
+    assert note is not None and note.subject.startswith("DIGEST: 1 held")
+    assert "overall: operational -> rate_limited" in note.email
+    body = json.loads(note.webhook)
+    assert body["kind"] == "digest"
+    # And the chat message and the webhook say what changed meanwhile
+    held = {"target": "overall", "from": "operational", "to": "rate_limited"}
+    assert held in body["transitions"]
+    assert "overall operational → rate_limited" in json.loads(note.chat)["content"]["description"]
+    assert end.held == 0 and stored.state.quiet is None
+    # And the next cycle sends nothing more
+    _, [after] = run(stored, [at(61, "rate_limited")], QUIET)
+    assert after.notification is None
+
+
+def test_given_quiet_hours_then_a_critical_goes_at_once():
+    results = [at(0, "overloaded"), at(1, "overloaded")]
+    _, plans = run(Stored(MonitorState(), 0, {}), results, QUIET)
+    assert plans[1].notification is not None
+    assert plans[1].notification.severity == "critical"
+
+
+def test_given_a_mute_then_even_a_critical_waits_for_its_end_and_no_transition_is_lost():
+    # Given a mute from 15:59 for 30 minutes, stored in the state
+    quiet = QuietState()
+    quiet.mute(T0 - timedelta(minutes=1), timedelta(minutes=30), "key rotation")
+    state = MonitorState(quiet=quiet.to_dict())
+    # When an outage opens and closes inside it
+    results = [at(m, "overloaded") for m in (0, 1, 2)] + [at(m) for m in (3, 4)]
+    stored, plans = run(Stored(state, 1, {}), results)
+    # Then nothing is sent, every transition is stored, and check shows the mute
+    assert all(p.notification is None for p in plans)
+    moved = [t.to for p in plans for t in p.transitions if t.target == "overall"]
+    assert moved == ["unconfirmed_outage", "operational"]
+    assert results[-1].muted_until == "2026-11-25T16:29:00Z"
+    assert results[-1].mute_reason == "key rotation" and results[-1].held == 2
+    # When the mute ends
+    stored, [plan] = run(stored, [at(29)])
+    # Then one digest tells both, with the path the overall verdict took
+    note = plan.notification
+    assert note is not None and note.subject.startswith("DIGEST: 2 held")
+    assert "overall: operational -> unconfirmed_outage -> operational" in note.email
+    assert stored.state.quiet is None
+
+
+def test_given_an_odd_stored_quiet_value_then_the_state_is_read_and_the_rest_kept():
+    item = {"notification_id": "n", "at": "2026-11-25T16:00:00Z", "severity": "warning"}
+    item.update(verdict="degraded", subject="s", transitions=[], why="quiet")
+    odd_values = (
+        "x",
+        {"mutes": [{"until_iso": "soon"}]},
+        {"mutes": [{"until_iso": "2026-11-25T16:00:00Z", "set_at": "2026-11-25T15:00:00Z"}]}
+        | {"held": {"items": [{"at": 1}]}},
+        {"held": {"items": [{**item, "transitions": [{"target": "x"}]}]}},
+        {"held": {"items": [item], "folded": {"count": "2"}}},
+        {"held": {"items": [item], "folded": {"paths": {"overall": "ab"}}}},
+    )
+    for odd in odd_values:
+        state, problems = MonitorState.parse(json.dumps({"quiet": odd, "cycle_no": 7}))
+        assert state.quiet is None and state.cycle_no == 7 and problems == ["quiet unreadable"]
+        plan_cycle(Stored(state, 1, {}), at(0), CONFIG, 0.0)  # and the plan does not crash
+
+
+def test_given_a_newer_version_added_fields_to_a_held_item_then_the_mute_survives():
+    quiet = QuietState()
+    quiet.mute(T0, timedelta(hours=1), "work")
+    data = quiet.to_dict()
+    data["mutes"][0]["by"] = "someone"
+    data["held"]["items"] = [
+        {
+            "notification_id": "n-1",
+            "at": "2026-11-25T16:00:00Z",
+            "severity": "warning",
+            "verdict": "degraded",
+            "subject": "s",
+            "transitions": [],
+            "why": "quiet",
+            "channel": "new",
+        }
+    ]
+    state, problems = MonitorState.parse(json.dumps({"quiet": data}))
+    assert problems == [] and QuietState.from_dict(state.quiet).mutes[0].reason == "work"
+
+
+def test_outbox_entry_done_survives_the_round_trip_and_ignores_junk():
+    entry = OutboxEntry("n-1", 1.0, [], {}, done=["alert"])
+    assert OutboxEntry.from_json(entry.to_json()).done == ["alert"]
+    raw = json.dumps({"id": "n-1", "done": ["alert", {"x": 1}, "pager"]})
+    assert OutboxEntry.from_json(raw).done == ["alert"]
+
+
+def test_given_a_mute_ends_inside_quiet_hours_then_a_held_critical_goes_at_once():
+    # Given a mute until 16:10 and quiet hours 16-17; an outage inside the mute
+    quiet = QuietState()
+    quiet.mute(T0 - timedelta(minutes=1), timedelta(minutes=11), "key rotation")
+    results = [at(0, "overloaded"), at(1, "overloaded")]
+    stored, plans = run(Stored(MonitorState(quiet=quiet.to_dict()), 1, {}), results, QUIET)
+    assert plans[1].notification is None
+    # When the mute ends at 16:10, still inside quiet hours
+    _, [plan] = run(stored, [at(10, "overloaded")], QUIET)
+    # Then the critical digest is not held for the quiet hours
+    assert plan.notification is not None and plan.notification.severity == "critical"
