@@ -13,6 +13,7 @@ import base64
 import hashlib
 import io
 import json
+from datetime import UTC, datetime, timedelta
 import os
 import subprocess
 import sys
@@ -214,9 +215,12 @@ def test_synth_deploy_and_run_the_handler_from_the_asset(moto_server, sim, tmp_p
         AWS_LAMBDA_FUNCTION_NAME=outputs["FunctionName"],
     )
     sim.set("overloaded")
-    first = _invoke(asset, env, "2026-11-25T16:00:00Z")
-    second = _invoke(asset, env, "2026-11-25T16:01:00Z")
-    duplicate = _invoke(asset, env, "2026-11-25T16:01:00Z")
+    # Scheduled times near now: the handler distrusts event times far from its clock.
+    minute = datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(minutes=2)
+    times = [(minute + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ") for n in (0, 1)]
+    first = _invoke(asset, env, times[0])
+    second = _invoke(asset, env, times[1])
+    duplicate = _invoke(asset, env, times[1])
     assert first["verdict"] == "unconfirmed_outage" and first["notified"] == 0
     assert second["notified"] == 1 and duplicate["notified"] == 0
     assert any("duplicate" in e for e in duplicate["errors"])
@@ -227,7 +231,7 @@ def test_synth_deploy_and_run_the_handler_from_the_asset(moto_server, sim, tmp_p
         KeyConditionExpression="pk = :p",
         ExpressionAttributeValues={":p": {"S": "CYCLE"}},
     )["Items"]
-    assert [c["sk"]["S"] for c in cycles] == ["2026-11-25T16:00:00Z", "2026-11-25T16:01:00Z"]
+    assert [c["sk"]["S"] for c in cycles] == times
     assert all(c["region"]["S"] == REGION for c in cycles)
     messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     assert len(messages) == 1
