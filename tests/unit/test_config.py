@@ -127,3 +127,52 @@ def test_a_bad_url_with_a_credential_is_not_echoed():
     with pytest.raises(ConfigError) as caught:
         load_config({"ANTHROPIC_BASE_URL": "ftp://user:tok-SECRET@gw.example/?key=SECRET"})
     assert "SECRET" not in str(caught.value) and "ANTHROPIC_BASE_URL" in str(caught.value)
+
+
+PROFILE = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+
+
+def test_given_no_bedrock_models_then_there_is_no_bedrock_path_and_no_alerts():
+    config = load_config({})
+    assert config.bedrock_models == () and config.bedrock_map == {}
+    assert config.bedrock_alerts is False
+
+
+def test_given_bedrock_models_and_a_region_then_the_mapping_is_kept_in_order():
+    config = load_config(
+        {
+            "CANARY_MODELS": "claude-haiku-4-5,claude-sonnet-4-5",
+            "BEDROCK_MODELS": f"claude-sonnet-4-5=anthropic.claude-sonnet-4-5-20250929-v1:0,"
+            f" claude-haiku-4-5 = {PROFILE}",
+            "AWS_REGION": "us-east-1",
+            "BEDROCK_ALERTS": "true",
+        }
+    )
+    assert config.bedrock_models == (
+        ("claude-sonnet-4-5", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        ("claude-haiku-4-5", PROFILE),
+    )
+    assert config.bedrock_map["claude-haiku-4-5"] == PROFILE
+    assert config.bedrock_alerts is True
+    hash(config)  # still a hashable frozen dataclass
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"BEDROCK_MODELS": f"claude-haiku-4-5={PROFILE}"}, "AWS_REGION must be set"),
+        ({"BEDROCK_MODELS": f"claude-opus-9={PROFILE}", "AWS_REGION": "us-east-1"}, "CANARY"),
+        ({"BEDROCK_MODELS": "claude-haiku-4-5", "AWS_REGION": "us-east-1"}, "BEDROCK_MODELS"),
+        (
+            {"BEDROCK_MODELS": "claude-haiku-4-5=gpt-4\nTraceback", "AWS_REGION": "us-east-1"},
+            "BEDROCK_MODELS",
+        ),
+        ({"BEDROCK_ALERTS": "sometimes"}, "BEDROCK_ALERTS"),
+    ],
+)
+def test_given_a_bad_bedrock_setting_then_one_line_names_it(env, words):
+    env = {"CANARY_MODELS": "claude-haiku-4-5", **env}
+    with pytest.raises(ConfigError) as caught:
+        load_config(env)
+    message = str(caught.value)
+    assert words in message and "\n" not in message
