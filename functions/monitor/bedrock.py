@@ -34,6 +34,7 @@ from .models import (
     SKIPPED,
     SLOW,
     CanaryResult,
+    CheckResult,
 )
 
 PROMPT = "Hi"
@@ -383,6 +384,39 @@ def failover_steps(canaries: list[CanaryResult], bedrock: list[CanaryResult]) ->
         if advice:
             steps[result.model] = advice
     return steps
+
+
+def annotate(result: CheckResult) -> None:
+    """Put the failover step into the result: `failover`, the summary and the next step.
+
+    The verdict itself is left as `decide` made it (call this after every decide).
+    With the API failing, the failover step comes first in the next step (its first
+    sentence is what an SMS carries); with only Bedrock failing, the summary gets a
+    note and the verdict's own next step stands.
+    """
+    steps = failover_steps(result.canaries, result.bedrock)
+    result.failover = steps
+    if not steps:
+        return
+    verdict = result.verdict
+    api = {m: s for m, s in steps.items() if s != BEDROCK_ONLY}
+    if api:
+        text = _joined(api)
+        from .verdict import next_step
+
+        verdict.summary += f"; {text}"
+        verdict.next_step = f"{text}. {next_step(verdict)}"
+    noted = {m: s for m, s in steps.items() if s == BEDROCK_ONLY}
+    if noted:
+        verdict.summary += f"; note: {_joined(noted)}"
+
+
+def _joined(steps: dict[str, str]) -> str:
+    """One step said once when every model shares it, else each model's own."""
+    if len(set(steps.values())) == 1:
+        text = next(iter(steps.values()))
+        return text if len(steps) == 1 else f"{text} ({', '.join(steps)})"
+    return "; ".join(f"{model}: {step}" for model, step in steps.items())
 
 
 def bedrock_ok(results: list[CanaryResult]) -> bool | None:

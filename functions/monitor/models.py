@@ -186,6 +186,10 @@ class CheckResult:
     # The store's key for this cycle: the scheduled time of the event that started it
     # (so a duplicate delivery is recognised); locally, with milliseconds.
     cycle_id: str = ""
+    # The Bedrock failover probe (BEDROCK_MODELS), one result per mapped model; the
+    # verdict never reads it. `failover`: model -> next step from both paths.
+    bedrock: list[CanaryResult] = field(default_factory=list)
+    failover: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.cycle_id = self.cycle_id or self.checked_at
@@ -207,4 +211,6 @@ class CheckResult:
             "notifications": [n.to_dict() for n in self.notifications],
             "lead_time_min": self.lead_time_min,
             "errors": list(self.errors),
+            "bedrock": [b.to_dict() for b in self.bedrock],
+            "failover": dict(self.failover),
         }
