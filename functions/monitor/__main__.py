@@ -191,6 +191,12 @@ def _parser() -> argparse.ArgumentParser:
         help="canary input tokens before the tokenizer factor (default: 8)",
     )
     cost.add_argument(
+        "--bedrock-models",
+        default=None,
+        metavar="MODEL=ID,...",
+        help="price the Bedrock failover probe, as -c bedrockModels=... deploys it",
+    )
+    cost.add_argument(
         "--failure-share",
         type=float,
         default=0.05,

@@ -92,6 +92,7 @@ def estimate(
     topic_key: bool = False,
     failure_share: float = DEFAULT_FAILURE_SHARE,
     burst: int = DEFAULT_BURST,
+    bedrock_models: str | None = None,
 ) -> dict[str, Any]:
     """The monthly bill of a deployment. The dashboard and the topic's KMS key are
     opt-in (`-c dashboard=true`, `-c topicKey=true`); `optional` prices them anyway."""
@@ -104,6 +105,13 @@ def estimate(
     if unknown:
         known = ", ".join(prices["models_per_mtok"])
         raise ValueError(f"no token price for {', '.join(unknown)}; known: {known}")
+    from .bedrock import bedrock_cost_lines, parse_bedrock_models
+
+    try:
+        bedrock = parse_bedrock_models(bedrock_models, models)
+    except ValueError as exc:  # named as this command's options, one line
+        text = str(exc).replace("BEDROCK_MODELS", "--bedrock-models")
+        raise ValueError(text.replace("CANARY_MODELS", "--models")) from None
     runs = runs_per_month(schedule)
     n = len(models)
     alarms = alarms_per_region(n) if alarms is None else alarms
@@ -123,6 +131,11 @@ def estimate(
             input_tokens,
             requests_per_run,
         )
+        # The failover probe: one Converse request per mapped model per run, billed by
+        # Bedrock at the profile's price (no free tier).
+        items += [
+            Item(region=region, **line) for line in bedrock_cost_lines(bedrock, runs, input_tokens)
+        ]
         items += [
             i
             for i in _optional_items(prices, region)
@@ -167,6 +180,7 @@ def estimate(
             "canary_requests_per_run": round(requests_per_run, 4),
             "canary_output_tokens": MAX_TOKENS,
             "canary_prompt": PROMPT,
+            "bedrock_models": bedrock,
             "notifications_per_month": NOTIFICATIONS_PER_MONTH,
             "sparse_metrics_note": "published only in cycles where they are non-zero; "
             "prorated by the hour, about $0 in a healthy month",
@@ -418,6 +432,7 @@ def run_cost(args: Any) -> int:
             topic_key=args.topic_key,
             failure_share=args.failure_share,
             burst=args.burst,
+            bedrock_models=getattr(args, "bedrock_models", None),
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
