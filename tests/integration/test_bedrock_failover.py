@@ -139,3 +139,45 @@ def test_given_bedrock_alerts_when_bedrock_fails_then_people_are_woken(sim, bsim
     [note] = runs[-1].json["notifications"]
     assert "Amazon Bedrock" in note["subject"] and MODEL in note["subject"]
     assert runs[-1].json["verdict"] == "operational"
+
+
+def test_simulate_starts_the_bedrock_fake_and_prints_its_endpoint(tmp_path):
+    # Given: `simulate` started as people start it
+    import os
+    import re
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, closed_port
+
+    port = closed_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "functions.monitor", "simulate", "--port", str(port)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        printed = [proc.stdout.readline() for _ in range(4)]
+        # Then: it prints the endpoint boto3 reads, and a check using the printed
+        # variables reaches both fakes
+        [line] = [p for p in printed if "AWS_ENDPOINT_URL_BEDROCK_RUNTIME=" in p]
+        assigned = dict(re.findall(r"([A-Z_]+)=(\S+)", line))
+        assert assigned["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"].startswith("http://127.0.0.1:")
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANTHROPIC_"))}
+        env.update(
+            assigned,
+            STATUS_PAGE_URL=f"http://127.0.0.1:{port}",
+            ANTHROPIC_BASE_URL=f"http://127.0.0.1:{port}",
+            ANTHROPIC_API_KEY="sim-key",
+            LOCAL_DB_PATH=str(tmp_path / "s.sqlite3"),
+        )
+        run = run_cli("check", "--json", env=env)
+        assert run.code == 0, run.stderr
+        assert run.json["bedrock"][0]["outcome"] == "ok"
+        assert run.json["bedrock"][0]["request_id"]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
