@@ -19,7 +19,7 @@ SIM_DB ?= .monitor/simulated.sqlite3
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run check check-sim history simulate cost demo test lint bench synth bootstrap deploy \
+.PHONY: help run check check-sim history simulate cost demo test lint bench replay synth bootstrap deploy \
 	destroy clean venv node
 
 help: ## List the targets (this).
@@ -80,8 +80,12 @@ lint: $(STAMP) ## ruff (lint and format check) and mypy.
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy functions infra
 
-bench: $(STAMP) ## Measure overhead, scale, cold start, memory, cost; writes docs/PERFORMANCE.md.
+bench: $(STAMP) ## Measure overhead, scale, cold start, memory, cost (docs/PERFORMANCE.md), then replay.
 	$(PY) tests/bench/run.py
+	$(PY) tests/bench/replay.py
+
+replay: $(STAMP) ## Replay outage timelines minute by minute: signal targets, docs/SIGNAL.md.
+	$(PY) tests/bench/replay.py
 
 synth: $(STAMP) $(NODE_STAMP) ## Synthesise the CloudFormation templates (CONTEXT="-c name=value").
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) synth --quiet $(CONTEXT)

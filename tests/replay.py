@@ -147,6 +147,8 @@ def replay_env(sim: Simulator, db_path: str, **extra: str) -> dict[str, str]:
         "CHECK_DEADLINE_SECONDS": "10",
         "LOCAL_DB_PATH": db_path,
         "POWERTOOLS_METRICS_NAMESPACE": "Replay",
+        # The replayed minutes are months old: keep their history past the default 90 days.
+        "RETENTION_DAYS": "3650",
         **extra,
     }
 
@@ -158,6 +160,9 @@ def run(sim: Simulator, worlds: list[World], env: dict[str, str]) -> Replay:
     replay = Replay()
     recorder = Recorder()
     sim.set("healthy")
+    level = handler.logger.log_level
+    # One "cycle done" line a minute would bury the replay's own output.
+    handler.logger.setLevel("WARNING")
     with environment(env):
         handler._cycle = handler._config = None
         try:
@@ -180,6 +185,8 @@ def run(sim: Simulator, worlds: list[World], env: dict[str, str]) -> Replay:
                     replay.lead_times.append((minute, summary["lead_time_min"]))
         finally:
             handler._cycle = handler._config = None
+            handler.clock = handler._wall_clock
+            handler.logger.setLevel(level)
     replay.sent = recorder.sent
     return replay
 
@@ -190,4 +197,6 @@ def _invoke(handler: Any, recorder: Recorder, moment: datetime) -> dict[str, Any
         # before it runs by building it the way the handler does.
         handler._config, handler._cycle = handler._build()
         handler._cycle.notifier = recorder
+    # The scheduled time is checked against "now": here, the replayed minute.
+    handler.clock = lambda: moment
     return handler.handler(event(moment), CONTEXT)

@@ -32,6 +32,26 @@ def _provider(region: str | None, timeouts: tuple[float, float]) -> Any:
     return SSMProvider(boto3_client=aws_client("ssm", region, timeouts))
 
 
+def _cause(exc: BaseException) -> str:
+    """What went wrong, in AWS's words where it gave one: ParameterNotFound,
+    AccessDeniedException, NoCredentialsError, a timeout. Powertools wraps the boto3
+    error in GetParameterError, so look down the chain. Never the message text (it
+    could quote a value)."""
+    seen: BaseException | None = exc
+    for _ in range(5):
+        if seen is None:
+            break
+        response = getattr(seen, "response", None)
+        if isinstance(response, dict):
+            code = response.get("Error", {}).get("Code")
+            if code:
+                return str(code)[:60]
+        if type(seen).__name__ != "GetParameterError":
+            return type(seen).__name__
+        seen = seen.__cause__ or seen.__context__
+    return type(exc).__name__
+
+
 def resolve_api_key(config: Any) -> str | None:
     if config.api_key or not config.api_key_parameter:
         return config.api_key
@@ -41,7 +61,7 @@ def resolve_api_key(config: Any) -> str | None:
             name, decrypt=True, max_age=300
         )
     except Exception as exc:  # noqa: BLE001 - any failure reading the key is reported alike
-        raise KeyUnavailable(f"cannot read SSM parameter {name}: {type(exc).__name__}") from None
+        raise KeyUnavailable(f"cannot read SSM parameter {name}: {_cause(exc)}") from None
     if not value:
         return None
     key = str(value).strip()

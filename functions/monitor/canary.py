@@ -348,14 +348,17 @@ async def attempt(client: Any, base_url: str, api_key: str, model: str) -> Canar
             client, base_url, api_key, model, result, started
         )
     except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-        outcome, error_type, detail = "network_error", "connect_timeout", _describe(exc)
+        outcome, error_type = "network_error", "connect_timeout"
+        detail = f"{_host(base_url)}: {_describe(exc)}"
     except httpx.TimeoutException as exc:
         outcome, error_type, detail = "timeout", None, _describe(exc)
     except httpx.HTTPError as exc:
         if result.http_status is not None:
             outcome, error_type, detail = "stream_error", None, _describe(exc)
         else:
-            outcome, error_type, detail = "network_error", type(exc).__name__, _describe(exc)
+            # Name the host: a DNS failure or refusal is about this name, on this network.
+            outcome, error_type = "network_error", type(exc).__name__
+            detail = f"{_host(base_url)}: {_describe(exc)}"
     except Exception as exc:  # noqa: BLE001 - one canary's trouble stays its own
         # E.g. a key httpx cannot put in a header (UnicodeEncodeError). The message
         # may quote the key or header, so only the exception's type is kept; a
@@ -388,6 +391,13 @@ def scrub(result: CanaryResult, redactor: Redactor) -> CanaryResult:
         (_one_line(redactor(key), 60) or "?"): value for key, value in result.ratelimit.items()
     }
     return result
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return parts.hostname or url
 
 
 def _describe(exc: Exception) -> str:

@@ -36,10 +36,7 @@ DEFAULT_MODELS = ("claude-haiku-5-5",)
 DEFAULT_BURST = 3
 DEFAULT_FAILURE_SHARE = 0.05
 OPTIONAL = ("CloudWatch dashboard", "KMS key for the alert topic")
-# ApiKeyUnavailable: published by the function when the SSM key cannot be read.
-SPARSE_METRICS = tuple(
-    dict.fromkeys((*metrics.SPARSE_PER_MODEL, *metrics.SPARSE_GLOBAL, "ApiKeyUnavailable"))
-)
+SPARSE_METRICS = tuple(dict.fromkeys((*metrics.SPARSE_PER_MODEL, *metrics.SPARSE_GLOBAL)))
 
 
 def alarms_per_region(models: int) -> int:

@@ -72,7 +72,10 @@ def _compact(result: CheckResult) -> CheckResult:
     """What the store needs of a late result (its record), not the whole page: a day
     of backlog must fit a 256 MB Lambda even while 150 long incidents are open."""
     page = result.status_page
-    names = [Incident("", i.name[:200], "", "", None, [], None) for i in page.incidents[:50]]
+    names = [
+        Incident(i.id[:40], i.name[:200], "", "", None, [], None, confirms=i.confirms[:20])
+        for i in page.incidents[:50]
+    ]
     light = replace(page, components=[], incidents=names, maintenances=[])
     return replace(result, status_page=light, notifications=[], errors=[])
 
@@ -125,6 +128,7 @@ class Cycle:
         )
         if self.key_error:
             result.errors.append(self.key_error)
+            result.key_unavailable = True
         self._check_components(result)
         self.record(result, stored=stored, load_error=load_error, budget=budget)
         try:
@@ -232,6 +236,7 @@ class Cycle:
                 del stored.outbox[entry_id]
             plan = plan_cycle(stored, result, self.config, now_wall)
             result.transitions, result.lead_time_min = plan.transitions, plan.lead_time_min
+            result.lead = plan.lead
             if not budget.allows(self.store_call_s):
                 self._defer(result, StoreError("no time left in the deadline to commit"))
                 return None
@@ -240,7 +245,7 @@ class Cycle:
                     result, plan.state, stored.version, plan.outbox, self.backlog
                 )
             except DuplicateCycle:
-                result.transitions, result.lead_time_min = [], None
+                result.transitions, result.lead_time_min, result.lead = [], None, None
                 log.info("duplicate cycle", extra={"cycle": result.cycle_id})
                 result.errors.append(
                     f"cycle {result.cycle_id} was already recorded: duplicate delivery, "
@@ -262,7 +267,7 @@ class Cycle:
             self._written(written)
             self.sent -= dropped
             return plan
-        result.transitions, result.lead_time_min = [], None
+        result.transitions, result.lead_time_min, result.lead = [], None, None
         self._fault(result, "alert state kept changing underneath; this cycle is not recorded")
         return None
 
@@ -282,7 +287,7 @@ class Cycle:
         del self.backlog[: max(0, written)]
 
     def _defer(self, result: CheckResult, exc: StoreError) -> None:
-        result.transitions, result.lead_time_min = [], None
+        result.transitions, result.lead_time_min, result.lead = [], None, None
         self.backlog.append(_compact(result))
         if len(self.backlog) > MAX_BACKLOG:
             lost = self.backlog[: len(self.backlog) - MAX_BACKLOG]

@@ -7,6 +7,7 @@ imported on the first invocation, where they are used.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,10 +26,19 @@ MAX_AHEAD = timedelta(minutes=10)
 MAX_BEHIND = timedelta(days=1)
 
 
+def _wall_clock() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+# What "now" is for the event-time check. Replays of past outages set a simulated clock
+# here, one scheduled minute at a time (tests/replay.py).
+clock: Callable[[], datetime] = _wall_clock
+
+
 def scheduled_time(event: Any, now: datetime | None = None) -> datetime:
     """The EventBridge event's scheduled time (its dedupe key); now for other events,
     and for an event dated more than 10 minutes ahead or a day behind (logged)."""
-    now = now or datetime.now(UTC).replace(microsecond=0)
+    now = now or clock()
     raw = event.get("time") if isinstance(event, dict) else None
     if not isinstance(raw, str):
         return now

@@ -30,7 +30,13 @@ HEADROOM_REPORT_BELOW = 0.5
 SEVERITY_VALUE = {"ok": 0, "warning": 1, "critical": 2, "unknown": 3}
 ALWAYS_PER_MODEL = ("CanaryLatency", "CanaryTTFT")
 ALWAYS_GLOBAL = ("Heartbeat",)
-SPARSE_GLOBAL = ("Severity", "StatusPageApiDown", "DetectionLeadTime", "StatusPageUnreadable")
+SPARSE_GLOBAL = (
+    "Severity",
+    "StatusPageApiDown",
+    "DetectionLeadTime",
+    "StatusPageUnreadable",
+    "ApiKeyUnavailable",
+)
 SPARSE_PER_MODEL = ("CanaryFailed", "RateLimitHeadroom", "CanaryErrorRate")
 
 
@@ -49,6 +55,8 @@ def datapoints(result: CheckResult) -> list[tuple[str | None, str, float, str]]:
         points.append((None, "StatusPageApiDown", 1, "Count"))
     if not page.reachable:
         points.append((None, "StatusPageUnreadable", 1, "Count"))
+    if result.key_unavailable:
+        points.append((None, "ApiKeyUnavailable", 1, "Count"))
     if result.lead_time_min is not None:
         points.append((None, "DetectionLeadTime", result.lead_time_min, "None"))
     for c in result.canaries:

@@ -182,7 +182,13 @@ class CheckResult:
     transitions: list[Transition] = field(default_factory=list)
     notifications: list[Notification] = field(default_factory=list)
     lead_time_min: float | None = None
+    # The lead time in full when measured this cycle: minutes, our first failure, the
+    # confirming incident, its created_at (posted) and started_at (impact dated from).
+    lead: dict[str, Any] | None = None
     errors: list[str] = field(default_factory=list)
+    # The key could not be read (SSM): the canaries were skipped for want of it, not
+    # by choice. Published as the ApiKeyUnavailable metric, whose alarm wakes people.
+    key_unavailable: bool = False
     # The store's key for this cycle: the scheduled time of the event that started it
     # (so a duplicate delivery is recognised); locally, with milliseconds.
     cycle_id: str = ""
@@ -210,6 +216,7 @@ class CheckResult:
             "transitions": [t.to_dict() for t in self.transitions],
             "notifications": [n.to_dict() for n in self.notifications],
             "lead_time_min": self.lead_time_min,
+            "lead": self.lead,
             "errors": list(self.errors),
             "bedrock": [b.to_dict() for b in self.bedrock],
             "failover": dict(self.failover),

@@ -320,5 +320,6 @@ async def fetch_status(client: Any, config: Any, timeout_s: float) -> StatusPage
     except httpx.TimeoutException:
         return _unreadable(f"status page did not answer within {timeout_s:.1f}s")
     except httpx.HTTPError as exc:
-        return _unreadable(f"status page unreachable: {type(exc).__name__}: {exc}")
+        host = httpx.URL(config.status_page_url).host
+        return _unreadable(f"status page unreachable ({host}): {type(exc).__name__}: {exc}")
     return parse_summary(body, config.api_components, tuple(config.canary_models))

@@ -104,6 +104,8 @@ def read_outbox(raw: dict[str, Any]) -> dict[str, OutboxEntry]:
 
 def cycle_record(result: CheckResult) -> dict[str, Any]:
     """The compact record kept per cycle: enough for history, nothing secret."""
+    from .verdict import confirmed_by
+
     page = result.status_page
     return {
         "checked_at": result.checked_at,
@@ -114,7 +116,10 @@ def cycle_record(result: CheckResult) -> dict[str, Any]:
         "api_status": page.api_status if page.reachable else None,
         "page_error": page.error,
         "incidents": [i.name for i in page.incidents],
+        # Which incident confirmed which model, and the status page's own lag.
+        "confirmed_by": confirmed_by(page, result.canaries),
         "lead_time_min": result.lead_time_min,
+        "lead": result.lead,
         "canaries": [
             {
                 "model": c.model,
@@ -125,6 +130,11 @@ def cycle_record(result: CheckResult) -> dict[str, Any]:
                 "attempts": c.attempts,
                 "ttft_ms": c.ttft_ms,
                 "latency_ms": c.latency_ms,
+                "stop_reason": c.stop_reason,
+                "samples": c.samples,
+                "requests": c.requests,
+                "failed_requests": c.failed_requests,
+                "window": c.window,
             }
             for c in result.canaries
         ],

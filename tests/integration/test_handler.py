@@ -86,13 +86,20 @@ def test_given_scheduled_events_then_the_handler_checks_stores_and_dedupes(sim, 
 
 
 def test_given_the_key_parameter_is_missing_then_the_cycle_is_stored_and_the_invocation_fails(
-    sim, lambda_env
+    sim, lambda_env, capsys
 ):
     aws = lambda_env
     sim.set("healthy")
+    # moto loads its SSM backend on the first request, slower than the cycle's AWS read
+    # timeout; real SSM answers in milliseconds. Warm it, so the answer is the real one.
+    aws.client("ssm").describe_parameters()
     with pytest.raises(lambda_handler.KeyUnavailable) as caught:
         lambda_handler.handler(event(), CONTEXT)
-    assert PARAMETER in str(caught.value)
+    # The cause in AWS's words, so the fix is obvious: the parameter does not exist.
+    assert PARAMETER in str(caught.value) and "ParameterNotFound" in str(caught.value)
+    # The ApiKeyUnavailable metric went out (EMF on stdout), for its alarm.
+    emf = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert any(doc.get("ApiKeyUnavailable") in (1.0, [1.0]) for doc in emf), emf
     cycles = aws.client("dynamodb").query(
         TableName=aws.table,
         KeyConditionExpression="pk = :p",

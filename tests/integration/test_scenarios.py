@@ -214,3 +214,18 @@ def test_given_an_intercepted_answer_then_the_json_outcome_is_intercepted(sim, t
     assert canary["outcome"] == "intercepted"
     assert canary["http_status"] == 404 and canary["request_id"] is None
     assert "proxy, captive portal or firewall" in result.canaries[0].detail
+
+
+def test_given_a_name_that_does_not_resolve_then_the_canary_and_page_name_the_host(sim, tmp_path):
+    # .invalid never resolves (RFC 6761): a DNS failure, as on a broken resolver.
+    result = check(
+        sim,
+        tmp_path,
+        ANTHROPIC_BASE_URL="http://api.monitor-test.invalid",
+        STATUS_PAGE_URL="http://status.monitor-test.invalid",
+    )
+    [canary] = result.canaries
+    assert canary.outcome == "network_error"
+    assert "api.monitor-test.invalid" in canary.detail
+    assert "status.monitor-test.invalid" in result.status_page.error
+    assert result.verdict.verdict == "network_error"
