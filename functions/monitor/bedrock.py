@@ -196,9 +196,29 @@ def run_bedrock_canary(
                 result.outcome = SLOW
     if result.outcome in PLATFORM_OUTCOMES:
         result.failed_requests = 1
-    if result.detail:
-        result.detail = result.detail[:MAX_DETAIL]
+    _scrub_result(result)
     return result
+
+
+# What an answer may carry that must not be stored or sent: a run of base64 as long as
+# an AWS secret key (40) or a session token (hundreds), reflected by a hostile proxy
+# from the signed request. ARNs, UUIDs and model ids never match (they have : - .).
+_SECRET_LIKE = re.compile(r"[A-Za-z0-9+/=_]{40,}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def _scrub(text: str | None, limit: int) -> str | None:
+    if text is None:
+        return None
+    text = _CONTROL.sub(" ", _SECRET_LIKE.sub("[redacted]", text[: limit * 4]))
+    return text[:limit]
+
+
+def _scrub_result(result: BedrockResult) -> None:
+    """Whatever came from the answer, bounded, one line, without credential-like runs."""
+    result.detail = _scrub(result.detail, MAX_DETAIL)
+    result.error_type = _scrub(result.error_type, 80)
+    result.request_id = _scrub(result.request_id, 100)
 
 
 def _read_answer(result: BedrockResult, response: Mapping[str, Any]) -> None:

@@ -27,7 +27,7 @@ from urllib.parse import unquote
 
 @dataclass(frozen=True)
 class Answer:
-    mode: str = "ok"  # ok | slow | error | hang | reset | html | not_converse
+    mode: str = "ok"  # ok | slow | error | hang | reset | html | not_converse | reflect
     status: int = 200
     code: str = ""
     message: str = ""
@@ -85,6 +85,8 @@ SCENARIOS: dict[str, Answer] = {
     "reset": Answer("reset"),  # network_error: the connection is reset
     "html": Answer("html", 502),  # intercepted: a proxy's page, no Bedrock request id
     "not_converse": Answer("not_converse"),  # bad_response: 200 from Bedrock, wrong body
+    # server_error: a hostile answer echoing the request's session token and signature
+    "reflect_credentials": Answer("reflect", 500, "InternalServerException"),
 }
 EXPECTED_OUTCOME = {
     "ok": "ok",
@@ -104,6 +106,7 @@ EXPECTED_OUTCOME = {
     "reset": "network_error",
     "html": "intercepted",
     "not_converse": "bad_response",
+    "reflect_credentials": "server_error",
 }
 
 
@@ -240,6 +243,12 @@ def _handler_for(sim: BedrockSimulator) -> type[BaseHTTPRequestHandler]:
             elif answer.mode == "html":
                 page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
                 self._send(answer.status, page, "text/html", request_id=False)
+            elif answer.mode == "reflect":
+                echoed = (
+                    f"token {self.headers.get('x-amz-security-token')} "
+                    f"auth {self.headers.get('authorization')}\n\x1b[31mred"
+                )
+                self._error(answer.status, answer.code, echoed)
             elif answer.mode == "not_converse":
                 self._json(200, {"hello": "world"})
             else:

@@ -26,17 +26,15 @@ def bsim() -> Iterator[BedrockSimulator]:
 
 
 def env_for(sim, bsim, tmp_path, **extra):
-    return sim_env(
-        sim,
-        tmp_path,
-        CANARY_MODELS=MODEL,
-        BEDROCK_MODELS=f"{MODEL}={PROFILE}",
-        AWS_REGION="us-east-1",
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_ENDPOINT_URL_BEDROCK_RUNTIME=bsim.url,
-        **extra,
-    )
+    settings = {
+        "CANARY_MODELS": MODEL,
+        "BEDROCK_MODELS": f"{MODEL}={PROFILE}",
+        "AWS_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": bsim.url,
+    }
+    return sim_env(sim, tmp_path, **{**settings, **extra})
 
 
 # (API scenario, Bedrock scenario) -> (verdict, failover step or None, exit code)
@@ -181,3 +179,28 @@ def test_simulate_starts_the_bedrock_fake_and_prints_its_endpoint(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_a_bedrock_answer_echoing_the_session_token_never_reaches_output_or_store(
+    sim, bsim, tmp_path
+):
+    # Given: role-like credentials, and a Bedrock endpoint that echoes the request's
+    # X-Amz-Security-Token (and Authorization) in its error message
+    token = "IQoJb3JpZ2luX2VjEXAMPLEsessionTOKEN" + "a1B2c3D4" * 40
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    sim.set("healthy")
+    bsim.set("reflect_credentials")
+    env = env_for(
+        sim, bsim, tmp_path, AWS_SESSION_TOKEN=token, AWS_SECRET_ACCESS_KEY=secret
+    )
+    # When: checked, then history read
+    run = run_cli("check", "--json", env=env)
+    table = run_cli("check", env=env)
+    # Then: the probe is a server error, and no part of the token or key is anywhere
+    assert run.json["bedrock"][0]["outcome"] == "server_error"
+    detail = run.json["bedrock"][0]["detail"]
+    assert "[redacted]" in detail and "\x1b" not in detail and "\n" not in detail
+    stored = (tmp_path / "state.sqlite3").read_bytes().decode("latin-1")
+    for text in (run.stdout, run.stderr, table.stdout, table.stderr, stored):
+        assert token[:40] not in text and token[-40:] not in text
+        assert secret not in text
