@@ -84,7 +84,10 @@ async def probe(
             for model in config.canary_models
         }
         bedrock_task = _bedrock_task(config, bedrock_client)
-        everything = [page_task, *(t for ts in tasks.values() for t in ts)]
+        everything: list[asyncio.Future[Any]] = [
+            page_task,
+            *(t for ts in tasks.values() for t in ts),
+        ]
         if bedrock_task is not None:
             everything.append(bedrock_task)
         # A hard stop a little after the probes' own deadline, for what ignores it.

@@ -21,10 +21,10 @@ sys.path.insert(0, str(ROOT))
 
 import boto3  # noqa: E402
 
+from functions.monitor.bedrock_sim import BedrockSimulator  # noqa: E402
 from functions.monitor.config import load_config  # noqa: E402
 from functions.monitor.cost import estimate  # noqa: E402
 from functions.monitor.cycle import build_cycle  # noqa: E402
-from functions.monitor.bedrock_sim import BedrockSimulator  # noqa: E402
 from functions.monitor.simulator import Simulator  # noqa: E402
 from tests.aws_support import CREDENTIALS, MotoServer  # noqa: E402
 from tests.integration.conftest import create_table  # noqa: E402

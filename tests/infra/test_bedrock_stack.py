@@ -91,7 +91,10 @@ def test_given_no_bedrock_models_then_no_bedrock_statement_or_variable(unmapped)
 @pytest.mark.parametrize("which", ["mapped", "unmapped"])
 def test_cdk_nag_is_clean_with_and_without_bedrock(which, request):
     stack = request.getfixturevalue(which)
-    for find in (Annotations.from_stack(stack).find_error, Annotations.from_stack(stack).find_warning):
+    for find in (
+        Annotations.from_stack(stack).find_error,
+        Annotations.from_stack(stack).find_warning,
+    ):
         found = find("*", Match.string_like_regexp("AwsSolutions-.*"))
         assert found == [], [f.entry.data for f in found]
 

@@ -190,9 +190,7 @@ def test_a_bedrock_answer_echoing_the_session_token_never_reaches_output_or_stor
     secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
     sim.set("healthy")
     bsim.set("reflect_credentials")
-    env = env_for(
-        sim, bsim, tmp_path, AWS_SESSION_TOKEN=token, AWS_SECRET_ACCESS_KEY=secret
-    )
+    env = env_for(sim, bsim, tmp_path, AWS_SESSION_TOKEN=token, AWS_SECRET_ACCESS_KEY=secret)
     # When: checked, then history read
     run = run_cli("check", "--json", env=env)
     table = run_cli("check", env=env)

@@ -99,7 +99,9 @@ def test_bedrock_transitions_are_recorded_and_wake_nobody_by_default():
 
 
 def test_with_bedrock_alerts_a_bedrock_transition_wakes_people_and_says_so():
-    config = Config(canary_models=(MODEL,), bedrock_models=CONFIG.bedrock_models, bedrock_alerts=True)
+    config = Config(
+        canary_models=(MODEL,), bedrock_models=CONFIG.bedrock_models, bedrock_alerts=True
+    )
     stored, notes = Stored(MonitorState(), 0, {}), []
     for minute, outcome in enumerate(["server_error", "server_error", "ok", "ok"]):
         plan = plan_cycle(stored, result("ok", outcome, minute), config, 1000.0 + minute)

@@ -149,9 +149,7 @@ def test_given_bedrock_models_then_each_region_bills_one_probe_per_run_at_bedroc
     per_probe = (8 * price_in + MAX_TOKENS * price_out) / 1e6
     assert lines[0]["quantity"] == runs
     assert lines[0]["usd"] == pytest.approx(round(runs * per_probe, 4))
-    assert report["total_usd"] == pytest.approx(
-        base["total_usd"] + 2 * runs * per_probe, abs=0.011
-    )
+    assert report["total_usd"] == pytest.approx(base["total_usd"] + 2 * runs * per_probe, abs=0.011)
     assert report["assumptions"]["bedrock_models"] == {"claude-haiku-4-5": HAIKU_PROFILE}
 
 
