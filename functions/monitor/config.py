@@ -99,7 +99,9 @@ def _text(env: Mapping[str, str], name: str, default: str | None) -> str | None:
 
 # At most this many canary models: a cycle where every target transitions then
 # writes 1 cycle + N canaries + (N + 2) transitions + 1 state = 2N + 4 items, well
-# inside DynamoDB's 100-item transaction, with room left for backlog.
+# inside DynamoDB's 100-item transaction, with room left for backlog. Bedrock
+# (BEDROCK_MODELS, at most one per model) adds no item of its own, only up to N
+# `bedrock:<model>` transitions: 3N + 4 = 64 at most.
 MAX_MODELS = 20
 
 

@@ -202,3 +202,39 @@ def test_a_bedrock_answer_echoing_the_session_token_never_reaches_output_or_stor
     for text in (run.stdout, run.stderr, table.stdout, table.stderr, stored):
         assert token[:40] not in text and token[-40:] not in text
         assert secret not in text
+
+
+def test_with_dynamodb_a_steady_cycle_with_bedrock_still_makes_two_requests(
+    sim, bsim, tmp_path, aws, monkeypatch
+):
+    # Given: DynamoDB and SNS (moto behind the counting proxy) and Bedrock (its fake)
+    import json as jsonlib
+
+    from functions.monitor import bedrock as bedrock_module
+    from functions.monitor.config import load_config
+    from functions.monitor.cycle import build_cycle
+    from tests.integration.test_aws import at, items
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", bsim.url)
+    bedrock_module.bedrock_client.cache_clear()
+    sim.set("healthy")
+    bsim.set("unavailable")
+    env = env_for(sim, bsim, tmp_path, TABLE_NAME=aws.table, TOPIC_ARN=aws.topic_arn)
+    config = load_config(env)
+    cycle = build_cycle(config)
+    cycle.run(config.api_key, at(0))
+    cycle.run(config.api_key, at(1))  # the bedrock target transitions here
+    aws.proxy.calls.clear()
+    # When: a steady cycle runs
+    result = cycle.run(config.api_key, at(2))
+    bedrock_module.bedrock_client.cache_clear()
+    # Then: two DynamoDB requests, no SNS (Bedrock wakes nobody), Bedrock in the record
+    services = [service for service, _ in aws.proxy.calls]
+    assert services.count("dynamodb") == 2 and "sns" not in services
+    assert result.bedrock[0].outcome == "server_error"
+    [cycle_item] = [i for i in items(aws, "CYCLE") if i["sk"]["S"] == result.cycle_id]
+    record = jsonlib.loads(cycle_item["record"]["S"])
+    assert record["bedrock"][0]["outcome"] == "server_error"
+    assert record["failover"] == {MODEL: BEDROCK_ONLY}
+    moved = [i["target"]["S"] for i in items(aws, "TRANSITION")]
+    assert f"bedrock:{MODEL}" in moved
