@@ -166,7 +166,59 @@ def bedrock_client(region: str, timeout_s: float) -> Any:
         retries={"total_max_attempts": 1, "mode": "standard"},
         max_pool_connections=16,
     )
-    return boto3.session.Session().client("bedrock-runtime", region_name=region, config=config)
+    client = boto3.session.Session().client("bedrock-runtime", region_name=region, config=config)
+    _bound_answers(client)
+    return client
+
+
+# A one-token Converse answer or a Bedrock error is well under a kilobyte; anything
+# near this is not Bedrock's (a proxy, a hostile endpoint), and is not read further.
+MAX_BODY = 256 * 1024
+
+
+class AnswerTooLarge(Exception):
+    """An answer body above MAX_BODY (after decompression)."""
+
+
+class _CappedBody:
+    """The urllib3 response, its body read at most up to `limit` bytes."""
+
+    def __init__(self, raw: Any, limit: int) -> None:
+        self._raw, self._limit = raw, limit
+
+    def stream(self, *args: Any, **kwargs: Any) -> Any:
+        total = 0
+        for chunk in self._raw.stream(*args, **kwargs):
+            total += len(chunk)
+            if total > self._limit:
+                self._raw.close()
+                raise AnswerTooLarge(f"answer body above {self._limit // 1024} KiB")
+            yield chunk
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
+def _bound_answers(client: Any) -> None:
+    """Cap what botocore reads of a Converse answer (it reads a body whole, unbounded).
+
+    botocore lets a `before-send` handler supply the response: this one sends through
+    the client's own HTTP session, body unread, then wraps it. If a botocore release moves
+    the session, the cap is skipped rather than the probe broken.
+    """
+    session = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    if session is None or not hasattr(session, "send"):
+        return
+
+    def send(request: Any, **_: Any) -> Any:
+        # Not preloaded by the session (it would read the whole body there): the body
+        # is read afterwards, by botocore, through the cap.
+        request.stream_output = True
+        response = session.send(request)
+        response.raw = _CappedBody(response.raw, MAX_BODY)
+        return response
+
+    client.meta.events.register("before-send.bedrock-runtime.Converse", send)
 
 
 def run_bedrock_canary(
@@ -243,6 +295,7 @@ def _read_answer(result: BedrockResult, response: Mapping[str, Any]) -> None:
 
 def _classify_error(result: BedrockResult, exc: Exception) -> None:
     from botocore import exceptions as bx
+    from botocore.parsers import ResponseParserError
 
     if isinstance(exc, bx.ClientError):
         _classify_client_error(result, exc)
@@ -254,6 +307,10 @@ def _classify_error(result: BedrockResult, exc: Exception) -> None:
         result.outcome, result.error_type = "auth_error", type(exc).__name__
     elif isinstance(exc, bx.ParamValidationError):
         result.outcome, result.error_type = "invalid_request", type(exc).__name__
+    elif isinstance(exc, AnswerTooLarge | UnicodeDecodeError | ResponseParserError):
+        # Too large, or not even text or JSON: no Converse answer or Bedrock error
+        # looks like this; someone else answered.
+        result.outcome, result.error_type = "intercepted", type(exc).__name__
     else:
         # EndpointConnectionError (DNS, refused), ConnectionClosedError (reset),
         # SSLError, ProxyConnectionError, and anything else that never got an answer.
