@@ -118,8 +118,7 @@ def _parser() -> argparse.ArgumentParser:
         + ", ".join(names)
         + "\ntimelines (change every step_seconds, 60 by default): "
         + ", ".join(sorted(TIMELINES))
-        + "\n\nThe `slow` scenario answers in 1.5 s: run the check with LATENCY_SLOW_MS=1000 "
-        "to see it as slow.",
+        + "\n\nThe `slow` scenario answers in 11 s, over the default LATENCY_SLOW_MS (10 s).",
         formatter_class=_WrappedEpilog,
     )
     simulate.add_argument(

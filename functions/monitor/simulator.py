@@ -282,7 +282,7 @@ class SimState:
     name: str = "healthy"
     step_seconds: float = 60.0
     delay_ms: int = 0
-    slow_ms: int = 1500
+    slow_ms: int = 11_000  # above LATENCY_SLOW_MS (10 s), within the 25 s deadline
     components: int = 0
     started: float = field(default_factory=time.monotonic)
     messages: dict[str, int] = field(default_factory=dict)
@@ -607,7 +607,7 @@ class _Handler(BaseHTTPRequestHandler):
             name=name,
             step_seconds=float(options.get("step_seconds", 60)),
             delay_ms=int(options.get("delay_ms", 0)),
-            slow_ms=int(options.get("slow_ms", 1500)),
+            slow_ms=int(options.get("slow_ms", SimState.slow_ms)),
             components=int(options.get("components", 0)),
         )
         self._send(200, b'{"ok":true}', "application/json")
