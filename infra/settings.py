@@ -239,7 +239,7 @@ def load(context: Any) -> Settings:
             f"context 'alarmActions' must be one of {', '.join(ALARM_ACTIONS)}, got {actions!r}"
         )
     deadline_max = LAMBDA_MAX_TIMEOUT_S - TIMEOUT_MARGIN_S
-    bedrock = _bedrock(value("bedrockModels"), models)
+    bedrock = _bedrock(value("bedrockModels"), models, regions)
     return Settings(
         regions=regions,
         models=models,
@@ -271,9 +271,12 @@ def load(context: Any) -> Settings:
     )
 
 
-def _bedrock(raw: Any, models: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """`bedrockModels` (model=bedrock-id,...), checked against `models` at synth."""
-    from functions.monitor.bedrock import parse_bedrock_models
+def _bedrock(
+    raw: Any, models: tuple[str, ...], regions: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    """`bedrockModels` (model=bedrock-id,...), checked against `models` and, for a
+    geographic profile, against every stack's Region, at synth."""
+    from functions.monitor.bedrock import parse_bedrock_models, region_problem
 
     try:
         mapping = parse_bedrock_models(str(raw or ""), models)
@@ -281,4 +284,9 @@ def _bedrock(raw: Any, models: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
         message = str(exc).splitlines()[0].replace("BEDROCK_MODELS", "'bedrockModels'")
         message = message.replace("CANARY_MODELS", "'models'")
         raise SettingsError(f"context {message}"[:300]) from None
+    for model_id in mapping.values():
+        for region in regions:
+            problem = region_problem(model_id, region)
+            if problem:
+                raise SettingsError(f"context 'bedrockModels': {problem}"[:300])
     return tuple(mapping.items())

@@ -116,6 +116,35 @@ def split_model_id(model_id: str) -> tuple[str | None, str]:
     return match.group("geo"), match.group("base")
 
 
+# A geographic profile is called from a source Region of its geography; from any other
+# Region Bedrock answers "model identifier is invalid", every cycle. Prefixes not
+# listed here (and global.) are not checked.
+_GEO_REGIONS = {
+    "us": ("us-",),
+    "us-gov": ("us-gov-",),
+    "eu": ("eu-",),
+    "apac": ("ap-",),
+    "jp": ("ap-",),
+    "au": ("ap-",),
+    "ca": ("ca-",),
+}
+
+
+def region_problem(model_id: str, region: str) -> str | None:
+    """Why `model_id` cannot be called from `region`, or None (unknown cases pass)."""
+    geo, _ = split_model_id(model_id)
+    prefixes = _GEO_REGIONS.get(geo or "")
+    if not prefixes or not region:
+        return None
+    fits = region.startswith(prefixes) and (geo == "us-gov" or not region.startswith("us-gov-"))
+    if fits:
+        return None
+    return (
+        f"{model_id!r} is a {geo}. inference profile, which cannot be called from {region}; "
+        "use the profile of this Region's geography (or global.)"
+    )
+
+
 def parse_bedrock_models(raw: str | None, monitored: tuple[str, ...]) -> dict[str, str]:
     """BEDROCK_MODELS ("model=bedrock-id,...") -> {monitored model: Bedrock id}.
 

@@ -198,6 +198,12 @@ def _check_aws(env: Mapping[str, str], config: Config) -> Config:
         )
     if config.bedrock_models and not config.aws_region:
         raise ConfigError("AWS_REGION must be set when BEDROCK_MODELS is set")
+    from .bedrock import region_problem
+
+    for _, model_id in config.bedrock_models:
+        problem = region_problem(model_id, config.aws_region or "")
+        if problem:
+            raise ConfigError(f"BEDROCK_MODELS: {problem} (AWS_REGION)")
     return config
 
 

@@ -112,3 +112,12 @@ def test_given_a_bad_bedrock_mapping_then_synth_fails_with_one_line(value, words
         load({**BASE, "bedrockModels": value})
     message = str(caught.value)
     assert words in message and "\n" not in message and message.startswith("context ")
+
+
+def test_given_a_us_profile_and_a_european_stack_then_synth_fails_with_one_line():
+    context = {**MAPPED, "regions": "us-east-1,eu-west-1"}
+    with pytest.raises(SettingsError) as caught:
+        load(context)
+    message = str(caught.value)
+    assert message.startswith("context 'bedrockModels'") and "eu-west-1" in message
+    assert "\n" not in message

@@ -176,3 +176,30 @@ def test_given_a_bad_bedrock_setting_then_one_line_names_it(env, words):
         load_config(env)
     message = str(caught.value)
     assert words in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("model_id", "region", "ok"),
+    [
+        (PROFILE, "us-east-1", True),
+        (PROFILE, "eu-west-1", False),
+        (PROFILE, "us-gov-west-1", False),
+        ("eu.anthropic.claude-haiku-4-5-20251001-v1:0", "eu-central-1", True),
+        ("apac.anthropic.claude-haiku-4-5-20251001-v1:0", "ap-southeast-1", True),
+        ("global.anthropic.claude-haiku-4-5-20251001-v1:0", "eu-west-1", True),
+        ("anthropic.claude-haiku-4-5-20251001-v1:0", "sa-east-1", True),
+    ],
+)
+def test_given_a_geographic_profile_then_it_must_be_callable_from_aws_region(model_id, region, ok):
+    env = {
+        "CANARY_MODELS": "claude-haiku-4-5",
+        "BEDROCK_MODELS": f"claude-haiku-4-5={model_id}",
+        "AWS_REGION": region,
+    }
+    if ok:
+        assert load_config(env).bedrock_map == {"claude-haiku-4-5": model_id}
+        return
+    with pytest.raises(ConfigError) as caught:
+        load_config(env)
+    assert "cannot be called from " + region in str(caught.value)
+    assert "AWS_REGION" in str(caught.value) and "\n" not in str(caught.value)
