@@ -15,6 +15,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from .bedrock import grant_bedrock
 from .bundle import build_asset
 from .settings import Settings
 
@@ -71,6 +72,8 @@ class MonitorFunction(Construct):
             description="Checks the Claude API and its status page, records, alerts on change",
         )
         self._grant(settings, table, topic, topic_key)
+        # The failover probe: bedrock:InvokeModel on exactly the mapped models.
+        grant_bedrock(self.role, dict(settings.bedrock_models))
         self._depend_on_policy_only()
         self.rule = events.Rule(
             self,

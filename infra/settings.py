@@ -47,6 +47,9 @@ DEFAULTS: dict[str, Any] = {
     "dashboard": False,
     "topicKey": False,
     "alarmActions": "monitor",
+    # model=bedrock-id,...: the Bedrock failover probe (none by default).
+    "bedrockModels": "",
+    "bedrockAlerts": False,
 }
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -152,6 +155,9 @@ class Settings:
     dashboard: bool
     topic_key: bool
     alarm_actions: str
+    # (monitored model, Bedrock model or inference-profile id) pairs; () = no probe.
+    bedrock_models: tuple[tuple[str, str], ...] = ()
+    bedrock_alerts: bool = False
 
     @property
     def timeout_seconds(self) -> int:
@@ -176,6 +182,15 @@ class Settings:
             "METRICS_NAMESPACE": self.namespace,
             "MONITOR_REGION": region,
             "POWERTOOLS_SERVICE_NAME": SERVICE,
+            **self._bedrock_environment(),
+        }
+
+    def _bedrock_environment(self) -> dict[str, str]:
+        if not self.bedrock_models:
+            return {}
+        return {
+            "BEDROCK_MODELS": ",".join(f"{m}={i}" for m, i in self.bedrock_models),
+            "BEDROCK_ALERTS": "true" if self.bedrock_alerts else "false",
         }
 
 
@@ -224,6 +239,7 @@ def load(context: Any) -> Settings:
             f"context 'alarmActions' must be one of {', '.join(ALARM_ACTIONS)}, got {actions!r}"
         )
     deadline_max = LAMBDA_MAX_TIMEOUT_S - TIMEOUT_MARGIN_S
+    bedrock = _bedrock(value("bedrockModels"), models, regions)
     return Settings(
         regions=regions,
         models=models,
@@ -250,4 +266,27 @@ def load(context: Any) -> Settings:
         dashboard=_bool("dashboard", value("dashboard")),
         topic_key=_bool("topicKey", value("topicKey")),
         alarm_actions=actions,
+        bedrock_models=bedrock,
+        bedrock_alerts=_bool("bedrockAlerts", value("bedrockAlerts")),
     )
+
+
+def _bedrock(
+    raw: Any, models: tuple[str, ...], regions: tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
+    """`bedrockModels` (model=bedrock-id,...), checked against `models` and, for a
+    geographic profile, against every stack's Region, at synth."""
+    from functions.monitor.bedrock import parse_bedrock_models, region_problem
+
+    try:
+        mapping = parse_bedrock_models(str(raw or ""), models)
+    except ValueError as exc:
+        message = str(exc).splitlines()[0].replace("BEDROCK_MODELS", "'bedrockModels'")
+        message = message.replace("CANARY_MODELS", "'models'")
+        raise SettingsError(f"context {message}"[:300]) from None
+    for model_id in mapping.values():
+        for region in regions:
+            problem = region_problem(model_id, region)
+            if problem:
+                raise SettingsError(f"context 'bedrockModels': {problem}"[:300])
+    return tuple(mapping.items())

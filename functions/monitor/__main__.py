@@ -154,6 +154,19 @@ def _parser() -> argparse.ArgumentParser:
     span.add_argument("--off", action="store_true", help="end the active mute now")
     mute.add_argument("--reason", default="", help="why (shown in check and history)")
     mute.add_argument("--json", action="store_true", help="print one JSON object")
+    simulate.add_argument(
+        "--bedrock-port",
+        type=int,
+        default=0,
+        help="loopback port of the Bedrock Converse fake started beside it (default: any free)",
+    )
+    simulate.add_argument(
+        "--bedrock-scenario",
+        default="ok",
+        metavar="NAME",
+        help="Bedrock scenario to start with (default: ok; POST /_sim/scenario on its port "
+        "switches it)",
+    )
 
     cost = sub.add_parser(
         "cost",
@@ -226,6 +239,12 @@ def _parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="canary input tokens before the tokenizer factor (default: 8)",
+    )
+    cost.add_argument(
+        "--bedrock-models",
+        default=None,
+        metavar="MODEL=ID,...",
+        help="price the Bedrock failover probe, as -c bedrockModels=... deploys it",
     )
     cost.add_argument(
         "--failure-share",
@@ -325,22 +344,52 @@ def _store_problem(config: Config) -> str | None:
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from .simulator import SCENARIOS, TIMELINES, serve
+    from .bedrock_sim import SCENARIOS as BEDROCK_SCENARIOS
+    from .simulator import SCENARIOS, TIMELINES
 
     if args.scenario not in SCENARIOS and args.scenario not in TIMELINES:
         names = ", ".join(sorted([*SCENARIOS, *TIMELINES]))
         print(f"error: unknown scenario {args.scenario!r}; choose one of: {names}", file=sys.stderr)
         return EXIT_USAGE
+    if args.bedrock_scenario not in BEDROCK_SCENARIOS:
+        names = ", ".join(sorted(BEDROCK_SCENARIOS))
+        print(
+            f"error: unknown Bedrock scenario {args.bedrock_scenario!r}; choose one of: {names}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
     try:
-        serve(args.port, args.scenario)
+        _serve_both(args)
     except OSError as exc:
         print(
-            f"error: cannot serve on port {args.port}: {exc.strerror or exc}; "
-            "pick another with --port N (make simulate DEMO_PORT=N)",
+            f"error: cannot serve on port {args.port} (Bedrock: {args.bedrock_port or 'any'}): "
+            f"{exc.strerror or exc}; pick another with --port N (make simulate DEMO_PORT=N)",
             file=sys.stderr,
         )
         return 1
     return 0
+
+
+def _serve_both(args: argparse.Namespace) -> None:
+    """The Bedrock Converse fake on its own port, then the Anthropic fake (blocking)."""
+    from .bedrock_sim import BedrockSimulator
+    from .simulator import serve
+
+    with BedrockSimulator(port=args.bedrock_port) as bedrock:
+        bedrock.set(args.bedrock_scenario)
+        print(
+            f"Bedrock Converse fake on {bedrock.url} (scenario {args.bedrock_scenario}). "
+            "For the failover probe, add:",
+            flush=True,
+        )
+        print(
+            f"  AWS_ENDPOINT_URL_BEDROCK_RUNTIME={bedrock.url} AWS_REGION=us-east-1 "
+            "AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim "
+            "CANARY_MODELS=claude-haiku-4-5 "
+            "BEDROCK_MODELS=claude-haiku-4-5=us.anthropic.claude-haiku-4-5-20251001-v1:0",
+            flush=True,
+        )
+        serve(args.port, args.scenario)
 
 
 def _history(args: argparse.Namespace) -> int:

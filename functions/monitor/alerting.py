@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from . import errorwindow
+from .bedrock import annotate, bedrock_observations
 from .models import PLATFORM_OUTCOMES, SKIPPED, CheckResult, Incident, Notification, Transition
 from .notify import Extra, compose, compose_digest
 from .outbox import fit as fit_notification
@@ -324,6 +325,7 @@ def observations(result: CheckResult) -> dict[str, tuple[str, str]]:
     for canary in result.canaries:
         if canary.outcome != SKIPPED:
             obs[canary_target(canary.model)] = (canary.outcome, "ok")
+    obs.update(bedrock_observations(result.bedrock))
     return obs
 
 
@@ -476,6 +478,7 @@ def apply_window(state: MonitorState, result: CheckResult, config: Any) -> None:
         ran = canary.outcome != SKIPPED
         canary.window = errorwindow.summary(entries) if ran and entries else None
     result.verdict = decide(result.status_page, result.canaries, config.error_rate_warn)
+    annotate(result)  # the failover step rides on the re-decided verdict
 
 
 @dataclass
@@ -605,7 +608,7 @@ def plan_cycle(
     reminder = _reminder_due(state, transitions, result, config)
     # Every transition is recorded, but only a change of the overall verdict (or the
     # start of a flap hold) wakes people; the per-target transitions ride along.
-    moved = any(t.target == OVERALL for t in transitions)
+    moved = any(_wakes(t.target, config) for t in transitions)
     # The page confirmed what we already alerted on without changing the verdict (a
     # partial outage stays degraded): say so now, or the lead time is never told.
     overall = state.targets.get(OVERALL)
@@ -714,6 +717,13 @@ def _outgoing(
         main = replace(main, webhook=with_channels(hook, data, webhook=True, kind=kind).webhook)
     done = ([] if alert else [ALERT]) + ([] if hook or not webhook else [WEBHOOK])
     return main, done, announce
+
+
+def _wakes(target: str, config: Any) -> bool:
+    """The overall verdict wakes people; a Bedrock path only with BEDROCK_ALERTS."""
+    if target == OVERALL:
+        return True
+    return target.startswith("bedrock:") and bool(getattr(config, "bedrock_alerts", False))
 
 
 def _compose_fresh(

@@ -34,6 +34,7 @@ from .models import (
     SKIPPED,
     SLOW,
     CanaryResult,
+    CheckResult,
 )
 
 PROMPT = "Hi"
@@ -115,6 +116,35 @@ def split_model_id(model_id: str) -> tuple[str | None, str]:
     return match.group("geo"), match.group("base")
 
 
+# A geographic profile is called from a source Region of its geography; from any other
+# Region Bedrock answers "model identifier is invalid", every cycle. Prefixes not
+# listed here (and global.) are not checked.
+_GEO_REGIONS = {
+    "us": ("us-",),
+    "us-gov": ("us-gov-",),
+    "eu": ("eu-",),
+    "apac": ("ap-",),
+    "jp": ("ap-",),
+    "au": ("ap-",),
+    "ca": ("ca-",),
+}
+
+
+def region_problem(model_id: str, region: str) -> str | None:
+    """Why `model_id` cannot be called from `region`, or None (unknown cases pass)."""
+    geo, _ = split_model_id(model_id)
+    prefixes = _GEO_REGIONS.get(geo or "")
+    if not prefixes or not region:
+        return None
+    fits = region.startswith(prefixes) and (geo == "us-gov" or not region.startswith("us-gov-"))
+    if fits:
+        return None
+    return (
+        f"{model_id!r} is a {geo}. inference profile, which cannot be called from {region}; "
+        "use the profile of this Region's geography (or global.)"
+    )
+
+
 def parse_bedrock_models(raw: str | None, monitored: tuple[str, ...]) -> dict[str, str]:
     """BEDROCK_MODELS ("model=bedrock-id,...") -> {monitored model: Bedrock id}.
 
@@ -165,7 +195,59 @@ def bedrock_client(region: str, timeout_s: float) -> Any:
         retries={"total_max_attempts": 1, "mode": "standard"},
         max_pool_connections=16,
     )
-    return boto3.session.Session().client("bedrock-runtime", region_name=region, config=config)
+    client = boto3.session.Session().client("bedrock-runtime", region_name=region, config=config)
+    _bound_answers(client)
+    return client
+
+
+# A one-token Converse answer or a Bedrock error is well under a kilobyte; anything
+# near this is not Bedrock's (a proxy, a hostile endpoint), and is not read further.
+MAX_BODY = 256 * 1024
+
+
+class AnswerTooLarge(Exception):
+    """An answer body above MAX_BODY (after decompression)."""
+
+
+class _CappedBody:
+    """The urllib3 response, its body read at most up to `limit` bytes."""
+
+    def __init__(self, raw: Any, limit: int) -> None:
+        self._raw, self._limit = raw, limit
+
+    def stream(self, *args: Any, **kwargs: Any) -> Any:
+        total = 0
+        for chunk in self._raw.stream(*args, **kwargs):
+            total += len(chunk)
+            if total > self._limit:
+                self._raw.close()
+                raise AnswerTooLarge(f"answer body above {self._limit // 1024} KiB")
+            yield chunk
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._raw, name)
+
+
+def _bound_answers(client: Any) -> None:
+    """Cap what botocore reads of a Converse answer (it reads a body whole, unbounded).
+
+    botocore lets a `before-send` handler supply the response: this one sends through
+    the client's own HTTP session, body unread, then wraps it. If a botocore release moves
+    the session, the cap is skipped rather than the probe broken.
+    """
+    session = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    if session is None or not hasattr(session, "send"):
+        return
+
+    def send(request: Any, **_: Any) -> Any:
+        # Not preloaded by the session (it would read the whole body there): the body
+        # is read afterwards, by botocore, through the cap.
+        request.stream_output = True
+        response = session.send(request)
+        response.raw = _CappedBody(response.raw, MAX_BODY)
+        return response
+
+    client.meta.events.register("before-send.bedrock-runtime.Converse", send)
 
 
 def run_bedrock_canary(
@@ -195,9 +277,29 @@ def run_bedrock_canary(
                 result.outcome = SLOW
     if result.outcome in PLATFORM_OUTCOMES:
         result.failed_requests = 1
-    if result.detail:
-        result.detail = result.detail[:MAX_DETAIL]
+    _scrub_result(result)
     return result
+
+
+# What an answer may carry that must not be stored or sent: a run of base64 as long as
+# an AWS secret key (40) or a session token (hundreds), reflected by a hostile proxy
+# from the signed request. ARNs, UUIDs and model ids never match (they have : - .).
+_SECRET_LIKE = re.compile(r"[A-Za-z0-9+/=_]{40,}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]+")
+
+
+def _scrub(text: str | None, limit: int) -> str | None:
+    if text is None:
+        return None
+    text = _CONTROL.sub(" ", _SECRET_LIKE.sub("[redacted]", text[: limit * 4]))
+    return text[:limit]
+
+
+def _scrub_result(result: BedrockResult) -> None:
+    """Whatever came from the answer, bounded, one line, without credential-like runs."""
+    result.detail = _scrub(result.detail, MAX_DETAIL)
+    result.error_type = _scrub(result.error_type, 80)
+    result.request_id = _scrub(result.request_id, 100)
 
 
 def _read_answer(result: BedrockResult, response: Mapping[str, Any]) -> None:
@@ -222,6 +324,7 @@ def _read_answer(result: BedrockResult, response: Mapping[str, Any]) -> None:
 
 def _classify_error(result: BedrockResult, exc: Exception) -> None:
     from botocore import exceptions as bx
+    from botocore.parsers import ResponseParserError
 
     if isinstance(exc, bx.ClientError):
         _classify_client_error(result, exc)
@@ -233,6 +336,10 @@ def _classify_error(result: BedrockResult, exc: Exception) -> None:
         result.outcome, result.error_type = "auth_error", type(exc).__name__
     elif isinstance(exc, bx.ParamValidationError):
         result.outcome, result.error_type = "invalid_request", type(exc).__name__
+    elif isinstance(exc, AnswerTooLarge | UnicodeDecodeError | ResponseParserError):
+        # Too large, or not even text or JSON: no Converse answer or Bedrock error
+        # looks like this; someone else answered.
+        result.outcome, result.error_type = "intercepted", type(exc).__name__
     else:
         # EndpointConnectionError (DNS, refused), ConnectionClosedError (reset),
         # SSLError, ProxyConnectionError, and anything else that never got an answer.
@@ -383,6 +490,39 @@ def failover_steps(canaries: list[CanaryResult], bedrock: list[CanaryResult]) ->
         if advice:
             steps[result.model] = advice
     return steps
+
+
+def annotate(result: CheckResult) -> None:
+    """Put the failover step into the result: `failover`, the summary and the next step.
+
+    The verdict itself is left as `decide` made it (call this after every decide).
+    With the API failing, the failover step comes first in the next step (its first
+    sentence is what an SMS carries); with only Bedrock failing, the summary gets a
+    note and the verdict's own next step stands.
+    """
+    steps = failover_steps(result.canaries, result.bedrock)
+    result.failover = steps
+    if not steps:
+        return
+    verdict = result.verdict
+    api = {m: s for m, s in steps.items() if s != BEDROCK_ONLY}
+    if api:
+        text = _joined(api)
+        from .verdict import next_step
+
+        verdict.summary += f"; {text}"
+        verdict.next_step = f"{text}. {next_step(verdict)}"
+    noted = {m: s for m, s in steps.items() if s == BEDROCK_ONLY}
+    if noted:
+        verdict.summary += f"; note: {_joined(noted)}"
+
+
+def _joined(steps: dict[str, str]) -> str:
+    """One step said once when every model shares it, else each model's own."""
+    if len(set(steps.values())) == 1:
+        text = next(iter(steps.values()))
+        return text if len(steps) == 1 else f"{text} ({', '.join(steps)})"
+    return "; ".join(f"{model}: {step}" for model, step in steps.items())
 
 
 def bedrock_ok(results: list[CanaryResult]) -> bool | None:

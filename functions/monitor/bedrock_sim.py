@@ -27,7 +27,7 @@ from urllib.parse import unquote
 
 @dataclass(frozen=True)
 class Answer:
-    mode: str = "ok"  # ok | slow | error | hang | reset | html | not_converse
+    mode: str = "ok"  # ok | slow | error | hang | reset | html | not_converse | reflect
     status: int = 200
     code: str = ""
     message: str = ""
@@ -85,6 +85,12 @@ SCENARIOS: dict[str, Answer] = {
     "reset": Answer("reset"),  # network_error: the connection is reset
     "html": Answer("html", 502),  # intercepted: a proxy's page, no Bedrock request id
     "not_converse": Answer("not_converse"),  # bad_response: 200 from Bedrock, wrong body
+    # server_error: a hostile answer echoing the request's session token and signature
+    "reflect_credentials": Answer("reflect", 500, "InternalServerException"),
+    # intercepted: a 200 whose body never ends (read no further than the cap)
+    "huge": Answer("huge"),
+    # intercepted: a gzip body (botocore does not inflate it: not JSON, someone else's)
+    "gzip_bomb": Answer("gzip_bomb"),
 }
 EXPECTED_OUTCOME = {
     "ok": "ok",
@@ -104,6 +110,9 @@ EXPECTED_OUTCOME = {
     "reset": "network_error",
     "html": "intercepted",
     "not_converse": "bad_response",
+    "reflect_credentials": "server_error",
+    "huge": "intercepted",
+    "gzip_bomb": "intercepted",
 }
 
 
@@ -185,6 +194,19 @@ class BedrockSimulator:
         self._stop.wait(seconds)
 
 
+def _bomb() -> bytes:
+    """16 KiB of gzip that inflates to 16 MiB; built once."""
+    global _BOMB
+    if _BOMB is None:
+        import gzip
+
+        _BOMB = gzip.compress(b'{"output": "' + b"x" * (16 * 1024 * 1024), 6)
+    return _BOMB
+
+
+_BOMB: bytes | None = None
+
+
 def _handler_for(sim: BedrockSimulator) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -240,10 +262,47 @@ def _handler_for(sim: BedrockSimulator) -> type[BaseHTTPRequestHandler]:
             elif answer.mode == "html":
                 page = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
                 self._send(answer.status, page, "text/html", request_id=False)
+            elif answer.mode == "reflect":
+                echoed = (
+                    f"token {self.headers.get('x-amz-security-token')} "
+                    f"auth {self.headers.get('authorization')}\n\x1b[31mred"
+                )
+                self._error(answer.status, answer.code, echoed)
+            elif answer.mode == "huge":
+                self._endless()
+            elif answer.mode == "gzip_bomb":
+                self._gzip_bomb()
             elif answer.mode == "not_converse":
                 self._json(200, {"hello": "world"})
             else:
                 self._json(200, converse_answer())
+
+        def _endless(self) -> None:
+            """A 200 JSON answer that streams until the client hangs up."""
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+            self.end_headers()
+            self.close_connection = True
+            try:
+                self.wfile.write(b'{"output": "')
+                for _ in range(64 * 1024):  # up to 4 GiB; the client stops far sooner
+                    self.wfile.write(b"x" * 65536)
+            except OSError:
+                pass
+
+        def _gzip_bomb(self) -> None:
+            data = _bomb()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-encoding", "gzip")
+            self.send_header("content-length", str(len(data)))
+            self.send_header("x-amzn-RequestId", str(uuid.uuid4()))
+            self.end_headers()
+            try:
+                self.wfile.write(data)
+            except OSError:
+                pass
 
         def _body(self) -> bytes:
             length = int(self.headers.get("content-length") or 0)

@@ -49,6 +49,12 @@ class Config:
     quiet_hours: QuietHours | None = None
     # The webhook topic (docs/WEBHOOKS.md): the documented body is published there too.
     webhook_topic_arn: str | None = None
+    # BEDROCK_MODELS: (monitored model, Bedrock model or inference-profile id) pairs, in
+    # the order given; empty = no Bedrock path. Pairs, not a dict: the config stays
+    # hashable. `bedrock_map` is the dict view.
+    bedrock_models: tuple[tuple[str, str], ...] = ()
+    # BEDROCK_ALERTS: a `bedrock:<model>` transition wakes people (off: recorded only).
+    bedrock_alerts: bool = False
     # Set by the cycle, not the environment: the probes' share of what is left of
     # the deadline once the key and the state are read and the store and notify
     # calls are set aside.
@@ -61,6 +67,11 @@ class Config:
             return self.probe_window_s
         reserve = min(3.0, self.deadline_s * 0.2)
         return max(self.deadline_s - reserve, 0.5)
+
+    @property
+    def bedrock_map(self) -> dict[str, str]:
+        """BEDROCK_MODELS as {monitored model: Bedrock id}."""
+        return dict(self.bedrock_models)
 
     @property
     def aws_timeouts_s(self) -> tuple[float, float]:
@@ -94,7 +105,9 @@ def _text(env: Mapping[str, str], name: str, default: str | None) -> str | None:
 
 # At most this many canary models: a cycle where every target transitions then
 # writes 1 cycle + N canaries + (N + 2) transitions + 1 state = 2N + 4 items, well
-# inside DynamoDB's 100-item transaction, with room left for backlog.
+# inside DynamoDB's 100-item transaction, with room left for backlog. Bedrock
+# (BEDROCK_MODELS, at most one per model) adds no item of its own, only up to N
+# `bedrock:<model>` transitions: 3N + 4 = 64 at most.
 MAX_MODELS = 20
 
 
@@ -203,7 +216,40 @@ def _check_aws(env: Mapping[str, str], config: Config) -> Config:
             "AWS_REGION must be set when TABLE_NAME, TOPIC_ARN, WEBHOOK_TOPIC_ARN or "
             "ANTHROPIC_API_KEY_PARAMETER is set"
         )
+    if config.bedrock_models and not config.aws_region:
+        raise ConfigError("AWS_REGION must be set when BEDROCK_MODELS is set")
+    from .bedrock import region_problem
+
+    for _, model_id in config.bedrock_models:
+        problem = region_problem(model_id, config.aws_region or "")
+        if problem:
+            raise ConfigError(f"BEDROCK_MODELS: {problem} (AWS_REGION)")
     return config
+
+
+def _bedrock_models(env: Mapping[str, str], monitored: tuple[str, ...]):
+    from .bedrock import parse_bedrock_models
+
+    try:
+        mapping = parse_bedrock_models(env.get("BEDROCK_MODELS"), monitored)
+    except ValueError as exc:
+        raise ConfigError(str(exc).splitlines()[0][:300]) from None
+    return tuple(mapping.items())
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = _text(env, name, None)
+    if raw is None:
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw[:40]!r}")
 
 
 def load_config(env: Mapping[str, str] | None = None) -> Config:
@@ -213,12 +259,13 @@ def load_config(env: Mapping[str, str] | None = None) -> Config:
 
 
 def _build(env: Mapping[str, str]) -> Config:
+    models = _models(env)
     return Config(
         status_page_url=_url(env, "STATUS_PAGE_URL", Config.status_page_url),
         anthropic_base_url=_url(env, "ANTHROPIC_BASE_URL", Config.anthropic_base_url),
         api_key=_api_key(env),
         api_key_parameter=_text(env, "ANTHROPIC_API_KEY_PARAMETER", None),
-        canary_models=_models(env),
+        canary_models=models,
         api_components=_names(env, "API_COMPONENTS", Config.api_components),
         deadline_s=_number(
             env, "CHECK_DEADLINE_SECONDS", 25.0, minimum=1, maximum=840, integer=False
@@ -253,4 +300,6 @@ def _build(env: Mapping[str, str]) -> Config:
         aws_region=_text(env, "AWS_REGION", None) or _text(env, "AWS_DEFAULT_REGION", None),
         quiet_hours=_quiet(env),
         webhook_topic_arn=_text(env, "WEBHOOK_TOPIC_ARN", None),
+        bedrock_models=_bedrock_models(env, models),
+        bedrock_alerts=_flag(env, "BEDROCK_ALERTS", False),
     )

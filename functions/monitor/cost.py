@@ -99,6 +99,7 @@ def estimate(
     burst: int = DEFAULT_BURST,
     webhooks: int = 0,
     chat_channels: int = 0,
+    bedrock_models: str | None = None,
 ) -> dict[str, Any]:
     """The monthly bill of a deployment. The dashboard and the topic's KMS key are
     opt-in (`-c dashboard=true`, `-c topicKey=true`); `optional` prices them anyway."""
@@ -113,6 +114,13 @@ def estimate(
     if unknown:
         known = ", ".join(prices["models_per_mtok"])
         raise ValueError(f"no token price for {', '.join(unknown)}; known: {known}")
+    from .bedrock import bedrock_cost_lines, parse_bedrock_models
+
+    try:
+        bedrock = parse_bedrock_models(bedrock_models, models)
+    except ValueError as exc:  # named as this command's options, one line
+        text = str(exc).replace("BEDROCK_MODELS", "--bedrock-models")
+        raise ValueError(text.replace("CANARY_MODELS", "--models")) from None
     runs = runs_per_month(schedule)
     n = len(models)
     alarms = alarms_per_region(n) + (1 if webhooks else 0) if alarms is None else alarms
@@ -133,6 +141,11 @@ def estimate(
             requests_per_run,
         )
         items += _channel_items(prices, region, webhooks, chat_channels)
+        # The failover probe: one Converse request per mapped model per run, billed by
+        # Bedrock at the profile's price (no free tier).
+        items += [
+            Item(region=region, **line) for line in bedrock_cost_lines(bedrock, runs, input_tokens)
+        ]
         items += [
             i
             for i in _optional_items(prices, region)
@@ -179,6 +192,7 @@ def estimate(
             "canary_requests_per_run": round(requests_per_run, 4),
             "canary_output_tokens": MAX_TOKENS,
             "canary_prompt": PROMPT,
+            "bedrock_models": bedrock,
             "notifications_per_month": NOTIFICATIONS_PER_MONTH,
             "sparse_metrics_note": "published only in cycles where they are non-zero; "
             "prorated by the hour, about $0 in a healthy month",
@@ -476,6 +490,7 @@ def run_cost(args: Any) -> int:
             burst=args.burst,
             webhooks=getattr(args, "webhooks", 0) or 0,
             chat_channels=getattr(args, "chat_channels", 0) or 0,
+            bedrock_models=getattr(args, "bedrock_models", None),
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

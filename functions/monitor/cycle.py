@@ -107,6 +107,8 @@ class Cycle:
     key_error: str | None = None
     # Requests per model chosen for the last cycle (errorwindow.samples_for).
     samples: dict[str, int] = field(default_factory=dict)
+    # The bedrock-runtime client (BEDROCK_MODELS), built once per container.
+    bedrock_client: Any = None
 
     def run(
         self,
@@ -126,7 +128,13 @@ class Cycle:
         # The error-rate window in the loaded state decides the requests per model.
         self.samples = samples_for(stored.state if stored else MonitorState(), self.config)
         result = asyncio.run(
-            probe(self._probe_config(budget), api_key, scheduled_at, samples=self.samples)
+            probe(
+                self._probe_config(budget),
+                api_key,
+                scheduled_at,
+                samples=self.samples,
+                bedrock_client=self.bedrock_client,
+            )
         )
         if self.key_error:
             result.errors.append(self.key_error)
@@ -414,7 +422,25 @@ def build_cycle(config: Config) -> Cycle:
         webhooks=webhooks,
         store_call_s=config.aws_call_s if config.table_name else LOCAL_CALL_S,
         notify_call_s=config.aws_call_s if sns is not None else LOCAL_CALL_S,
+        bedrock_client=build_bedrock_client(config),
     )
+
+
+def build_bedrock_client(config: Config) -> Any:
+    """The bedrock-runtime client for BEDROCK_MODELS, or None without it. Its socket
+    timeouts are the probe budget; the probe itself returns by the cycle's window."""
+    if not config.bedrock_models:
+        return None
+    from .bedrock import bedrock_client
+    from .config import ConfigError
+
+    try:
+        return bedrock_client(config.aws_region or "", config.probe_budget_s)
+    except Exception as exc:  # noqa: BLE001 - e.g. a malformed Region name
+        raise ConfigError(
+            f"AWS_REGION {str(config.aws_region)[:40]!r} cannot serve BEDROCK_MODELS: "
+            f"{type(exc).__name__}"
+        ) from None
 
 
 def run_local_check(config: Config) -> CheckResult:

@@ -54,6 +54,21 @@ def _canary_char(outcome: str) -> str:
     return "c" if outcome in CLIENT_OUTCOMES else "!"
 
 
+def _bedrock_points(cycle: dict[str, Any], series: dict[str, list[tuple[str, bool | None]]]):
+    """`bedrock:<model>` rows from the failover probe kept in the cycle record; a
+    hostile or older record (no list, odd entries) adds nothing rather than failing."""
+    entries = cycle.get("bedrock")
+    if not isinstance(entries, list):
+        return
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("outcome"), str):
+            continue
+        outcome = entry["outcome"]
+        good = None if outcome == "skipped" else outcome in ("ok", "slow")
+        key = f"bedrock:{str(entry.get('model', '?'))[:80]}"
+        series.setdefault(key, []).append((_canary_char(outcome), good))
+
+
 def summarise(history: History, since_iso: str) -> dict[str, Any]:
     cycles = history.cycles
     series: dict[str, list[tuple[str, bool | None]]] = {"overall": [], "status_page": []}
@@ -76,6 +91,7 @@ def summarise(history: History, since_iso: str) -> dict[str, Any]:
                 counts = rates.setdefault(key, {"requests": 0, "failed": 0})
                 counts["requests"] += requests
                 counts["failed"] += failed
+        _bedrock_points(cycle, series)
     availability = {}
     for target, points in series.items():
         judged = [good for _, good in points if good is not None]

@@ -203,6 +203,10 @@ class CheckResult:
     held: int = 0
     muted_until: str | None = None
     mute_reason: str | None = None
+    # The Bedrock failover probe (BEDROCK_MODELS), one result per mapped model; the
+    # verdict never reads it. `failover`: model -> next step from both paths.
+    bedrock: list[CanaryResult] = field(default_factory=list)
+    failover: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.cycle_id = self.cycle_id or self.checked_at
@@ -229,4 +233,6 @@ class CheckResult:
             "held": self.held,
             "muted_until": self.muted_until,
             "mute_reason": self.mute_reason,
+            "bedrock": [b.to_dict() for b in self.bedrock],
+            "failover": dict(self.failover),
         }

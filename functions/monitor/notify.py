@@ -151,6 +151,13 @@ def _headline(
         return "CONFIRMED", f"status page now confirms Claude API {verdict}"
     if flapping:
         return "FLAPPING", "Claude API flapping; the alert stays open until stable"
+    bedrock = [t for t in transitions if t.target.startswith("bedrock:")]
+    if bedrock and not overall:  # BEDROCK_ALERTS: the failover path changed
+        last = bedrock[-1]
+        model = last.target.split(":", 1)[1]
+        if last.to == "ok":
+            return "RESOLVED", f"Amazon Bedrock answers again for {model}"
+        return "WARNING", f"Amazon Bedrock {last.to} for {model}: failover would not work"
     if not transitions:
         return "REMINDER", f"Claude API still {verdict}"
     word = {"critical": "CRITICAL", "warning": "WARNING", "unknown": "UNKNOWN"}.get(
@@ -270,6 +277,14 @@ def _email(
             f"{'-' if c.latency_ms is None else str(c.latency_ms) + ' ms'}, "
             f"attempts {c.attempts}{window}"
         )
+    if result.bedrock:
+        lines += ["", "Amazon Bedrock (failover path):"]
+        lines += [
+            f"  {b.model}: {b.outcome}, HTTP {b.http_status or '-'}, "
+            f"request id {b.request_id or '-'}, latency "
+            f"{'-' if b.latency_ms is None else str(b.latency_ms) + ' ms'}"
+            for b in result.bedrock
+        ]
     page = result.status_page
     lines += ["", "Status page:"]
     if page.reachable:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from .bedrock import BedrockResult, annotate, probe_bedrock
 from .canary import Tally, run_canary
 from .config import Config
 from .models import OK, SKIPPED, SLOW, CanaryResult, CheckResult, StatusPage
@@ -47,12 +48,17 @@ async def probe(
     checked_at: datetime | None = None,
     client: Any = None,
     samples: Mapping[str, int] | None = None,
+    bedrock_client: Any = None,
 ) -> CheckResult:
     """Read the status page and run all canaries; never raises for upstream trouble.
 
     `samples[model]` independent requests (default 1, at most `canary_burst`) are
     sent for that model, concurrently, each with its own retries, all within the
     same deadline (the cycle decides the counts; adaptive sampling).
+
+    With BEDROCK_MODELS and a `bedrock_client`, each mapped model is also probed on
+    Amazon Bedrock, concurrently and within the same window; the verdict is decided
+    from the API canaries alone, the failover step is added to it (bedrock.annotate).
     """
     checked_at = checked_at or datetime.now(UTC)
     started = time.monotonic()
@@ -77,7 +83,13 @@ async def probe(
             ]
             for model in config.canary_models
         }
-        everything = [page_task, *(t for ts in tasks.values() for t in ts)]
+        bedrock_task = _bedrock_task(config, bedrock_client)
+        everything: list[asyncio.Future[Any]] = [
+            page_task,
+            *(t for ts in tasks.values() for t in ts),
+        ]
+        if bedrock_task is not None:
+            everything.append(bedrock_task)
         # A hard stop a little after the probes' own deadline, for what ignores it.
         await asyncio.wait(everything, timeout=config.probe_budget_s + 0.5)
         page = _settle(
@@ -91,17 +103,59 @@ async def probe(
             _merge(model, [_settle(t, lambda m=model: _hard_stop(m)) for t in ts], tallies[model])
             for model, ts in tasks.items()
         ]
+        bedrock_results = _settle_bedrock(config, bedrock_task)
     finally:
         if own_client:
             await client.aclose()
-    return CheckResult(
+    result = CheckResult(
         checked_at=utc_iso(checked_at),
         cycle_id=cycle_id(checked_at),
         verdict=decide(page, canaries),
         status_page=page,
         canaries=canaries,
         region=config.region,
+        bedrock=bedrock_results,
     )
+    annotate(result)
+    return result
+
+
+def _bedrock_task(config: Config, client: Any) -> asyncio.Future | None:
+    """The Bedrock probe as one task, bounded by the probe window (its threads are
+    never waited for past it)."""
+    if not config.bedrock_models or client is None:
+        return None
+    return asyncio.ensure_future(
+        probe_bedrock(
+            client, config.bedrock_map, config.probe_budget_s, slow_ms=config.latency_slow_ms
+        )
+    )
+
+
+def _settle_bedrock(config: Config, task: asyncio.Future | None) -> list[CanaryResult]:
+    """Every mapped model gets a result, whatever happened to the task."""
+    if task is None:
+        return []
+    if task.done() and not task.cancelled():
+        error = task.exception()
+        if error is None:
+            return list(task.result())
+        outcome, detail = "network_error", f"Bedrock probe failed: {type(error).__name__}"
+    else:
+        task.cancel()
+        outcome, detail = "timeout", "no answer from Bedrock by the deadline"
+    return [
+        BedrockResult(
+            model=model,
+            model_id=model_id,
+            outcome=outcome,
+            attempts=1,
+            requests=1,
+            failed_requests=int(outcome == "timeout"),
+            detail=detail,
+        )
+        for model, model_id in config.bedrock_models
+    ]
 
 
 def _sample_count(config: Config, samples: Mapping[str, int] | None, model: str) -> int:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from .models import CheckResult
 from .notify import lead_words
-from .verdict import NEXT_STEP
+from .verdict import next_step
 
 _COLOUR = {"ok": "32", "warning": "33", "critical": "31", "unknown": "35"}
 # Without a key no API request is made, so "the API could not be reached" would mislead.
@@ -68,6 +68,22 @@ def _table(rows: Sequence[tuple[str, ...]], width: int) -> list[str]:
     return lines
 
 
+def _bedrock_lines(result: CheckResult, width: int) -> list[str]:
+    """The failover probe's rows, under the canaries, in the same 80-column habit."""
+    if not result.bedrock:
+        return []
+    rows = [("bedrock", "outcome", "http", "latency", "request id")]
+    for b in result.bedrock:
+        rows.append(
+            (b.model, b.outcome, str(b.http_status or "-"), _ms(b.latency_ms), b.request_id or "-")
+        )
+    lines = [""] + _table(rows, width)
+    for b in result.bedrock:
+        if b.detail and b.outcome not in ("ok", "skipped"):
+            lines += _wrap(f"bedrock {b.model}: {b.detail}", width, indent="  ")
+    return lines
+
+
 def render_table(
     result: CheckResult, colour: bool = False, key_present: bool = True, width: int = 80
 ) -> str:
@@ -119,6 +135,7 @@ def render_table(
     for c in result.canaries:
         if c.detail and c.outcome not in ("ok", "skipped"):
             lines += _wrap(f"{c.model}: {c.detail}", width, indent="  ")
+    lines += _bedrock_lines(result, width)
     if result.lead_time_min is not None:
         lines += _wrap(f"Seen {lead_words(result.lead_time_min)} before the status page.", width)
     for t in result.transitions:
@@ -132,7 +149,8 @@ def render_table(
         quiet.append(f"{result.held} notification{'s' if result.held != 1 else ''} held")
     if quiet:
         lines += _wrap("Notifications: " + "; ".join(quiet), width)
-    step = NEXT_STEP[verdict.verdict]
+    # The verdict's own step: it carries the failover step when Bedrock is probed.
+    step = next_step(verdict)
     if not key_present and verdict.verdict == "network_error":
         step = NO_KEY_NETWORK_STEP
     lines.append("")

@@ -151,6 +151,29 @@ def cycle_record(result: CheckResult) -> dict[str, Any]:
             }
             for c in result.canaries
         ],
+        **_bedrock_record(result),
+    }
+
+
+def _bedrock_record(result: CheckResult) -> dict[str, Any]:
+    """The failover probe, in the same record (no item of its own): a steady cycle
+    stays at two DynamoDB requests. Absent when Bedrock is not configured."""
+    if not result.bedrock:
+        return {}
+    return {
+        "bedrock": [
+            {
+                "model": b.model,
+                "model_id": getattr(b, "model_id", None),
+                "outcome": b.outcome,
+                "http_status": b.http_status,
+                "error_type": b.error_type,
+                "request_id": b.request_id,
+                "latency_ms": b.latency_ms,
+            }
+            for b in result.bedrock
+        ],
+        "failover": dict(result.failover),
     }
 
 

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 import boto3  # noqa: E402
 
+from functions.monitor.bedrock_sim import BedrockSimulator  # noqa: E402
 from functions.monitor.config import load_config  # noqa: E402
 from functions.monitor.cost import estimate  # noqa: E402
 from functions.monitor.cycle import build_cycle  # noqa: E402
@@ -32,6 +33,12 @@ DELAY_MS = 500
 REPEATS = 10
 MODELS_3 = "claude-haiku-4-5,claude-sonnet-4-5,claude-opus-4-5"
 MODELS_20 = ",".join(f"claude-bench-{i:02d}" for i in range(20))
+# The failover probe for MODELS_3: each model mapped to its US inference profile.
+BEDROCK_3 = (
+    "claude-haiku-4-5=us.anthropic.claude-haiku-4-5-20251001-v1:0,"
+    "claude-sonnet-4-5=us.anthropic.claude-sonnet-4-5-20250929-v1:0,"
+    "claude-opus-4-5=us.anthropic.claude-opus-4-5-20251101-v1:0"
+)
 
 
 def _environment(sim: Simulator, moto: MotoServer, models: str) -> dict[str, str]:
@@ -72,6 +79,55 @@ def concurrency(sim: Simulator, moto: MotoServer, models: str, components: int) 
     times = _timed_cycles(_environment(sim, moto, models), 5)
     sim.set("healthy")
     return statistics.median(times) / (DELAY_MS / 1000)
+
+
+def with_bedrock(env: dict[str, str], bedrock: BedrockSimulator, mapping: str) -> dict[str, str]:
+    from functions.monitor.bedrock import bedrock_client
+
+    bedrock_client.cache_clear()  # a client reads its endpoint when it is built
+    os.environ["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = bedrock.url  # boto3 reads it there
+    return {**env, "AWS_ENDPOINT_URL_BEDROCK_RUNTIME": bedrock.url, "BEDROCK_MODELS": mapping}
+
+
+def concurrency_bedrock(sim: Simulator, moto: MotoServer, bedrock: BedrockSimulator) -> float:
+    """The 3-model cycle with every model also probed on Bedrock, which answers in D too."""
+    sim.set("healthy", delay_ms=DELAY_MS)
+    bedrock.set("slow")  # answers after slow_s = D
+    os.environ.update(CREDENTIALS, AWS_ENDPOINT_URL=moto.url)
+    env = with_bedrock(_environment(sim, moto, MODELS_3), bedrock, BEDROCK_3)
+    times = _timed_cycles(env, 5)
+    sim.set("healthy")
+    bedrock.set("ok")
+    return statistics.median(times) / (DELAY_MS / 1000)
+
+
+def aws_calls_bedrock(
+    sim: Simulator, moto: MotoServer, bedrock: BedrockSimulator
+) -> dict[str, int]:
+    """Requests per service in a steady cycle with the Bedrock probe on (one model)."""
+    counts: dict[str, int] = {}
+
+    def count(model, **_: object) -> None:
+        name = model.service_model.endpoint_prefix
+        counts[name] = counts.get(name, 0) + 1
+
+    boto3.setup_default_session()
+    assert boto3.DEFAULT_SESSION is not None
+    boto3.DEFAULT_SESSION.events.register("before-call", count)
+    env = with_bedrock(
+        _environment(sim, moto, "claude-haiku-4-5"), bedrock, BEDROCK_3.split(",")[0]
+    )
+    config = load_config(env)
+    cycle = build_cycle(config)
+    cycle.bedrock_client.meta.events.register("before-call", count)  # its own session
+    sim.set("healthy")
+    bedrock.set("ok")
+    for _ in range(2):
+        cycle.run(config.api_key, datetime.now(UTC))
+    counts.clear()
+    result = cycle.run(config.api_key, datetime.now(UTC))
+    assert result.bedrock and result.bedrock[0].outcome == "ok", result.bedrock
+    return dict(counts)
 
 
 def _import_time(code: str) -> float:
@@ -177,6 +233,7 @@ def machine() -> str:
 def main() -> int:
     moto = MotoServer().start()
     sim = Simulator().start()
+    bedrock = BedrockSimulator(slow_s=DELAY_MS / 1000).start()
     try:
         rows = []
         ratio3 = concurrency(sim, moto, MODELS_3, 0)
@@ -195,6 +252,15 @@ def main() -> int:
                 f"{ratio20:.2f}",
                 "<= 1.5",
                 ratio20 <= 1.5,
+            )
+        )
+        ratio_b = concurrency_bedrock(sim, moto, bedrock)
+        rows.append(
+            (
+                "  with Bedrock on: the same 3 models also probed on Bedrock (it answers in D)",
+                f"{ratio_b:.2f}",
+                "<= 1.3",
+                ratio_b <= 1.3,
             )
         )
         cold, handler_s, first = cold_start()
@@ -231,6 +297,17 @@ def main() -> int:
                 f"{tddb} / {tsns}",
                 "<= 3 / 1",
                 tddb <= 3 and tsns <= 1,
+            )
+        )
+        with_b = aws_calls_bedrock(sim, moto, bedrock)
+        bddb, brt = with_b.get("dynamodb", 0), with_b.get("bedrock-runtime", 0)
+        bsns = with_b.get("sns", 0)
+        rows.append(
+            (
+                "  steady cycle with Bedrock on: DynamoDB / SNS / Bedrock Converse",
+                f"{bddb} / {bsns} / {brt}",
+                "<= 2 / 0 / 1",
+                bddb <= 2 and bsns == 0 and brt == 1,
             )
         )
         rss = peak_rss_mb(sim, moto)
@@ -291,6 +368,7 @@ def main() -> int:
             )
         )
     finally:
+        bedrock.stop()
         sim.stop()
         moto.stop()
     table = _table(rows)

@@ -13,12 +13,12 @@ import base64
 import hashlib
 import io
 import json
-from datetime import UTC, datetime, timedelta
 import os
 import subprocess
 import sys
 import time
 import zipfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3

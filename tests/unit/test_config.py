@@ -159,3 +159,79 @@ def test_given_a_bad_channel_variable_then_one_line_names_it(env, name):
     with pytest.raises(ConfigError) as error:
         load_config(env)
     assert name in str(error.value) and "\n" not in str(error.value)
+
+
+PROFILE = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+
+
+def test_given_no_bedrock_models_then_there_is_no_bedrock_path_and_no_alerts():
+    config = load_config({})
+    assert config.bedrock_models == () and config.bedrock_map == {}
+    assert config.bedrock_alerts is False
+
+
+def test_given_bedrock_models_and_a_region_then_the_mapping_is_kept_in_order():
+    config = load_config(
+        {
+            "CANARY_MODELS": "claude-haiku-4-5,claude-sonnet-4-5",
+            "BEDROCK_MODELS": f"claude-sonnet-4-5=anthropic.claude-sonnet-4-5-20250929-v1:0,"
+            f" claude-haiku-4-5 = {PROFILE}",
+            "AWS_REGION": "us-east-1",
+            "BEDROCK_ALERTS": "true",
+        }
+    )
+    assert config.bedrock_models == (
+        ("claude-sonnet-4-5", "anthropic.claude-sonnet-4-5-20250929-v1:0"),
+        ("claude-haiku-4-5", PROFILE),
+    )
+    assert config.bedrock_map["claude-haiku-4-5"] == PROFILE
+    assert config.bedrock_alerts is True
+    hash(config)  # still a hashable frozen dataclass
+
+
+@pytest.mark.parametrize(
+    ("env", "words"),
+    [
+        ({"BEDROCK_MODELS": f"claude-haiku-4-5={PROFILE}"}, "AWS_REGION must be set"),
+        ({"BEDROCK_MODELS": f"claude-opus-9={PROFILE}", "AWS_REGION": "us-east-1"}, "CANARY"),
+        ({"BEDROCK_MODELS": "claude-haiku-4-5", "AWS_REGION": "us-east-1"}, "BEDROCK_MODELS"),
+        (
+            {"BEDROCK_MODELS": "claude-haiku-4-5=gpt-4\nTraceback", "AWS_REGION": "us-east-1"},
+            "BEDROCK_MODELS",
+        ),
+        ({"BEDROCK_ALERTS": "sometimes"}, "BEDROCK_ALERTS"),
+    ],
+)
+def test_given_a_bad_bedrock_setting_then_one_line_names_it(env, words):
+    env = {"CANARY_MODELS": "claude-haiku-4-5", **env}
+    with pytest.raises(ConfigError) as caught:
+        load_config(env)
+    message = str(caught.value)
+    assert words in message and "\n" not in message
+
+
+@pytest.mark.parametrize(
+    ("model_id", "region", "ok"),
+    [
+        (PROFILE, "us-east-1", True),
+        (PROFILE, "eu-west-1", False),
+        (PROFILE, "us-gov-west-1", False),
+        ("eu.anthropic.claude-haiku-4-5-20251001-v1:0", "eu-central-1", True),
+        ("apac.anthropic.claude-haiku-4-5-20251001-v1:0", "ap-southeast-1", True),
+        ("global.anthropic.claude-haiku-4-5-20251001-v1:0", "eu-west-1", True),
+        ("anthropic.claude-haiku-4-5-20251001-v1:0", "sa-east-1", True),
+    ],
+)
+def test_given_a_geographic_profile_then_it_must_be_callable_from_aws_region(model_id, region, ok):
+    env = {
+        "CANARY_MODELS": "claude-haiku-4-5",
+        "BEDROCK_MODELS": f"claude-haiku-4-5={model_id}",
+        "AWS_REGION": region,
+    }
+    if ok:
+        assert load_config(env).bedrock_map == {"claude-haiku-4-5": model_id}
+        return
+    with pytest.raises(ConfigError) as caught:
+        load_config(env)
+    assert "cannot be called from " + region in str(caught.value)
+    assert "AWS_REGION" in str(caught.value) and "\n" not in str(caught.value)

@@ -143,3 +143,41 @@ def test_given_webhooks_and_chat_then_their_deliveries_topic_queue_and_alarm_are
     assert not set(WEBHOOK_NAMES) & {i["name"] for i in plain["items"]}
     chat_only = {i["name"] for i in estimate(chat_channels=1)["items"]}
     assert WEBHOOK_NAMES[1] in chat_only and WEBHOOK_NAMES[0] not in chat_only
+
+
+HAIKU_PROFILE = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+
+
+def test_given_bedrock_models_then_each_region_bills_one_probe_per_run_at_bedrock_prices():
+    # Given: haiku 4.5 mapped to a US profile, two regions, one-minute cycles
+    from functions.monitor.bedrock import bedrock_price_per_mtok
+
+    base = estimate(models=("claude-haiku-4-5",), regions=("us-east-1", "eu-west-1"))
+    report = estimate(
+        models=("claude-haiku-4-5",),
+        regions=("us-east-1", "eu-west-1"),
+        bedrock_models=f"claude-haiku-4-5={HAIKU_PROFILE}",
+    )
+    # Then: one Bedrock line per region, priced from bedrock_prices.json, in the total
+    lines = [i for i in report["items"] if i["name"].startswith("Bedrock tokens")]
+    assert [i["region"] for i in lines] == ["us-east-1", "eu-west-1"]
+    price_in, price_out = bedrock_price_per_mtok(HAIKU_PROFILE)
+    runs = report["assumptions"]["runs_per_month_per_region"]
+    per_probe = (8 * price_in + MAX_TOKENS * price_out) / 1e6
+    assert lines[0]["quantity"] == runs
+    assert lines[0]["usd"] == pytest.approx(round(runs * per_probe, 4))
+    assert report["total_usd"] == pytest.approx(base["total_usd"] + 2 * runs * per_probe, abs=0.011)
+    assert report["assumptions"]["bedrock_models"] == {"claude-haiku-4-5": HAIKU_PROFILE}
+
+
+def test_given_no_bedrock_models_then_there_is_no_bedrock_line():
+    report = estimate()
+    assert not [i for i in report["items"] if "Bedrock" in i["name"]]
+    assert report["assumptions"]["bedrock_models"] == {}
+
+
+def test_cost_rejects_a_bedrock_mapping_for_an_unmonitored_model_as_a_usage_error():
+    run = run_cli("cost", "--bedrock-models", f"claude-opus-9={HAIKU_PROFILE}", env={})
+    assert run.code == 64
+    assert run.stderr.count("\n") == 1 and "--bedrock-models" in run.stderr
+    assert "Traceback" not in run.stderr
