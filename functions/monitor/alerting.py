@@ -25,7 +25,7 @@ from .models import PLATFORM_OUTCOMES, SKIPPED, CheckResult, Incident, Notificat
 from .notify import Extra, compose, compose_digest
 from .outbox import fit as fit_notification
 from .outbox import merge, stored_notification, with_channels
-from .quiet import QuietState, active_mute, digest_severity, parse_iso
+from .quiet import QuietState, active_mute, decide_delivery, digest_severity, parse_iso
 from .verdict import decide
 
 OVERALL = "overall"
@@ -626,7 +626,7 @@ def plan_cycle(
         if wakes or reminder
         else None
     )
-    own, digest, meanwhile = _route_quiet(state, result, config, own, fresh)
+    own, digest, meanwhile = _route_quiet(state, result, config, own, fresh, not wakes)
     if own is None and digest is None and not stale:
         return Plan(state, outbox, transitions, None, measured, lead=lead_record)
     if own is not None or digest is not None:
@@ -653,16 +653,27 @@ def _route_quiet(
     config: Any,
     own: Notification | None,
     fresh: list[Transition],
+    reminder_only: bool = False,
 ) -> tuple[Notification | None, Notification | None, list[dict[str, str]]]:
     """Quiet hours and mutes (quiet.py): this cycle's notification, or None when it is
     held or muted (its transitions are stored all the same), the digest of what was
     held, once it may be told, and the transitions the digest tells. Sets what
-    `check` shows of it on the result."""
+    `check` shows of it on the result.
+
+    A reminder tells no change: it is never held (held, one would join the digest
+    every cycle, as `last_notified_at` does not move, and bury the real changes), and
+    it gives way to a digest, which says what the alert is now."""
     hours = getattr(config, "quiet_hours", None)
     quiet = QuietState.from_dict(state.quiet)
     now = _parse(result.checked_at).astimezone(UTC)
     quiet.expire(now)
-    if own is not None:
+    if own is not None and reminder_only:
+        holding = quiet.held.holding
+        if decide_delivery(own.severity, now, hours, quiet.mutes, holding=holding) != "send":
+            own = None
+        elif quiet.held:
+            quiet.held.mark_sent(now)
+    elif own is not None:
         decision = quiet.route(own.to_dict(), [t.to_dict() for t in fresh], now, hours)
         if decision != "send":
             own = None
@@ -677,6 +688,8 @@ def _route_quiet(
     if released is not None:
         severity, text = released
         digest = compose_digest(text, severity, latest, count, result)
+        if reminder_only:
+            own = None
     state.quiet = quiet.to_dict() if (quiet.mutes or quiet.held) else None
     mute = active_mute(quiet.mutes, now)
     result.quiet = bool(hours and hours.contains(now))

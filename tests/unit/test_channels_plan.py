@@ -220,3 +220,23 @@ def test_given_a_mute_ends_inside_quiet_hours_then_a_held_critical_goes_at_once(
     _, [plan] = run(stored, [at(10, "overloaded")], QUIET)
     # Then the critical digest is not held for the quiet hours
     assert plan.notification is not None and plan.notification.severity == "critical"
+
+
+def test_given_reminders_during_quiet_hours_then_the_digest_holds_the_change_not_one_a_cycle():
+    # Given quiet hours 16:00-18:00 UTC, reminders every 30 min, and a warning all along
+    config = replace(CONFIG, quiet_hours=parse_quiet("16-18"), reminder_minutes=30)
+    results = [at(m, "rate_limited") for m in range(120)]
+    stored, plans = run(Stored(MonitorState(), 0, {}), results, config)
+    # Then nothing is sent in the hours, and only the alert's opening is held (a
+    # reminder says nothing new: it must not join the digest every cycle)
+    assert all(p.notification is None for p in plans)
+    assert results[-1].held == 1
+    # When the hours end, one digest tells the one change, and no reminder rides on it
+    stored, [plan] = run(stored, [at(120, "rate_limited")], config)
+    note = plan.notification
+    assert note is not None and note.subject.startswith("DIGEST: 1 held")
+    assert "REMINDER" not in note.subject
+    # And the reminders resume from the digest, 30 minutes later
+    _, later = run(stored, [at(121, "rate_limited"), at(150, "rate_limited")], config)
+    assert later[0].notification is None
+    assert later[1].notification is not None and "REMINDER" in later[1].notification.subject
