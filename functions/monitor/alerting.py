@@ -65,6 +65,13 @@ class TargetState:
     good_streak: int = 0
     candidate: str | None = None
     candidate_streak: int = 0
+    # What a newer version stored on the target and this one does not know: kept and
+    # written back as it was (see MonitorState.newer).
+    newer: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {**data.pop("newer"), **data}
 
 
 def _target(value: Any) -> TargetState | None:
@@ -73,6 +80,8 @@ def _target(value: Any) -> TargetState | None:
         return None
     target = TargetState(reported=value["reported"])
     for key, default in asdict(target).items():
+        if key == "newer":
+            continue
         got = value.get(key, default)
         if key == "candidate":
             ok = got is None or isinstance(got, str)
@@ -81,7 +90,14 @@ def _target(value: Any) -> TargetState | None:
         if not ok:
             return None
         setattr(target, key, got)
+    target.newer = _unknown(TargetState, value)
     return target
+
+
+def _unknown(kind: type, data: dict[str, Any]) -> dict[str, Any]:
+    """The keys of a stored object that this version's `kind` does not define."""
+    known = set(kind.__dataclass_fields__) - {"newer"}
+    return {str(k): v for k, v in data.items() if k not in known}
 
 
 def _iso_or_none(value: Any) -> bool:
@@ -194,9 +210,15 @@ class MonitorState:
     clean_streak: int = 0
     # Mutes and notifications held in quiet hours or a mute (quiet.QuietState).
     quiet: dict[str, Any] | None = None
+    # Fields a newer version stored that this one does not know. Written back as they
+    # were: a rollback, or an older `mute` run against the table, must not erase
+    # what the newer version keeps (this version's readers ignore them).
+    newer: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), sort_keys=True)
+        data = asdict(self)
+        data["targets"] = {name: t.to_dict() for name, t in self.targets.items()}
+        return json.dumps({**data.pop("newer"), **data}, separators=(",", ":"), sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str | None) -> MonitorState:
@@ -232,13 +254,13 @@ class MonitorState:
                 targets[str(name)] = target
         known: dict[str, Any] = {}
         for key in cls.__dataclass_fields__:
-            if key == "targets" or key not in data or data[key] is None:
+            if key in ("targets", "newer") or key not in data or data[key] is None:
                 continue
             if key in _STATE_CHECKS and not _STATE_CHECKS[key](data[key]):
                 problems.append(f"{key} unreadable")
                 continue
             known[key] = data[key]
-        return cls(targets=targets, **known), problems
+        return cls(targets=targets, newer=_unknown(cls, data), **known), problems
 
 
 @dataclass
@@ -252,9 +274,12 @@ class OutboxEntry:
     # Destinations ("alert", "webhook") this notification already went to: a re-send
     # goes only to the others.
     done: list[str] = field(default_factory=list)
+    # Fields a newer version stored with the entry: kept (see MonitorState.newer).
+    newer: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"))
+        data = asdict(self)
+        return json.dumps({**data.pop("newer"), **data}, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str, entry_id: str | None = None) -> OutboxEntry | None:
@@ -289,6 +314,7 @@ class OutboxEntry:
             transitions,
             notification if isinstance(notification, dict) else {},
             sorted({d for d in done if d in DESTINATIONS}) if isinstance(done, list) else [],
+            _unknown(cls, data),
         )
 
 

@@ -169,3 +169,38 @@ def test_a_backlogged_result_keeps_only_what_the_store_needs(sim, tmp_path):
     assert len(kept.status_page.incidents) == 50
     assert max(len(i.name) for i in kept.status_page.incidents) == 200
     assert len(result.status_page.incidents) == 150
+
+
+def test_given_fields_a_newer_version_stored_then_a_cycle_and_a_mute_write_them_back(sim, tmp_path):
+    import json
+    import sqlite3
+
+    from functions.monitor.mute import run_mute
+
+    # Given a store whose state, one target and one outbox entry carry fields that a
+    # newer version wrote (as after a rollback)
+    sim.set("overloaded")
+    config = load_config(sim_env(sim, tmp_path))
+    cycle = build_cycle(config)
+    cycle.record(asyncio.run(probe(config, config.api_key, T0)))
+    db = sqlite3.connect(config.local_db_path)
+    [text] = db.execute("SELECT state FROM state").fetchone()
+    state = json.loads(text)
+    state["escalation"] = {"level": 2, "paged": ["oncall"]}
+    state["targets"]["overall"]["opened_at"] = "2026-11-25T16:00:00Z"
+    db.execute("UPDATE state SET state = ?", (json.dumps(state),))
+    entry = {"id": "n-x", "created_wall": 9e12, "transitions": [], "route": "pager"}
+    db.execute("INSERT OR REPLACE INTO outbox VALUES ('n-x', ?)", (json.dumps(entry),))
+    db.commit()
+    # When this version runs a cycle and then the mute command against it
+    cycle.record(asyncio.run(probe(config, config.api_key, T0 + timedelta(minutes=1))))
+    assert run_mute(config, "1h", "key rotation", False, now=T0 + timedelta(minutes=2)) == 0
+    # Then what the newer version keeps is still there, beside this version's writes
+    [text] = db.execute("SELECT state FROM state").fetchone()
+    state = json.loads(text)
+    assert state["escalation"] == {"level": 2, "paged": ["oncall"]}
+    assert state["targets"]["overall"]["opened_at"] == "2026-11-25T16:00:00Z"
+    assert state["targets"]["overall"]["alerting"] is True and state["quiet"]["mutes"]
+    [entry_text] = db.execute("SELECT entry FROM outbox WHERE id = 'n-x'").fetchone()
+    assert json.loads(entry_text)["route"] == "pager"
+    db.close()
