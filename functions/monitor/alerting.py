@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -96,7 +96,7 @@ def _target(value: Any) -> TargetState | None:
 
 def _unknown(kind: type, data: dict[str, Any]) -> dict[str, Any]:
     """The keys of a stored object that this version's `kind` does not define."""
-    known = set(kind.__dataclass_fields__) - {"newer"}
+    known = {f.name for f in fields(kind)} - {"newer"}
     return {str(k): v for k, v in data.items() if k not in known}
 
 
