@@ -197,12 +197,17 @@ def compose(
     sms = _fit(gsm7(". ".join(p for p in sms_parts if p) + "."), SMS_MAX)
     notes = [n for n in (lead, resolved, _flap_note(extra.flapping)) if n]
     notes += _confirmed_lines(result)
+    severity = SEVERITY[extra.held] if extra.held else result.verdict.severity
+    if word == "WARNING" and severity == "ok":
+        # The failover path broke (BEDROCK_ALERTS) while the API passes: the verdict's
+        # "ok" would read as a recovery to pagers, phone filters and quiet hours.
+        severity = "warning"
     return Notification(
         id=notification_id,
         subject=subject,
         sms=sms,
         email=_email(transitions, result, notes, reminder),
-        severity=SEVERITY[extra.held] if extra.held else result.verdict.severity,
+        severity=severity,
         verdict=extra.held or result.verdict.verdict,
     )
 

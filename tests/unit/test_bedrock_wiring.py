@@ -144,3 +144,40 @@ def test_the_table_shows_bedrock_rows_within_80_columns():
     assert any(line.startswith(MODEL) and "server_error" in line for line in lines)
     assert "ServiceUnavailableException" in table
     assert " ".join(table.split()).count("Next step: " + FAILING_EVERYWHERE) == 1
+
+
+def test_a_bedrock_alert_while_the_api_is_fine_is_a_warning_not_an_ok():
+    import json
+    from dataclasses import replace
+
+    from functions.monitor.quiet import parse_quiet
+
+    # Given BEDROCK_ALERTS, webhooks, and the Anthropic API passing all along
+    hooks = "arn:aws:sns:us-east-1:123456789012:monitor-webhooks"
+    config = Config(
+        canary_models=(MODEL,),
+        bedrock_models=CONFIG.bedrock_models,
+        bedrock_alerts=True,
+        webhook_topic_arn=hooks,
+    )
+    stored = Stored(MonitorState(), 0, {})
+    for minute, outcome in enumerate(["server_error", "server_error"]):
+        plan = plan_cycle(stored, result("ok", outcome, minute), config, 1000.0 + minute)
+        stored = Stored(plan.state, stored.version + 1, {})
+    # When Bedrock's failure opens its alert
+    note = plan.notification
+    assert note is not None and note.subject.startswith("WARNING: Amazon Bedrock")
+    # Then it goes out as a warning (phone filters, quiet hours and pagers read the
+    # severity), and the webhook raises an alarm instead of resolving one
+    assert note.severity == "warning"
+    body = json.loads(note.webhook)
+    assert body["NewStateValue"] == "ALARM" and body["severity"] == "warning"
+    assert json.loads(note.chat)["content"]["title"].startswith("🟠")
+    # And quiet hours hold it like any other warning
+    hour = int(result("ok", "ok").checked_at[11:13])
+    quiet = replace(config, quiet_hours=parse_quiet(f"{hour}-{(hour + 2) % 24}"))
+    stored = Stored(MonitorState(), 0, {})
+    for minute, outcome in enumerate(["server_error", "server_error"]):
+        plan = plan_cycle(stored, result("ok", outcome, minute), quiet, 1000.0 + minute)
+        stored = Stored(plan.state, stored.version + 1, {})
+    assert plan.notification is None and stored.state.quiet is not None
