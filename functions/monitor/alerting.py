@@ -652,7 +652,8 @@ def plan_cycle(
         if wakes or reminder
         else None
     )
-    own, digest, meanwhile = _route_quiet(state, result, config, own, fresh, not wakes)
+    told = _episode_told(state, signal)
+    own, digest, meanwhile = _route_quiet(state, result, config, own, fresh, not wakes, told)
     if own is None and digest is None and not stale:
         return Plan(state, outbox, transitions, None, measured, lead=lead_record)
     if own is not None or digest is not None:
@@ -680,6 +681,7 @@ def _route_quiet(
     own: Notification | None,
     fresh: list[Transition],
     reminder_only: bool = False,
+    told: bool = False,
 ) -> tuple[Notification | None, Notification | None, list[dict[str, str]]]:
     """Quiet hours and mutes (quiet.py): this cycle's notification, or None when it is
     held or muted (its transitions are stored all the same), the digest of what was
@@ -700,7 +702,7 @@ def _route_quiet(
         elif quiet.held:
             quiet.held.mark_sent(now)
     elif own is not None:
-        decision = quiet.route(own.to_dict(), [t.to_dict() for t in fresh], now, hours)
+        decision = quiet.route(own.to_dict(), [t.to_dict() for t in fresh], now, hours, told=told)
         if decision != "send":
             own = None
     digest = None
@@ -710,9 +712,15 @@ def _route_quiet(
     # A digest holding a critical (a mute ended inside quiet hours) is not a warning
     # for quiet hours to hold: it goes when the mute ends.
     urgent = digest_severity(quiet.held) in ("critical", "unknown")
+    holding = quiet.held.holding
     released = quiet.release(now, None if urgent else hours)
     if released is not None:
         severity, text = released
+        if not holding:
+            # The latest news already went out (a critical, a RESOLVED): the digest only
+            # fills in what was held before it, with the state as it is now. Its held
+            # warning would re-raise an alarm (webhook ALARM) for an alert that is over.
+            severity, latest = result.verdict.severity, result.verdict.verdict
         digest = compose_digest(text, severity, latest, count, result)
         if reminder_only:
             own = None
@@ -723,6 +731,20 @@ def _route_quiet(
     result.muted_until = mute.until_iso if mute else None
     result.mute_reason = mute.reason if mute else None
     return own, digest, meanwhile if digest is not None else []
+
+
+def _episode_told(state: MonitorState, signal: Signal) -> bool:
+    """Whether people were told of the alert this cycle resolves (something was sent
+    since its first bad cycle): its RESOLVED is then never held by quiet hours, even
+    when a later change of it was (a critical that paged at 21:00, then a quieter
+    degraded held at 23:00, must not leave the pager open until the morning)."""
+    since = (signal.resolved or {}).get("since")
+    if not (since and state.last_notified_at):
+        return False
+    try:
+        return _parse(state.last_notified_at) >= _parse(since)
+    except (TypeError, ValueError):
+        return False
 
 
 def _outgoing(

@@ -352,14 +352,17 @@ class QuietState:
         transitions: list[dict[str, str]],
         now: datetime,
         quiet: QuietHours | None,
+        *,
+        told: bool = False,
     ) -> Delivery:
-        """Decide one notification; a held or muted one is kept in the digest."""
+        """Decide one notification; a held or muted one is kept in the digest. `told`:
+        it resolves an alert people were told of, so its recovery is not held."""
         decision = decide_delivery(
             str(notification.get("severity", "")),
             now,
             quiet,
             self.mutes,
-            holding=self.held.holding,
+            holding=self.held.holding and not told,
         )
         if decision == "send":
             if self.held:

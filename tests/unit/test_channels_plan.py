@@ -240,3 +240,34 @@ def test_given_reminders_during_quiet_hours_then_the_digest_holds_the_change_not
     _, later = run(stored, [at(121, "rate_limited"), at(150, "rate_limited")], config)
     assert later[0].notification is None
     assert later[1].notification is not None and "REMINDER" in later[1].notification.subject
+
+
+def slow_at(minutes: float) -> CheckResult:
+    result = at(minutes)
+    result.canaries[0].outcome = "slow"
+    result.verdict = decide(result.status_page, result.canaries)
+    return result
+
+
+def test_given_a_critical_that_paged_then_its_resolved_is_not_held_by_quiet_hours():
+    # Given quiet hours from 16:10: an outage that paged at 16:01 (critical always
+    # goes), turning degraded at 16:21 (a warning: held) and recovering at 16:41
+    config = replace(CONFIG, quiet_hours=parse_quiet("16:10-18:00"))
+    results = [at(m, "overloaded") for m in range(20)]
+    results += [slow_at(m) for m in range(20, 40)] + [at(m) for m in range(40, 50)]
+    stored, plans = run(Stored(MonitorState(), 0, {}), results, config)
+    sent = [(r.checked_at[11:16], p.notification) for r, p in zip(results, plans)]
+    sent = [(when, n) for when, n in sent if n is not None]
+    # Then the RESOLVED goes at once: people were paged for this alert, and must not
+    # believe (nor their pager show) that the outage lasts until the morning
+    assert [(when, n.subject.split(":")[0], n.severity) for when, n in sent] == [
+        ("16:01", "CRITICAL", "critical"),
+        ("16:41", "RESOLVED", "ok"),
+    ]
+    # And when the hours end, the digest fills in the held degraded change with the
+    # state as it is now: no alarm re-raised for an alert that is over
+    _, [plan] = run(stored, [at(120)], config)
+    note = plan.notification
+    assert note is not None and note.subject.startswith("DIGEST: 1 held")
+    assert "unconfirmed_outage -> degraded" in note.email
+    assert note.severity == "ok" and json.loads(note.webhook)["NewStateValue"] == "OK"
