@@ -623,7 +623,7 @@ def plan_cycle(
     outbox = dict(stored.outbox)
     # Entries whose owner had time to send them and did not (it failed or died).
     stale = sorted(
-        (e for e in outbox.values() if now_wall - e.created_wall >= config.outbox_lease_s),
+        (e for e in outbox.values() if _due(e, now_wall, config.outbox_lease_s)),
         key=lambda e: (e.created_wall, e.id),
     )
     # An entry left waiting only for a destination that is no longer configured.
@@ -731,6 +731,14 @@ def _route_quiet(
     result.muted_until = mute.until_iso if mute else None
     result.mute_reason = mute.reason if mute else None
     return own, digest, meanwhile if digest is not None else []
+
+
+def _due(entry: OutboxEntry, now_wall: float, lease_s: float) -> bool:
+    """Whether a pending entry's owner had its time: its lease is over, or its time
+    is ahead of this clock by more than a lease (a skewed clock, a hostile or corrupt
+    item, `Infinity`), which would otherwise keep it waiting, unsent, for ever."""
+    age = now_wall - entry.created_wall
+    return age >= lease_s or -age > lease_s
 
 
 def _episode_told(state: MonitorState, signal: Signal) -> bool:

@@ -271,3 +271,21 @@ def test_given_a_critical_that_paged_then_its_resolved_is_not_held_by_quiet_hour
     assert note is not None and note.subject.startswith("DIGEST: 1 held")
     assert "unconfirmed_outage -> degraded" in note.email
     assert note.severity == "ok" and json.loads(note.webhook)["NewStateValue"] == "OK"
+
+
+def test_given_an_entry_dated_far_ahead_then_it_is_sent_not_kept_waiting_for_ever():
+    # Given pending entries whose stored time is far ahead of the clock (a skewed
+    # writer, a corrupt item, JSON's Infinity)
+    _, plans = run(Stored(MonitorState(), 0, {}), [at(0, "overloaded"), at(1, "overloaded")])
+    first = plans[-1]
+    text = first.outbox[first.notification.id].to_json()
+    for created in ("1e300", "Infinity", str(10_000.0 + 3600)):
+        raw = text.replace('"created_wall":60.0', f'"created_wall":{created}')
+        assert raw != text
+        entry = OutboxEntry.from_json(raw)
+        # When the next cycle plans, with nothing new to say
+        plan = plan_cycle(
+            Stored(first.state, 5, {entry.id: entry}), at(2, "overloaded"), CONFIG, 10_000.0
+        )
+        # Then the committed notification goes out now, same id
+        assert plan.notification is not None and plan.notification.id == entry.id
