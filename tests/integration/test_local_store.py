@@ -174,6 +174,7 @@ def test_a_backlogged_result_keeps_only_what_the_store_needs(sim, tmp_path):
 def test_given_fields_a_newer_version_stored_then_a_cycle_and_a_mute_write_them_back(sim, tmp_path):
     import json
     import sqlite3
+    import time
 
     from functions.monitor.mute import run_mute
 
@@ -189,7 +190,8 @@ def test_given_fields_a_newer_version_stored_then_a_cycle_and_a_mute_write_them_
     state["escalation"] = {"level": 2, "paged": ["oncall"]}
     state["targets"]["overall"]["opened_at"] = "2026-11-25T16:00:00Z"
     db.execute("UPDATE state SET state = ?", (json.dumps(state),))
-    entry = {"id": "n-x", "created_wall": 9e12, "transitions": [], "route": "pager"}
+    # (an entry still within its lease: its owner is sending it)
+    entry = {"id": "n-x", "created_wall": time.time(), "transitions": [], "route": "pager"}
     db.execute("INSERT OR REPLACE INTO outbox VALUES ('n-x', ?)", (json.dumps(entry),))
     db.commit()
     # When this version runs a cycle and then the mute command against it
