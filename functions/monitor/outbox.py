@@ -48,7 +48,24 @@ def stored_notification(data: object) -> Notification | None:
     if not data["id"] or data["severity"] not in SEVERITY_RANK:
         return None
     optional = {k: data[k] for k in _OPTIONAL if isinstance(data.get(k), str)}
+    if "webhook" in optional and not _publishable(optional["webhook"]):
+        # A body this version cannot publish (another version's shape, a corrupt item)
+        # would fail every re-send and keep the entry for ever: it is composed afresh
+        # from the committed id, subject and severity instead.
+        del optional["webhook"]
     return Notification(**{k: data[k] for k in required}, **optional)
+
+
+def _publishable(webhook: str) -> bool:
+    """Whether WebhookNotifier can publish this committed body."""
+    from .chat import webhook_publish_kwargs
+
+    try:
+        body = json.loads(webhook)
+        attributes = webhook_publish_kwargs(body)["MessageAttributes"].values()
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return all(isinstance(a["StringValue"], str) for a in attributes)
 
 
 def _fit(text: str, limit: int) -> str:

@@ -289,3 +289,25 @@ def test_given_an_entry_dated_far_ahead_then_it_is_sent_not_kept_waiting_for_eve
         )
         # Then the committed notification goes out now, same id
         assert plan.notification is not None and plan.notification.id == entry.id
+
+
+def test_given_a_committed_webhook_body_this_version_cannot_publish_then_it_is_recomposed():
+    from functions.monitor.chat import webhook_publish_kwargs
+
+    # Given a half-sent entry (alert done) whose stored webhook body is not one this
+    # version can publish (another version's shape, a corrupt item)
+    _, plans = run(Stored(MonitorState(), 0, {}), [at(0, "overloaded"), at(1, "overloaded")])
+    first = plans[-1]
+    for odd in ("not json", "[1, 2]", '{"schema_version": 2}', '{"severity": 5}'):
+        entry = replace(first.outbox[first.notification.id], done=["alert"])
+        entry.notification = {**entry.notification, "webhook": odd}
+        # When a later cycle takes it over
+        plan = plan_cycle(
+            Stored(first.state, 5, {entry.id: entry}), at(2, "overloaded"), CONFIG, 1e4
+        )
+        # Then what goes to the webhook topic can be published (it would otherwise fail
+        # on every re-send and never leave the outbox), with the committed id and severity
+        body = json.loads(plan.notification.webhook)
+        webhook_publish_kwargs(body)
+        assert body["notification_id"] == entry.id and body["severity"] == "critical"
+        assert plan.outbox[entry.id].done == ["alert"]
