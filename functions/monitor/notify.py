@@ -344,6 +344,12 @@ def sns_message(notification: Notification) -> str:
     return json.dumps({"default": email, "email": email, "sms": notification.sms[:160], **extra})
 
 
+def sns_subject(subject: str) -> str:
+    """The subject as SNS takes it (one ASCII line, at most 100 characters), whatever
+    was committed: a subject it refuses would fail every re-send of the entry."""
+    return _fit(_ascii_line(subject), SUBJECT_MAX) or "Claude API monitor"
+
+
 class SnsNotifier:
     """Publishes one JSON-structured message with email and SMS variants."""
 
@@ -357,7 +363,7 @@ class SnsNotifier:
         try:
             self.client.publish(
                 TopicArn=self.topic_arn,
-                Subject=notification.subject,
+                Subject=sns_subject(notification.subject),
                 Message=sns_message(notification),
                 MessageStructure="json",
                 MessageAttributes={

@@ -115,3 +115,22 @@ def test_given_a_body_kept_in_the_outbox_when_published_later_then_it_arrives_un
     [envelope] = endpoint.received
     assert json.loads(envelope["Message"]) == json.loads(stored)
     assert envelope["Subject"] == webhook_publish(note, result)["Subject"]
+
+
+def test_given_a_committed_subject_sns_would_refuse_then_the_publish_still_goes_out(aws):
+    from functions.monitor.models import Notification
+    from functions.monitor.notify import SnsNotifier
+
+    # Given committed notifications whose subject SNS refuses (over 100 characters, a
+    # line break): another version's, or a corrupt item; re-sent as committed, they
+    # would fail on every cycle and never leave the outbox
+    notifier = SnsNotifier(aws.topic_arn, aws.client("sns"))
+    for subject in ("CRITICAL: " + "x" * 150, "CRITICAL: Claude API\noutage"):
+        note = Notification("n-1", subject, "sms", "email", "critical", "outage")
+        # When it is published
+        notifier.publish(note)
+        # Then it arrives, its subject one line within SNS's limit, its id unchanged
+        [got] = aws.messages()
+        assert got["Subject"].startswith("CRITICAL: ") and len(got["Subject"]) <= 100
+        assert "\n" not in got["Subject"]
+        assert got["MessageAttributes"]["notification_id"]["Value"] == "n-1"
