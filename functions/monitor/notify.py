@@ -350,6 +350,17 @@ def sns_subject(subject: str) -> str:
     return _fit(_ascii_line(subject), SUBJECT_MAX) or "Claude API monitor"
 
 
+def _attributes(notification: Notification) -> dict[str, Any]:
+    """The message attributes subscribers filter on; an empty one is left out, as SNS
+    refuses an empty value (and would refuse every re-send of the entry)."""
+    values = {
+        "severity": notification.severity,
+        "verdict": notification.verdict,
+        "notification_id": notification.id,
+    }
+    return {k: {"DataType": "String", "StringValue": v} for k, v in values.items() if v}
+
+
 class SnsNotifier:
     """Publishes one JSON-structured message with email and SMS variants."""
 
@@ -366,11 +377,7 @@ class SnsNotifier:
                 Subject=sns_subject(notification.subject),
                 Message=sns_message(notification),
                 MessageStructure="json",
-                MessageAttributes={
-                    "severity": {"DataType": "String", "StringValue": notification.severity},
-                    "verdict": {"DataType": "String", "StringValue": notification.verdict},
-                    "notification_id": {"DataType": "String", "StringValue": notification.id},
-                },
+                MessageAttributes=_attributes(notification),
             )
         except ClientError as exc:
             error = exc.response.get("Error", {})

@@ -134,3 +134,17 @@ def test_given_a_committed_subject_sns_would_refuse_then_the_publish_still_goes_
         assert got["Subject"].startswith("CRITICAL: ") and len(got["Subject"]) <= 100
         assert "\n" not in got["Subject"]
         assert got["MessageAttributes"]["notification_id"]["Value"] == "n-1"
+
+
+def test_given_a_committed_notification_with_an_empty_verdict_then_it_still_goes_out(aws):
+    from functions.monitor.models import Notification
+    from functions.monitor.notify import SnsNotifier
+
+    # Given a committed notification whose verdict is empty (SNS refuses an empty
+    # attribute value, on every re-send)
+    note = Notification("n-2", "CRITICAL: Claude API outage", "sms", "email", "critical", "")
+    # When it is published, then it arrives with the attributes it has
+    SnsNotifier(aws.topic_arn, aws.client("sns")).publish(note)
+    [got] = aws.messages()
+    assert got["MessageAttributes"]["severity"]["Value"] == "critical"
+    assert "verdict" not in got["MessageAttributes"]
