@@ -724,7 +724,7 @@ def _route_quiet(
         digest = compose_digest(text, severity, latest, count, result)
         if reminder_only:
             own = None
-    state.quiet = quiet.to_dict() if (quiet.mutes or quiet.held) else None
+    state.quiet = quiet.to_dict() if (quiet.mutes or quiet.held or quiet.newer) else None
     mute = active_mute(quiet.mutes, now)
     result.quiet = bool(hours and hours.contains(now))
     result.held = len(quiet.held.items) + quiet.held.folded.count

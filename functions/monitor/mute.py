@@ -52,7 +52,9 @@ def run_mute(
                 changed = [m.to_dict() for m in quiet.unmute(now)]
             else:
                 changed = [quiet.mute(now, length, reason).to_dict()]
-            stored.state.quiet = quiet.to_dict() if (quiet.mutes or quiet.held) else None
+            stored.state.quiet = (
+                quiet.to_dict() if (quiet.mutes or quiet.held or quiet.newer) else None
+            )
             store.write_state(stored.state, stored.version)
         except StateConflict:
             continue

@@ -111,6 +111,8 @@ class Mute:
     until_iso: str
     reason: str
     set_at: str
+    # What a newer version stored with the mute: written back as it was.
+    newer: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def start(cls, now: datetime, duration: timedelta, reason: str) -> Mute:
@@ -122,12 +124,18 @@ class Mute:
     def active(self, now: datetime) -> bool:
         return parse_iso(self.set_at) <= _utc(now) < parse_iso(self.until_iso)
 
-    def to_dict(self) -> dict[str, str]:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {**data.pop("newer"), **data}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Mute:
-        return cls(str(data["until_iso"]), str(data.get("reason", "")), str(data["set_at"]))
+        return cls(
+            str(data["until_iso"]),
+            str(data.get("reason", "")),
+            str(data["set_at"]),
+            _unknown(cls, data),
+        )
 
 
 def active_mute(mutes: Iterable[Mute], now: datetime) -> Mute | None:
@@ -164,6 +172,7 @@ class Held:
     subject: str
     transitions: list[dict[str, str]]
     why: str  # "quiet" or "mute"
+    newer: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -241,8 +250,12 @@ class HeldDigest:
         self.last_sent_at = None
 
     def to_dict(self) -> dict[str, Any]:
+        def item(held: Held) -> dict[str, Any]:
+            data = asdict(held)
+            return {**data.pop("newer"), **data}
+
         return {
-            "items": [asdict(i) for i in self.items],
+            "items": [item(i) for i in self.items],
             "folded": asdict(self.folded),
             "last_sent_at": self.last_sent_at,
         }
@@ -251,7 +264,7 @@ class HeldDigest:
     def from_dict(cls, data: dict[str, Any] | None) -> HeldDigest:
         data = data or {}
         return cls(
-            items=[Held(**_known(Held, i)) for i in data.get("items", [])],
+            items=[Held(**_known(Held, i), newer=_unknown(Held, i)) for i in data.get("items", [])],
             folded=Folded(**_known(Folded, data.get("folded", {}))),
             last_sent_at=data.get("last_sent_at"),
         )
@@ -261,8 +274,16 @@ def _known(kind: type, data: dict[str, Any]) -> dict[str, Any]:
     """The fields this version knows: a newer one may have added some."""
     from dataclasses import fields
 
-    names = {f.name for f in fields(kind)}
+    names = {f.name for f in fields(kind)} - {"newer"}
     return {k: v for k, v in data.items() if k in names}
+
+
+def _unknown(kind: type, data: dict[str, Any]) -> dict[str, Any]:
+    """The fields a newer version stored that `kind` does not know, kept to write back."""
+    from dataclasses import fields
+
+    names = {f.name for f in fields(kind)} - {"newer"}
+    return {str(k): v for k, v in data.items() if k not in names}
 
 
 def _paths(digest: HeldDigest) -> dict[str, list[str]]:
@@ -328,6 +349,7 @@ class QuietState:
 
     mutes: list[Mute] = field(default_factory=list)
     held: HeldDigest = field(default_factory=HeldDigest)
+    newer: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def mute(self, now: datetime, duration: timedelta, reason: str) -> Mute:
         mute = Mute.start(now, duration, reason)
@@ -392,7 +414,8 @@ class QuietState:
         return "; ".join(parts) or None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"mutes": [m.to_dict() for m in self.mutes], "held": self.held.to_dict()}
+        mutes = [m.to_dict() for m in self.mutes]
+        return {**self.newer, "mutes": mutes, "held": self.held.to_dict()}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> QuietState:
@@ -400,4 +423,5 @@ class QuietState:
         return cls(
             mutes=[Mute.from_dict(m) for m in data.get("mutes", [])],
             held=HeldDigest.from_dict(data.get("held")),
+            newer={str(k): v for k, v in data.items() if k not in ("mutes", "held")},
         )

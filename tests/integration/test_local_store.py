@@ -189,6 +189,9 @@ def test_given_fields_a_newer_version_stored_then_a_cycle_and_a_mute_write_them_
     state = json.loads(text)
     state["escalation"] = {"level": 2, "paged": ["oncall"]}
     state["targets"]["overall"]["opened_at"] = "2026-11-25T16:00:00Z"
+    mute = {"until_iso": "2026-11-25T18:00:00Z", "reason": "gateway", "set_at": T0.isoformat()}
+    state["quiet"] = {"mutes": [{**mute, "scope": "webhooks"}], "calendar": "ops"}
+    state["quiet"]["held"] = {"items": [], "folded": {}, "last_sent_at": None}
     db.execute("UPDATE state SET state = ?", (json.dumps(state),))
     # (an entry still within its lease: its owner is sending it)
     entry = {"id": "n-x", "created_wall": time.time(), "transitions": [], "route": "pager"}
@@ -202,7 +205,9 @@ def test_given_fields_a_newer_version_stored_then_a_cycle_and_a_mute_write_them_
     state = json.loads(text)
     assert state["escalation"] == {"level": 2, "paged": ["oncall"]}
     assert state["targets"]["overall"]["opened_at"] == "2026-11-25T16:00:00Z"
-    assert state["targets"]["overall"]["alerting"] is True and state["quiet"]["mutes"]
+    assert state["targets"]["overall"]["alerting"] is True
+    assert state["quiet"]["calendar"] == "ops" and len(state["quiet"]["mutes"]) == 2
+    assert state["quiet"]["mutes"][0]["scope"] == "webhooks"
     [entry_text] = db.execute("SELECT entry FROM outbox WHERE id = 'n-x'").fetchone()
     assert json.loads(entry_text)["route"] == "pager"
     db.close()

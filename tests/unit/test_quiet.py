@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -282,3 +283,25 @@ def test_given_an_active_mute_when_unmuted_then_it_ends_now_and_delivery_resumes
     assert ended.until_iso == "2026-11-26T10:20:00Z" and ended.reason == "gateway move"
     assert state.route(note(1, "outage", "critical"), [], at(10, 21), None) == "send"
     assert state.describe(at(10, 21)) is None
+
+
+def test_given_fields_a_newer_version_stored_in_quiet_state_then_they_are_written_back():
+    # Given quiet state with a newer version's fields: on the state, a mute, a held item
+    stored = {
+        "calendar": "ops",
+        "mutes": [{"until_iso": "2026-11-26T05:00:00Z", "reason": "r", "set_at": "x", "scope": 1}],
+        "held": {"items": [{**asdict(_held()), "lead": "5 min"}], "folded": {}},
+    }
+    # When this version reads it and writes it back
+    from functions.monitor.quiet import QuietState
+
+    again = QuietState.from_dict(stored).to_dict()
+    # Then nothing it does not know is lost
+    assert again["calendar"] == "ops" and again["mutes"][0]["scope"] == 1
+    assert again["held"]["items"][0]["lead"] == "5 min"
+
+
+def _held():
+    from functions.monitor.quiet import Held
+
+    return Held("n-1", "2026-11-26T01:00:00Z", "warning", "degraded", "s", [], "quiet")
