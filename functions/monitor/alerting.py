@@ -658,8 +658,11 @@ def plan_cycle(
         return Plan(state, outbox, transitions, None, measured, lead=lead_record)
     if own is not None or digest is not None:
         state.last_notified_at = result.checked_at
+    # This cycle's transitions are announced only by its own notification: held or
+    # muted, they are the digest's to tell, later, not the re-sent entries'.
+    told_now = [t.to_dict() for t in fresh] if own is not None else []
     notification, done, announce = _outgoing(
-        stale, own, digest, meanwhile + [t.to_dict() for t in fresh], result, config, measured
+        stale, own, digest, meanwhile + told_now, result, config, measured
     )
     for entry in stale:
         outbox.pop(entry.id)

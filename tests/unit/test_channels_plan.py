@@ -311,3 +311,22 @@ def test_given_a_committed_webhook_body_this_version_cannot_publish_then_it_is_r
         webhook_publish_kwargs(body)
         assert body["notification_id"] == entry.id and body["severity"] == "critical"
         assert plan.outbox[entry.id].done == ["alert"]
+
+
+def test_given_a_resend_while_this_cycles_change_is_held_then_the_resend_does_not_claim_it():
+    # Given quiet hours from 16:10, an outage from 16:00 whose alert (16:01) is still in
+    # the outbox, unsent, and at 16:21 the outage turns degraded (a warning: held)
+    config = replace(CONFIG, quiet_hours=parse_quiet("16:10-18:00"))
+    stored, plans = run(Stored(MonitorState(), 0, {}), [at(m, "overloaded") for m in range(20)])
+    stored, _ = run(stored, [slow_at(20)], config, wall=1200.0)
+    entry = plans[1].outbox[plans[1].notification.id]
+    stored = Stored(stored.state, stored.version, {entry.id: entry})
+    # When the cycle re-sends the alert
+    plan = plan_cycle(stored, slow_at(21), config, 1260.0)
+    held = {"target": "overall", "from": "unconfirmed_outage", "to": "degraded"}
+    assert held in [t.to_dict() for t in plan.transitions]
+    # Then the re-sent entry announces what it told, not the change that is held (the
+    # digest tells that one, later)
+    assert plan.notification.id == entry.id
+    assert held not in plan.outbox[entry.id].transitions
+    assert held in plan.state.quiet["held"]["items"][0]["transitions"]
