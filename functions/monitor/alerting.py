@@ -782,8 +782,9 @@ def _outgoing(
     data = result.to_dict()
     data["transitions"], data["lead_time_min"] = announce, lead_time_min
     kind = "digest" if new == [digest] and not stale else None
-    alert = fit_notification(merge(to_alert, result.checked_at)) if to_alert else None
-    hook = fit_notification(merge(to_hook, result.checked_at)) if to_hook else None
+    late_alert, late_hook = len(to_alert) - len(new), len(to_hook) - len(new) if webhook else 0
+    alert = fit_notification(merge(to_alert, result.checked_at, late_alert)) if to_alert else None
+    hook = fit_notification(merge(to_hook, result.checked_at, late_hook)) if to_hook else None
     main = with_channels(alert or hook, data, webhook=False)  # type: ignore[arg-type]
     if hook is not None:
         main = replace(main, webhook=with_channels(hook, data, webhook=True, kind=kind).webhook)

@@ -72,10 +72,11 @@ def _fit(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
-def merge(parts: list[Notification], checked_at: str) -> Notification:
+def merge(parts: list[Notification], checked_at: str, resent: int | None = None) -> Notification:
     """One message for several notifications (oldest first). A single part is sent
     as committed, same id. The merged id is derived from the parts' ids, so the
-    merged message, if it must be re-sent in turn, keeps its id too."""
+    merged message, if it must be re-sent in turn, keeps its id too. `resent`: how
+    many of the parts (the oldest) are re-sends; all but the newest when not given."""
     if len(parts) == 1:
         return parts[0]
     newest_first = list(reversed(parts))
@@ -83,11 +84,10 @@ def merge(parts: list[Notification], checked_at: str) -> Notification:
     digest = hashlib.sha256(json.dumps([p.id for p in parts]).encode()).hexdigest()[:10]
     subject = _fit(" / ".join(p.subject for p in newest_first), SUBJECT_MAX)
     sms = _fit(gsm7(" / ".join(p.subject for p in newest_first)), SMS_MAX)
+    resent = len(parts) - 1 if resent is None else resent
+    late = f"; the {resent} oldest were not confirmed as sent when they were due" if resent else ""
     email = "\n\n".join(
-        [
-            f"This message carries {len(parts)} notifications, newest first; "
-            "the earlier ones were not confirmed as sent when they were due."
-        ]
+        [f"This message carries {len(parts)} notifications, newest first{late}."]
         + [f"=== {p.subject} ===\n{p.email}" for p in newest_first]
     )
     return Notification(

@@ -330,3 +330,14 @@ def test_given_a_resend_while_this_cycles_change_is_held_then_the_resend_does_no
     assert plan.notification.id == entry.id
     assert held not in plan.outbox[entry.id].transitions
     assert held in plan.state.quiet["held"]["items"][0]["transitions"]
+
+
+def test_given_a_digest_and_a_new_alert_in_one_message_then_it_does_not_call_them_late():
+    # Given a warning held through quiet hours 16-17, recovering as the hours end
+    results = [at(m, "rate_limited") for m in range(59)] + [at(59), at(60)]
+    _, plans = run(Stored(MonitorState(), 0, {}), results, QUIET)
+    note = plans[-1].notification
+    # Then the digest and the RESOLVED go together, and nothing in it was late
+    assert note is not None and "RESOLVED" in note.subject and "DIGEST" in note.subject
+    assert note.email.startswith("This message carries 2 notifications, newest first.")
+    assert "not confirmed as sent" not in note.email
