@@ -242,3 +242,28 @@ def test_history_marks_the_muted_span(sim, aws, wired, tmp_path):
     ]
     text = run_cli("history", "--since", "3000d", env=env).stdout
     assert "Muted: 2026-11-25T16:00:01Z .. 2026-11-25T16:01:01Z" in text
+
+
+def test_given_a_mute_written_while_a_cycle_runs_then_the_cycle_honours_it(sim, aws, wired):
+    import asyncio
+
+    from functions.monitor.probe import probe
+
+    config, _, hook_inbox, _ = wired
+    sim.set("overloaded")
+    cycle = build_cycle(config)
+    cycle.run(config.api_key, at(0))
+    # Given a cycle that read the state and is probing when the mute is written
+    read = cycle.store.load()
+    result = asyncio.run(probe(config, config.api_key, at(1)))
+    assert run_mute(config, "30m", "key rotation", False, now=at(0.5)) == 0
+    # When it commits the alert its first read would have sent
+    cycle.record(result, stored=read)
+    # Then its commit found the state moved, re-planned on the mute, and sent nothing
+    assert [t.to for t in result.transitions if t.target == "overall"] == ["unconfirmed_outage"]
+    assert result.notifications == [] and aws.messages() == [] and hook_inbox == []
+    assert result.muted_until == "2026-11-25T16:30:30Z" and result.held == 1
+    # And the mute is still in the table, beside the alert state the cycle wrote
+    state = json.loads(_state_item(aws)["state"]["S"])
+    assert state["quiet"]["mutes"][0]["reason"] == "key rotation"
+    assert state["targets"]["overall"]["alerting"] is True
