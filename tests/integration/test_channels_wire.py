@@ -267,3 +267,28 @@ def test_given_a_mute_written_while_a_cycle_runs_then_the_cycle_honours_it(sim, 
     state = json.loads(_state_item(aws)["state"]["S"])
     assert state["quiet"]["mutes"][0]["reason"] == "key rotation"
     assert state["targets"]["overall"]["alerting"] is True
+
+
+def test_steady_cycles_while_muted_in_quiet_hours_with_reminders_make_two_dynamodb_requests(
+    sim, tmp_path, aws
+):
+    from tests.integration.test_aws import config_for
+
+    # Given quiet hours, reminders, a mute, and an outage held (muted) from 16:01
+    hooks = aws.client("sns").create_topic(Name="monitor-webhooks")["TopicArn"]
+    config = config_for(
+        sim, tmp_path, aws, QUIET_HOURS="16-18", REMINDER_MINUTES="5", WEBHOOK_TOPIC_ARN=hooks
+    )
+    assert run_mute(config, "1h", "key rotation", False, now=at(-1)) == 0
+    sim.set("overloaded")
+    cycle = build_cycle(config)
+    for minute in range(3):
+        cycle.run(config.api_key, at(minute))
+    # When steady cycles follow, reminders due all along
+    for minute in range(10, 13):
+        aws.proxy.calls.clear()
+        steady = cycle.run(config.api_key, at(minute))
+        # Then each makes two DynamoDB requests and publishes nothing
+        services = [service for service, _ in aws.proxy.calls]
+        assert services.count("dynamodb") == 2 and "sns" not in services, services
+        assert steady.held == 1 and steady.notifications == []
