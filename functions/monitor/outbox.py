@@ -62,10 +62,12 @@ def _publishable(webhook: str) -> bool:
 
     try:
         body = json.loads(webhook)
-        attributes = webhook_publish_kwargs(body)["MessageAttributes"].values()
+        kwargs = webhook_publish_kwargs(body)
     except (ValueError, KeyError, TypeError, AttributeError):
         return False
-    return all(isinstance(a["StringValue"], str) for a in attributes)
+    attributes = kwargs["MessageAttributes"].values()
+    fits = len(kwargs["Message"].encode()) <= WEBHOOK_MAX_BYTES  # one an older version did not cut
+    return fits and all(isinstance(a["StringValue"], str) for a in attributes)
 
 
 def _fit(text: str, limit: int) -> str:

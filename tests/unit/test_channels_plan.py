@@ -298,7 +298,8 @@ def test_given_a_committed_webhook_body_this_version_cannot_publish_then_it_is_r
     # version can publish (another version's shape, a corrupt item)
     _, plans = run(Stored(MonitorState(), 0, {}), [at(0, "overloaded"), at(1, "overloaded")])
     first = plans[-1]
-    for odd in ("not json", "[1, 2]", '{"schema_version": 2}', '{"severity": 5}'):
+    huge = json.dumps({**json.loads(first.notification.webhook), "summary": "x" * 300_000})
+    for odd in ("not json", "[1, 2]", '{"schema_version": 2}', '{"severity": 5}', huge):
         entry = replace(first.outbox[first.notification.id], done=["alert"])
         entry.notification = {**entry.notification, "webhook": odd}
         # When a later cycle takes it over
@@ -308,7 +309,7 @@ def test_given_a_committed_webhook_body_this_version_cannot_publish_then_it_is_r
         # Then what goes to the webhook topic can be published (it would otherwise fail
         # on every re-send and never leave the outbox), with the committed id and severity
         body = json.loads(plan.notification.webhook)
-        webhook_publish_kwargs(body)
+        assert len(webhook_publish_kwargs(body)["Message"].encode()) < 256 * 1024
         assert body["notification_id"] == entry.id and body["severity"] == "critical"
         assert plan.outbox[entry.id].done == ["alert"]
 
