@@ -329,10 +329,12 @@ def sns_message(notification: Notification) -> str:
     the chat message under `https` (the protocol Amazon Q subscribes with), under SNS's
     256 KiB (the email was capped when committed; this is the last guard, for what an
     older version committed)."""
-    from .outbox import SNS_MAX_BYTES, cap_email
+    from .outbox import CHAT_MAX_BYTES, SNS_MAX_BYTES, cap_email
 
     email = notification.email
-    extra = {"https": notification.chat} if notification.chat else {}
+    chat = notification.chat
+    fits = chat and len(json.dumps(chat).encode()) <= CHAT_MAX_BYTES
+    extra = {"https": chat} if fits else {}
     limit = SNS_MAX_BYTES - 4096  # the subject and the message attributes
     budget = (limit - len(json.dumps(extra).encode())) // 2  # both variants carry the email
     for _ in range(3):

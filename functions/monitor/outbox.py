@@ -36,6 +36,9 @@ _OPTIONAL = ("chat", "webhook")
 # The chat message and the webhook body travel in the outbox entry (DynamoDB item
 # limit 400 KB, with the email) and in one SNS message each.
 WEBHOOK_MAX_BYTES = 60_000
+# The chat message as composed is a few KiB (chat.py caps its parts); one committed
+# larger than this (another version's, a corrupt item) is left out of the message.
+CHAT_MAX_BYTES = 16_384
 
 
 def stored_notification(data: object) -> Notification | None:
@@ -127,9 +130,9 @@ def cap_email(email: str, max_bytes: int = EMAIL_MAX_BYTES) -> str:
             return "\n".join(trial)
     note = "\n[... cut: the message was too long for SNS]"
     text = "\n".join(lines)
-    while _utf8(text + note) > max_bytes:
+    while text and _utf8(text + note) > max_bytes:
         text = text[: max(0, len(text) - max(1, (_utf8(text + note) - max_bytes)))]
-    return text + note
+    return text + note if _utf8(text + note) <= max_bytes else ""
 
 
 def _first_incident_slot(lines: list[str]) -> int:

@@ -2,6 +2,7 @@
 capped under SNS's size limit; stored state read tolerantly (issue 10 #1, #3, #6, #14)."""
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -175,3 +176,35 @@ def test_the_sns_message_of_an_oversized_committed_notification_still_fits():
     message = sns_message(big)
     assert len(message.encode()) < SNS_MAX_BYTES - 4096
     assert "more incidents" in json.loads(message)["email"]
+
+
+def _within(seconds: float, work):
+    """work() in a thread; its value, or a failure when it does not end in time."""
+    import threading
+
+    out: list = []
+    thread = threading.Thread(target=lambda: out.append(work()), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert out, f"did not end within {seconds} s"
+    return out[0]
+
+
+def test_given_a_committed_chat_message_too_large_then_the_message_is_built_and_fits():
+    from functions.monitor.notify import sns_message
+
+    # Given a committed notification whose chat variant alone is over SNS's limit
+    # (another version's, a corrupt item)
+    note = Notification("n-1", "CRITICAL: x", "sms", "email\n" * 10, "critical", "outage")
+    note = replace(note, chat="x" * 300_000)
+    # When its SNS message is built, then it ends (it looped for ever), within the limit,
+    # the email and SMS intact and the oversized chat variant left out
+    message = json.loads(_within(5, lambda: sns_message(note)))
+    assert message["email"] == note.email and message["sms"] == "sms"
+    assert "https" not in message
+    assert len(json.dumps(message).encode()) < SNS_MAX_BYTES
+
+
+def test_cap_email_ends_with_a_limit_below_its_own_note():
+    assert _within(5, lambda: cap_email("y" * 1000, 10)) == ""
+    assert _within(5, lambda: cap_email("y" * 1000, -5)) == ""
