@@ -22,7 +22,7 @@ from typing import Any
 from . import errorwindow
 from .bedrock import annotate, bedrock_observations
 from .models import PLATFORM_OUTCOMES, SKIPPED, CheckResult, Incident, Notification, Transition
-from .notify import Extra, compose, compose_digest
+from .notify import Extra, compose, compose_digest, lead_sentence
 from .outbox import fit as fit_notification
 from .outbox import merge, stored_notification, with_channels
 from .quiet import QuietState, active_mute, decide_delivery, digest_severity, parse_iso
@@ -647,13 +647,15 @@ def plan_cycle(
     )
     wakes = moved or signal.flap_started or confirmed_now
     fresh = transitions if wakes else []
-    own = (
+    own, spent = (
         _compose_fresh(state, result, fresh, reminder, signal, confirmed_now)
         if wakes or reminder
-        else None
+        else (None, None)
     )
     told = _episode_told(state, signal)
-    own, digest, meanwhile = _route_quiet(state, result, config, own, fresh, not wakes, told)
+    own, digest, meanwhile = _route_quiet(
+        state, result, config, own, fresh, not wakes, told, lead_sentence(spent)
+    )
     if own is None and digest is None and not stale:
         return Plan(state, outbox, transitions, None, measured, lead=lead_record)
     if own is not None or digest is not None:
@@ -685,6 +687,7 @@ def _route_quiet(
     fresh: list[Transition],
     reminder_only: bool = False,
     told: bool = False,
+    lead: str = "",
 ) -> tuple[Notification | None, Notification | None, list[dict[str, str]]]:
     """Quiet hours and mutes (quiet.py): this cycle's notification, or None when it is
     held or muted (its transitions are stored all the same), the digest of what was
@@ -708,6 +711,8 @@ def _route_quiet(
         decision = quiet.route(own.to_dict(), [t.to_dict() for t in fresh], now, hours, told=told)
         if decision != "send":
             own = None
+            # The lead time it told is spent: the digest must tell it instead.
+            quiet.held.items[-1].lead = lead or None
     digest = None
     latest = quiet.held.items[-1].verdict if quiet.held.items else None
     count = len(quiet.held.items) + quiet.held.folded.count
@@ -806,8 +811,8 @@ def _compose_fresh(
     reminder: bool,
     signal: Signal,
     confirmed_now: bool,
-) -> Notification:
-    """This cycle's own notification; the lead time it tells is then spent."""
+) -> tuple[Notification, dict[str, Any] | None]:
+    """This cycle's own notification, and the lead time it tells (then spent)."""
     lead = None
     if any(t.target == OVERALL for t in fresh):
         pending = state.pending_lead_time_min
@@ -832,7 +837,7 @@ def _compose_fresh(
     )
     if lead is not None:
         state.pending_lead_time_min, state.lead = None, None
-    return notification
+    return notification, lead
 
 
 def _committed(entry: OutboxEntry, result: CheckResult) -> Notification:

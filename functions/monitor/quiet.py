@@ -172,6 +172,8 @@ class Held:
     subject: str
     transitions: list[dict[str, str]]
     why: str  # "quiet" or "mute"
+    # The lead time over the status page it told ("Seen 3 min before ..."), if any.
+    lead: str | None = None
     newer: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -330,7 +332,7 @@ def release_digest(
         lines += [f"  {target}: {' -> '.join(states)}" for target, states in sorted(paths.items())]
     if held.folded.count:
         lines.append(f"({held.folded.count} older ones are counted above, not listed.)")
-    lines += [f"  - {i.at} {i.subject}" for i in held.items]
+    lines += [f"  - {i.at} {i.subject}" + (f" {i.lead}" if i.lead else "") for i in held.items]
     return "\n".join(lines)
 
 

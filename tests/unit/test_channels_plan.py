@@ -342,3 +342,27 @@ def test_given_a_digest_and_a_new_alert_in_one_message_then_it_does_not_call_the
     assert note is not None and "RESOLVED" in note.subject and "DIGEST" in note.subject
     assert note.email.startswith("This message carries 2 notifications, newest first.")
     assert "not confirmed as sent" not in note.email
+
+
+def test_given_a_lead_time_measured_while_muted_then_the_digest_tells_it():
+    from functions.monitor.models import CanaryResult
+
+    def cycle(minute: int, page_status: str) -> CheckResult:
+        page = StatusPage(reachable=True, api_status=page_status)
+        canaries = [CanaryResult("claude-haiku-5-5", "overloaded", http_status=529, attempts=1)]
+        when = (T0 + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return CheckResult(when, decide(page, canaries), page, canaries)
+
+    # Given a mute from 15:59 for 30 minutes, and an outage the canary sees from 16:00
+    # that the status page confirms at 16:03
+    quiet = QuietState()
+    quiet.mute(T0 - timedelta(minutes=1), timedelta(minutes=30), "key rotation")
+    results = [cycle(m, "operational") for m in range(3)]
+    results += [cycle(m, "major_outage") for m in range(3, 10)]
+    stored, plans = run(Stored(MonitorState(quiet=quiet.to_dict()), 1, {}), results)
+    assert 3.0 in [p.lead_time_min for p in plans]
+    assert all(p.notification is None for p in plans)
+    # When the mute ends, then the digest says how much earlier the canary saw it (the
+    # muted notification that told it is the only one that would have)
+    _, [plan] = run(stored, [cycle(30, "major_outage")])
+    assert "Seen 3 min before the status page." in plan.notification.email
