@@ -585,8 +585,11 @@ def _track_episode(
         if not signal.held:  # a cycle without canaries says nothing about recovery
             ep["good_since"] = (ep["good_since"] or result.checked_at) if good else None
     moved = [t for t in transitions if t.target == OVERALL]
-    if moved:
+    if any("operational" in (t.from_, t.to) for t in moved):
+        # Only an opening or a closing is a flip: an open alert moving between bad
+        # verdicts (the page confirming, then not) is one outage, not flapping.
         state.flips.append(state.cycle_no)
+    if moved:
         state.canary_alert = _ran(result)
     overall = state.targets.get(OVERALL)
     if (overall and overall.alerting) or not (good or moved):

@@ -366,3 +366,25 @@ def test_given_a_lead_time_measured_while_muted_then_the_digest_tells_it():
     # muted notification that told it is the only one that would have)
     _, [plan] = run(stored, [cycle(30, "major_outage")])
     assert "Seen 3 min before the status page." in plan.notification.email
+
+
+def test_given_one_outage_whose_confirmation_toggles_then_it_resolves_not_flaps():
+    from functions.monitor.models import CanaryResult
+
+    def cycle(minute: int, page_status: str, outcome: str = "overloaded") -> CheckResult:
+        page = StatusPage(reachable=True, api_status=page_status)
+        canaries = [CanaryResult("claude-haiku-5-5", outcome, http_status=529, attempts=1)]
+        when = (T0 + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return CheckResult(when, decide(page, canaries), page, canaries)
+
+    # Given a canary failing every cycle for 11 minutes while the status page's API
+    # component goes major_outage, operational, major_outage, operational
+    pages = ["operational"] * 3 + (["major_outage"] * 2 + ["operational"] * 2) * 2
+    results = [cycle(m, page) for m, page in enumerate(pages)]
+    results += [cycle(m, "operational", "ok") for m in range(11, 31)]
+    _, plans = run(Stored(MonitorState(), 0, {}), results, replace(CONFIG, webhook_topic_arn=None))
+    words = [p.notification.subject.split(":")[0] for p in plans if p.notification]
+    # Then the alert moved between outage and unconfirmed_outage, one outage, and its
+    # recovery says RESOLVED at once (it never was good: nothing flapped)
+    assert words == ["CRITICAL"] * 5 + ["RESOLVED"]
+    assert "RESOLVED" in plans[12].notification.subject
