@@ -313,16 +313,29 @@ class SqliteStore:
         )
         return expected + 1
 
-    def clear_outbox(self, entry_id: str) -> None:
+    def _transaction(self, *statements: tuple[str, tuple[Any, ...]]) -> list[int]:
+        """Run the statements in one write transaction; their row counts. A failure
+        rolls it back: left open, it would fail every later write of this connection
+        (a warm Lambda container keeps it) with "transaction within a transaction"."""
         try:
             db = self._conn()
             db.execute("BEGIN IMMEDIATE")
-            gone = db.execute("DELETE FROM outbox WHERE id = ?", (entry_id,)).rowcount
-            if gone:
-                db.execute("UPDATE state SET version = version + 1 WHERE id = 1")
+            try:
+                counts = [db.execute(sql, args).rowcount for sql, args in statements]
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
             db.execute("COMMIT")
+            return counts
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite write failed: {exc}") from None
+
+    def clear_outbox(self, entry_id: str) -> None:
+        # The version moves only when the entry was there (the same count as a DELETE).
+        self._transaction(
+            ("DELETE FROM outbox WHERE id = ?", (entry_id,)),
+            ("UPDATE state SET version = version + changes() WHERE id = 1", ()),
+        )
 
     def write_state(self, state: MonitorState, expected_version: int) -> None:
         try:
@@ -344,13 +357,7 @@ class SqliteStore:
             raise StoreError(f"SQLite write failed: {exc}") from None
 
     def mark_outbox(self, entry: OutboxEntry) -> None:
-        try:
-            db = self._conn()
-            db.execute("BEGIN IMMEDIATE")
-            db.execute("UPDATE outbox SET entry = ? WHERE id = ?", (entry.to_json(), entry.id))
-            db.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise StoreError(f"SQLite write failed: {exc}") from None
+        self._transaction(("UPDATE outbox SET entry = ? WHERE id = ?", (entry.to_json(), entry.id)))
 
     def history(self, since_iso: str) -> History:
         try:

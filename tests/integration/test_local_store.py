@@ -4,6 +4,7 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+from functions.monitor.alerting import OutboxEntry
 from functions.monitor.config import load_config
 from functions.monitor.cycle import build_cycle
 from functions.monitor.probe import probe
@@ -211,3 +212,42 @@ def test_given_fields_a_newer_version_stored_then_a_cycle_and_a_mute_write_them_
     [entry_text] = db.execute("SELECT entry FROM outbox WHERE id = 'n-x'").fetchone()
     assert json.loads(entry_text)["route"] == "pager"
     db.close()
+
+
+def test_given_an_outbox_clear_that_fails_then_the_next_writes_of_the_same_store_work(
+    sim, tmp_path
+):
+    import sqlite3
+
+    from functions.monitor.store import StoreError
+
+    # Given a warm process's store whose outbox clear and mark fail (the database
+    # refuses the write)
+    sim.set("overloaded")
+    config = load_config(sim_env(sim, tmp_path))
+    cycle = build_cycle(config)
+    cycle.record(asyncio.run(probe(config, config.api_key, T0)))
+    db = sqlite3.connect(config.local_db_path)
+    db.execute("CREATE TRIGGER no BEFORE DELETE ON outbox BEGIN SELECT RAISE(ABORT, 'no'); END")
+    db.execute("CREATE TRIGGER nu BEFORE UPDATE ON outbox BEGIN SELECT RAISE(ABORT, 'no'); END")
+    db.execute('INSERT INTO outbox VALUES (\'n-x\', \'{"id": "n-x", "created_wall": 9e9}\')')
+    db.commit()
+    store = cycle.store
+    for failing in (
+        lambda: store.clear_outbox("n-x"),
+        lambda: store.mark_outbox(OutboxEntry("n-x", 0.0, [], {})),
+    ):
+        try:
+            failing()
+        except StoreError:
+            pass
+    db.execute("DROP TRIGGER no")
+    db.execute("DROP TRIGGER nu")
+    db.commit()
+    db.close()
+    # When the same process runs its next cycle, then it is stored (the failed write
+    # left no transaction open to refuse every later one)
+    later = asyncio.run(probe(config, config.api_key, T0 + timedelta(minutes=1)))
+    cycle.record(later)
+    assert not [e for e in later.errors if "SQLite" in e], later.errors
+    assert len(SqliteStore(config.local_db_path).history("2026").cycles) == 2
