@@ -132,6 +132,8 @@ def test_simulate_rejects_an_unknown_scenario_in_one_line_as_a_usage_error(tmp_p
         (),
         ("check", "--bogus"),
         ("history", "--since", "yesterday"),
+        ("history", "--since", "99999999999999m"),
+        ("history", "--since", "9999999d"),
         ("cost", "--memory-mb", "lots"),
         ("simulate", "--port", "x"),
         ("cost", "--nope"),
