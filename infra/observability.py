@@ -43,14 +43,18 @@ class Observability(Construct):
         self.alarms: list[cw.Alarm] = []
         self.acting: list[cw.Alarm] = []  # the alarms that publish to the topic
 
+        # One period of the whole window, up to CloudWatch's one-day period; longer
+        # windows span several periods, all of them empty before it alarms.
+        window = settings.heartbeat_minutes
+        period = min(window, 1440)
         self.heartbeat = self._alarm(
             "Heartbeat",
-            self.metric("Heartbeat", "SampleCount", period=Duration.minutes(5)),
+            self.metric("Heartbeat", "SampleCount", period=Duration.minutes(period)),
             threshold=1,
             comparison=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
-            periods=1,
+            periods=min(-(-window // period), 7),
             missing=cw.TreatMissingData.BREACHING,
-            what="No check cycle reported in 5 minutes: the monitor itself has stopped",
+            what=f"No check cycle reported in {_span(window)}: the monitor itself has stopped",
         )
         self._alarm(
             "ApiKeyUnavailable",
@@ -216,3 +220,11 @@ class Observability(Construct):
             cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24),
         )
         return board
+
+
+def _span(minutes: int) -> str:
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440} day{'s' if minutes > 1440 else ''}"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} hour{'s' if minutes > 60 else ''}"
+    return f"{minutes} minutes"

@@ -146,6 +146,25 @@ def check_schedule(expression: str) -> str:
     )
 
 
+def schedule_minutes(expression: str) -> int | None:
+    """Minutes between two scheduled cycles, or None for a cron that is not a fixed step
+    (which cycles a day it runs is not one interval)."""
+    rate = _RATE.match(expression)
+    if rate:
+        return int(rate.group(1)) * {"m": 1, "h": 60, "d": 1440}[rate.group(2)[0]]
+    fields = expression[len("cron(") : -1].split()
+    if len(fields) != 6 or any(f not in ("*", "?") for f in fields[2:]):
+        return None
+    step = re.fullmatch(r"(?:\*|0)/(\d+)", fields[0])
+    if fields[1] != "*":
+        return None
+    if fields[0] == "*":
+        return 1
+    if fields[0].isdigit():
+        return 60  # once an hour, at a fixed minute
+    return int(step.group(1)) if step and 0 < int(step.group(1)) < 60 else None
+
+
 @dataclass(frozen=True)
 class Settings:
     regions: tuple[str, ...]
@@ -175,6 +194,14 @@ class Settings:
     # (monitored model, Bedrock model or inference-profile id) pairs; () = no probe.
     bedrock_models: tuple[tuple[str, str], ...] = ()
     bedrock_alerts: bool = False
+
+    @property
+    def heartbeat_minutes(self) -> int:
+        """How long without a cycle before the heartbeat alarm says the monitor stopped:
+        5 minutes, or two scheduled intervals when cycles come slower (else every quiet
+        interval between two cycles would raise it); a day for an irregular cron."""
+        interval = schedule_minutes(self.schedule)
+        return 1440 if interval is None else max(5, 2 * interval)
 
     @property
     def timeout_seconds(self) -> int:

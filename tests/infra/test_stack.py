@@ -372,3 +372,31 @@ def test_the_dashboard_shows_success_latency_severity_lead_time_and_alarms(opt_i
         "alarm",
     ):
         assert text in body, text
+
+
+@pytest.mark.parametrize(
+    ("schedule", "period", "periods"),
+    [
+        ("rate(1 minute)", 300, 1),
+        ("rate(15 minutes)", 1800, 1),
+        ("cron(0 * * * ? *)", 7200, 1),
+        ("rate(1 day)", 86400, 2),
+        ("cron(0 12 ? * MON-FRI *)", 86400, 1),
+    ],
+)
+def test_the_heartbeat_window_spans_two_scheduled_cycles(schedule, period, periods):
+    # Given a schedule slower than a cycle every 2.5 minutes, when the stack synthesises,
+    # then the heartbeat alarm waits for two missed cycles instead of going off (and
+    # mailing everyone) in every quiet interval between two healthy cycles
+    import aws_cdk as cdk
+
+    from infra.app import build
+
+    [stack] = build(cdk.App(context={"schedule": schedule}))
+    [alarm] = [
+        a["Properties"]
+        for a in Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "Heartbeat"
+    ]
+    assert (alarm["Period"], alarm["EvaluationPeriods"]) == (period, periods)
+    assert alarm["DatapointsToAlarm"] == periods and alarm["TreatMissingData"] == "breaching"
