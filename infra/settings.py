@@ -116,6 +116,21 @@ def _float(name: str, value: Any, low: float, high: float) -> float:
     return number
 
 
+def _headroom(value: Any) -> float:
+    """The function publishes RateLimitHeadroom only below HEADROOM_REPORT_BELOW, so an
+    alarm threshold above it would never see the values between (and so never alarm
+    where it says it would)."""
+    from functions.monitor.metrics import HEADROOM_REPORT_BELOW
+
+    share = _float("headroomAlarmBelow", value, 0.0, 1.0)
+    if share > HEADROOM_REPORT_BELOW:
+        raise SettingsError(
+            f"context 'headroomAlarmBelow' must be at most {HEADROOM_REPORT_BELOW:g}: the "
+            f"function reports headroom only below that, got {value!r}"
+        )
+    return share
+
+
 def _each(name: str, values: tuple[str, ...], pattern: re.Pattern[str], what: str) -> None:
     for v in values:
         if not pattern.match(v):
@@ -311,7 +326,7 @@ def load(context: Any) -> Settings:
         error_window_cycles=_int("errorWindowCycles", value("errorWindowCycles"), 1, 1440),
         error_rate_warn=_float("errorRateWarn", value("errorRateWarn"), 0.0, 1.0),
         canary_burst=_int("canaryBurst", value("canaryBurst"), 1, 10),
-        headroom_alarm_below=_float("headroomAlarmBelow", value("headroomAlarmBelow"), 0.0, 1.0),
+        headroom_alarm_below=_headroom(value("headroomAlarmBelow")),
         memory_mb=_int("memoryMb", value("memoryMb"), 128, 10240),
         retention_days=_int(
             "retentionDays", value("retentionDays"), 1, FUNCTION_MAX_RETENTION_DAYS

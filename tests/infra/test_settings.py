@@ -47,6 +47,8 @@ ROOT = Path(__file__).resolve().parents[2]
         ("apiKeyParameter", "claude/key", "starting with /"),
         ("apiKeyKmsKeyArn", "alias/aws/ssm", "KMS key ARN"),
         ("headroomAlarmBelow", "1.5", "below 1"),
+        # the function publishes RateLimitHeadroom only under 0.5: the alarm would be blind
+        ("headroomAlarmBelow", "0.6", "at most 0.5"),
         ("errorRateWarn", "x", "a number"),
         ("latencySlowMs", "0", "between 1 and 900000"),
         ("retentionDays", "0", "between 1 and 3650"),
