@@ -13,8 +13,6 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from .apikey import KeyUnavailable
-
 logger = Logger(service="claude-status")
 _cycle: Any = None
 _config: Any = None
@@ -94,10 +92,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "lead_time_min": result.lead_time_min,
         "errors": result.errors,
     }
-    logger.info("cycle done", extra=summary)
     if key_error:
-        # The cycle ran on the status page alone and was stored; now fail loudly so the
-        # function-errors alarm and the failure destination see a broken configuration.
+        # The cycle ran on the status page alone and was stored, and the ApiKeyUnavailable
+        # metric went out: its alarm is the one message for this. The invocation itself
+        # succeeds, so the function-errors and dead-letter alarms do not say it twice.
+        summary["key_unavailable"] = key_error
         logger.error("api key unavailable", extra={"error": key_error})
-        raise KeyUnavailable(key_error)
+    logger.info("cycle done", extra=summary)
     return summary
