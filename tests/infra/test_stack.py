@@ -398,3 +398,28 @@ def test_the_heartbeat_window_spans_two_scheduled_cycles(schedule, period, perio
     ]
     assert (alarm["Period"], alarm["EvaluationPeriods"]) == (period, periods)
     assert alarm["DatapointsToAlarm"] == periods and alarm["TreatMissingData"] == "breaching"
+
+
+def test_per_cycle_alarms_get_a_datapoint_in_every_period_on_a_slower_schedule():
+    # Given rate(5 minutes), when the stack synthesises, then each alarm on a metric the
+    # function publishes once per cycle has periods at least a cycle long: HeadroomLow
+    # (2 of 2 periods) and CanaryFailing (3 of 5) could never fill 1-minute periods
+    import aws_cdk as cdk
+
+    from infra.app import build
+
+    [stack] = build(cdk.App(context={"schedule": "rate(5 minutes)"}))
+    alarms = _alarms_by_metric(Template.from_stack(stack))
+    for metric in (
+        "CanaryFailed",
+        "RateLimitHeadroom",
+        "StatusPageApiDown",
+        "ApiKeyUnavailable",
+        "CanaryLatency",
+    ):
+        assert alarms[metric]["Period"] >= 300, metric
+    # and on the default schedule the periods stay as they were
+    [default] = build(cdk.App(context={}))
+    periods = {m: a["Period"] for m, a in _alarms_by_metric(Template.from_stack(default)).items()}
+    assert periods["CanaryFailed"] == periods["RateLimitHeadroom"] == 60
+    assert periods["CanaryLatency"] == periods["ApiKeyUnavailable"] == 300
