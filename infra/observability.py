@@ -75,7 +75,8 @@ class Observability(Construct):
                 comparison=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 periods=5,
                 datapoints=3,
-                what=f"The {model} canary failed in 3 of the last 5 minutes",
+                what=f"The {model} canary failed in 3 of the last "
+                f"{_span(5 * int(self.sampled(1).to_minutes()))}",
                 mirrors_verdict=True,
             )
             self._alarm(
