@@ -141,11 +141,18 @@ def test_a_value_the_function_would_reject_fails_the_synth_naming_it():
     assert "'failureThreshold'" in str(caught.value) and "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize(("name", "value"), [("models", "claude-haiku-5-5,claude-haiku-5-5")])
-def test_a_repeated_entry_counts_once(name, value):
-    # Given a model named twice (the function reads it once), when the settings load,
-    # then it is one canary, not two alarms of the same name and a jsii traceback
-    assert load({name: value}).models == ("claude-haiku-5-5",)
+@pytest.mark.parametrize(
+    ("name", "value", "field"),
+    [
+        ("models", "claude-haiku-5-5,claude-haiku-5-5", "models"),
+        ("emails", "a@example.com, a@example.com", "emails"),
+        ("phones", "+15555550100,+15555550100", "phones"),
+    ],
+)
+def test_a_repeated_entry_counts_once(name, value, field):
+    # Given an entry named twice (the function reads models once), when the settings
+    # load, then it is one entry, not two constructs of the same name and a traceback
+    assert len(getattr(load({name: value}), field)) == 1
 
 
 def test_a_repeated_region_is_one_stack_not_a_traceback():
