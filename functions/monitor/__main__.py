@@ -11,7 +11,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from .apikey import KeyUnavailable
@@ -68,6 +68,30 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
+def _whole(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number in [low, high]; anything else is a usage error
+    (exit 64), never a negative cost or a bind() traceback further on."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bound = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {value}")
+        return value
+
+    return parse
+
+
+def _names(text: str) -> str:
+    """An argparse type: a comma-separated list naming at least one entry."""
+    if not any(part.strip() for part in text.split(",")):
+        raise argparse.ArgumentTypeError(f"must name at least one entry, got {text!r}")
+    return text
+
+
 def _parser() -> argparse.ArgumentParser:
     from .simulator import SCENARIOS, TIMELINES
 
@@ -122,7 +146,10 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=_WrappedEpilog,
     )
     simulate.add_argument(
-        "--port", type=int, default=8765, help="loopback port to serve on (default: 8765)"
+        "--port",
+        type=_whole(0, 65535),
+        default=8765,
+        help="loopback port to serve on (default: 8765)",
     )
     simulate.add_argument(
         "--scenario",
@@ -156,7 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     mute.add_argument("--json", action="store_true", help="print one JSON object")
     simulate.add_argument(
         "--bedrock-port",
-        type=int,
+        type=_whole(0, 65535),
         default=0,
         help="loopback port of the Bedrock Converse fake started beside it (default: any free)",
     )
@@ -183,27 +210,34 @@ def _parser() -> argparse.ArgumentParser:
     )
     cost.add_argument(
         "--models",
+        type=_names,
         default="claude-haiku-5-5",
         help="comma-separated models, one canary each (default: claude-haiku-5-5)",
     )
     cost.add_argument(
-        "--regions", default="us-east-1", help="comma-separated regions, one stack each"
+        "--regions",
+        type=_names,
+        default="us-east-1",
+        help="comma-separated regions, one stack each",
     )
     cost.add_argument(
-        "--alarms", type=int, default=None, help="alarms per region (default: as the stack)"
+        "--alarms", type=_whole(0), default=None, help="alarms per region (default: as the stack)"
     )
     cost.add_argument(
         "--metrics",
-        type=int,
+        type=_whole(0),
         default=None,
         help="always-published custom metrics per region (default: as the function)",
     )
     cost.add_argument(
-        "--memory-mb", type=int, default=None, help="the function's memory (default: 256)"
+        "--memory-mb",
+        type=_whole(128, 10240),
+        default=None,
+        help="the function's memory (default: 256)",
     )
     cost.add_argument(
         "--duration-ms",
-        type=int,
+        type=_whole(1),
         default=None,
         help="average cycle duration in ms (default: 1000)",
     )
@@ -236,7 +270,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     cost.add_argument(
         "--input-tokens",
-        type=int,
+        type=_whole(1),
         default=None,
         help="canary input tokens before the tokenizer factor (default: 8)",
     )

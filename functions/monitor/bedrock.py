@@ -377,8 +377,14 @@ def _classify_client_error(result: BedrockResult, exc: Any) -> None:
     result.outcome = outcome
 
 
+# botocore names the whole endpoint URL, model path included ("...%3A0/converse"):
+# longer than a terminal line and no help. The scheme and host say where it failed.
+_ENDPOINT_PATH = re.compile(r"(https?://[^\s/\"']+)[^\s\"']*")
+
+
 def _describe(exc: Exception) -> str:
     text = str(exc).splitlines()[0] if str(exc) else ""
+    text = _ENDPOINT_PATH.sub(r"\1", text)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

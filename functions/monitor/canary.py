@@ -329,6 +329,10 @@ async def _exchange(
         if should_retry is False and outcome in RETRYABLE_OUTCOMES:
             detail = f"{detail or outcome} (x-should-retry: false)"
             result.no_retry = True
+        if 400 <= response.status_code < 500:
+            # Never retried, whatever its outcome (a 408 is a `timeout`) or an
+            # `x-should-retry: true` says: a 4xx is an answer, not a fault in transit.
+            result.no_retry = True
         return outcome, error_type, detail
 
 

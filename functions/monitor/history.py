@@ -45,7 +45,13 @@ def parse_window(text: str) -> timedelta:
     match = _WINDOW.match(text)
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"--since must look like 90m, 24h or 7d, got {text!r}")
-    return timedelta(**{_UNIT[match.group(2)]: int(match.group(1))})
+    try:
+        window = timedelta(**{_UNIT[match.group(2)]: int(match.group(1))})
+        datetime.now(UTC) - window
+    except OverflowError:
+        # Further back than a date can go: a usage error, not a fault of the store.
+        raise ValueError(f"--since reaches back before year 1, got {text!r}") from None
+    return window
 
 
 def _canary_char(outcome: str) -> str:

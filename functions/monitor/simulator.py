@@ -155,6 +155,11 @@ SCENARIOS: dict[str, tuple[Page, Api]] = {
         _http(500, "api_error", "Internal server error", ("x-should-retry", "false")),
     ),
     "overloaded": (Page(), _http(529, "overloaded_error", "Overloaded")),
+    # A 4xx that asks to be retried (as SDKs retry 408): the contract retries no 4xx.
+    "request_timeout": (
+        Page(),
+        _http(408, "timeout_error", "Request timed out", ("x-should-retry", "true")),
+    ),
     "stream_error": (Page(), Api("stream_error")),
     "stream_error_first": (Page(), Api("stream_error_first")),
     "truncated_stream": (Page(), Api("truncated")),

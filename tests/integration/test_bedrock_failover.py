@@ -238,3 +238,22 @@ def test_with_dynamodb_a_steady_cycle_with_bedrock_still_makes_two_requests(
     assert record["failover"] == {MODEL: BEDROCK_ONLY}
     moved = [i["target"]["S"] for i in items(aws, "TRANSITION")]
     assert f"bedrock:{MODEL}" in moved
+
+
+def test_given_bedrock_unreachable_when_checked_at_80_columns_then_the_table_fits(
+    sim, bsim, tmp_path
+):
+    # Given: nothing listens where Bedrock should be (botocore's message carries the
+    # whole endpoint URL, model path included: longer than a line)
+    from tests.conftest import closed_port
+
+    sim.set("healthy")
+    env = env_for(sim, bsim, tmp_path, COLUMNS="80")
+    env["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"] = f"http://127.0.0.1:{closed_port()}"
+    # When: the table is printed at 80 columns
+    run = run_cli("check", env=env)
+    # Then: Bedrock's network_error is shown, naming the endpoint's host, in 80 columns
+    assert run.code == 0, run.stderr
+    assert "network_error" in run.stdout and "127.0.0.1" in run.stdout
+    assert max(len(line) for line in run.stdout.splitlines()) <= 80, run.stdout
+    assert run_cli("check", "--json", env=env).json["bedrock"][0]["outcome"] == "network_error"

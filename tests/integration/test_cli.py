@@ -132,8 +132,22 @@ def test_simulate_rejects_an_unknown_scenario_in_one_line_as_a_usage_error(tmp_p
         (),
         ("check", "--bogus"),
         ("history", "--since", "yesterday"),
+        ("history", "--since", "99999999999999m"),
+        ("history", "--since", "9999999d"),
         ("cost", "--memory-mb", "lots"),
         ("simulate", "--port", "x"),
+        ("cost", "--nope"),
+        ("mute",),
+        # Option values no deployment has: an empty list, a negative count, no port.
+        ("cost", "--regions", ""),
+        ("cost", "--models", " , "),
+        ("cost", "--memory-mb", "-1"),
+        ("cost", "--duration-ms", "0"),
+        ("cost", "--alarms", "-5"),
+        ("cost", "--metrics", "-1"),
+        ("cost", "--input-tokens", "-1"),
+        ("simulate", "--port", "99999"),
+        ("simulate", "--bedrock-port", "-2"),
     ],
 )
 def test_a_usage_error_exits_64_never_a_verdict_status(tmp_path, healthy_sim, args):

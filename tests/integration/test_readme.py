@@ -183,3 +183,35 @@ def test_every_inline_make_command_names_a_real_target(clone, newcomer_env):
             timeout=60,
         )
         assert run.returncode == 0, f"{command}: {run.stderr}"
+
+
+# Inline commands that run here and end by themselves: run for real, not dry-run, so
+# an option the command line rejects (a renamed flag, a quoting slip) is caught too.
+LOCAL_TARGETS = {"check", "history", "mute", "cost", "help"}
+
+
+def test_every_inline_local_command_works_as_written(clone, newcomer_env):
+    # Given: the README's and the reference's inline make commands for local targets
+    text = (ROOT / "README.md").read_text() + (ROOT / "docs" / "REFERENCE.md").read_text()
+    inline = set(re.findall(r"`((?:[A-Z_]+=\S+ )*make [^`]*)`", text))
+    runnable = sorted(
+        c
+        for c in inline
+        if "..." not in c
+        and (c.split()[c.split().index("make") + 1] in LOCAL_TARGETS or "ARGS=--help" in c)
+    )
+    assert any("make mute" in c for c in runnable) and any("--help" in c for c in runnable)
+    # When: each runs as written, in one shell, outside the venv
+    script = "ERR=$(mktemp)\n" + "\n".join(_checked(c) for c in runnable)
+    run = subprocess.run(
+        ["bash", "-c", script],
+        cwd=clone,
+        env=newcomer_env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    # Then: each works (a check may exit with its verdict's status), without a traceback
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "Traceback" not in run.stderr, run.stderr
+    assert "unmuted" in run.stdout

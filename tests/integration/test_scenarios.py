@@ -20,6 +20,8 @@ CASES = {
     "request_too_large": ("request_too_large", 1, "client_error"),
     "spend_limit": ("spend_limit", 1, "client_error"),
     "rate_limited": ("rate_limited", 1, "rate_limited"),
+    # Every 4xx is final, even a 408 that says x-should-retry: true.
+    "request_timeout": ("timeout", 1, "unconfirmed_outage"),
     "server_error": ("server_error", 3, "unconfirmed_outage"),
     "server_error_no_retry": ("server_error", 1, "unconfirmed_outage"),
     "overloaded": ("overloaded", 3, "unconfirmed_outage"),
