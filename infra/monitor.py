@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import jsii
 from aws_cdk import Aws, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
@@ -9,7 +10,6 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_destinations as destinations
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
@@ -68,7 +68,7 @@ class MonitorFunction(Construct):
             environment=settings.function_environment(region, table.table_name, topic.topic_arn),
             retry_attempts=0,
             max_event_age=MAX_EVENT_AGE,
-            on_failure=destinations.SqsDestination(self.dlq),
+            on_failure=_SendOnlyQueue(self.dlq),
             description="Checks the Claude API and its status page, records, alerts on change",
         )
         self._grant(settings, table, topic, topic_key)
@@ -153,6 +153,29 @@ class MonitorFunction(Construct):
                 resources=[self.log_group.log_group_arn],
             )
         )
+
+
+@jsii.implements(lambda_.IDestination)
+class _SendOnlyQueue:
+    """The failure destination with only what Lambda needs to use it, sqs:SendMessage
+    (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-retain-records.html);
+    CDK's SqsDestination grants GetQueueAttributes and GetQueueUrl too, which neither
+    Lambda nor the function ever calls."""
+
+    def __init__(self, queue: sqs.IQueue) -> None:
+        self.queue = queue
+
+    def bind(
+        self,
+        scope: Construct,
+        fn: lambda_.IFunction,
+        *,
+        type: lambda_.DestinationType | None = None,  # noqa: A002 (the interface's name)
+    ) -> lambda_.DestinationConfig:
+        iam.Grant.add_to_principal(
+            grantee=fn, actions=["sqs:SendMessage"], resource_arns=[self.queue.queue_arn]
+        )
+        return lambda_.DestinationConfig(destination=self.queue.queue_arn)
 
 
 _RETENTION = {

@@ -22,7 +22,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from .settings import SERVICE, Settings
+from .settings import SERVICE, Settings, schedule_minutes
 
 MINUTE = Duration.minutes(1)
 
@@ -39,22 +39,28 @@ class Observability(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings = settings
+        # Minutes between cycles (1 for an irregular cron: periods stay as they are).
+        self.interval = schedule_minutes(settings.schedule) or 1
         self.action = cw_actions.SnsAction(topic)
         self.alarms: list[cw.Alarm] = []
         self.acting: list[cw.Alarm] = []  # the alarms that publish to the topic
 
+        # One period of the whole window, up to CloudWatch's one-day period; longer
+        # windows span several periods, all of them empty before it alarms.
+        window = settings.heartbeat_minutes
+        period = min(window, 1440)
         self.heartbeat = self._alarm(
             "Heartbeat",
-            self.metric("Heartbeat", "SampleCount", period=Duration.minutes(5)),
+            self.metric("Heartbeat", "SampleCount", period=Duration.minutes(period)),
             threshold=1,
             comparison=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
-            periods=1,
+            periods=min(-(-window // period), 7),
             missing=cw.TreatMissingData.BREACHING,
-            what="No check cycle reported in 5 minutes: the monitor itself has stopped",
+            what=f"No check cycle reported in {_span(window)}: the monitor itself has stopped",
         )
         self._alarm(
             "ApiKeyUnavailable",
-            self.metric("ApiKeyUnavailable", "Maximum", period=Duration.minutes(5)),
+            self.metric("ApiKeyUnavailable", "Maximum", period=self.sampled(5)),
             threshold=1,
             comparison=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             periods=1,
@@ -64,17 +70,18 @@ class Observability(Construct):
         for model in settings.models:
             self._alarm(
                 f"CanaryFailing-{model}",
-                self.metric("CanaryFailed", "Maximum", model),
+                self.metric("CanaryFailed", "Maximum", model, period=self.sampled(1)),
                 threshold=1,
                 comparison=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
                 periods=5,
                 datapoints=3,
-                what=f"The {model} canary failed in 3 of the last 5 minutes",
+                what=f"The {model} canary failed in 3 of the last "
+                f"{_span(5 * int(self.sampled(1).to_minutes()))}",
                 mirrors_verdict=True,
             )
             self._alarm(
                 f"LatencyHigh-{model}",
-                self.metric("CanaryLatency", "p90", model, period=Duration.minutes(5)),
+                self.metric("CanaryLatency", "p90", model, period=self.sampled(5)),
                 threshold=settings.latency_slow_ms,
                 comparison=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
                 periods=3,
@@ -83,7 +90,7 @@ class Observability(Construct):
             )
             self._alarm(
                 f"HeadroomLow-{model}",
-                self.metric("RateLimitHeadroom", "Minimum", model),
+                self.metric("RateLimitHeadroom", "Minimum", model, period=self.sampled(1)),
                 threshold=settings.headroom_alarm_below,
                 comparison=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
                 periods=2,
@@ -91,7 +98,7 @@ class Observability(Construct):
             )
         self._alarm(
             "StatusPageApiDown",
-            self.metric("StatusPageApiDown", "Maximum"),
+            self.metric("StatusPageApiDown", "Maximum", period=self.sampled(1)),
             threshold=1,
             comparison=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             periods=2,
@@ -119,6 +126,12 @@ class Observability(Construct):
         )
         if settings.dashboard:
             self.dashboard = self._dashboard()
+
+    def sampled(self, minutes: int) -> Duration:
+        """A period for a metric the function publishes once per cycle: at least one
+        cycle long, so an alarm that needs N datapoints of M periods can get them on a
+        slower schedule (rate(5 minutes) puts one value in five 1-minute periods)."""
+        return Duration.minutes(min(max(minutes, self.interval), 1440))
 
     def metric(
         self, name: str, statistic: str, model: str | None = None, period: Duration = MINUTE
@@ -216,3 +229,11 @@ class Observability(Construct):
             cw.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24),
         )
         return board
+
+
+def _span(minutes: int) -> str:
+    if minutes % 1440 == 0:
+        return f"{minutes // 1440} day{'s' if minutes > 1440 else ''}"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} hour{'s' if minutes > 60 else ''}"
+    return f"{minutes} minutes"

@@ -11,12 +11,21 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from functions.monitor.config import MAX_MODELS
+
 PROJECT = "ClaudeMonitor"
 SERVICE = "claude-status"  # Powertools' service dimension on every metric
 NAMESPACE = "ClaudeStatus"
 DEFAULT_MODEL = "claude-haiku-5-5"  # the cheapest current model
 LAMBDA_MAX_TIMEOUT_S = 900
 TIMEOUT_MARGIN_S = 5
+# The function's own bounds (functions/monitor/config.py): a value past them would pass
+# the synth and then fail every cycle at start, so the synth holds to them too.
+FUNCTION_MAX_DEADLINE_S = 840
+FUNCTION_MAX_THRESHOLD = 60
+FUNCTION_MAX_REMINDER_MINUTES = 10_080
+FUNCTION_MAX_LATENCY_MS = 900_000
+FUNCTION_MAX_RETENTION_DAYS = 3650
 SEVERITIES = ("ok", "warning", "critical", "unknown")
 # `monitor`: only alarms about the monitor itself and about what the function does not
 # notify act on the topic; `all`: every alarm does (the verdict-mirroring ones too).
@@ -69,9 +78,10 @@ class SettingsError(ValueError):
 
 
 def _list(value: Any) -> tuple[str, ...]:
-    if isinstance(value, (list, tuple)):
-        return tuple(str(v).strip() for v in value if str(v).strip())
-    return tuple(part.strip() for part in str(value or "").split(",") if part.strip())
+    """The entries, each once, in order (as the function reads CANARY_MODELS): a repeated
+    region or model would otherwise name two constructs alike and fail with a traceback."""
+    parts = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
+    return tuple(dict.fromkeys(str(v).strip() for v in parts if str(v).strip()))
 
 
 def _bool(name: str, value: Any) -> bool:
@@ -106,6 +116,21 @@ def _float(name: str, value: Any, low: float, high: float) -> float:
     return number
 
 
+def _headroom(value: Any) -> float:
+    """The function publishes RateLimitHeadroom only below HEADROOM_REPORT_BELOW, so an
+    alarm threshold above it would never see the values between (and so never alarm
+    where it says it would)."""
+    from functions.monitor.metrics import HEADROOM_REPORT_BELOW
+
+    share = _float("headroomAlarmBelow", value, 0.0, 1.0)
+    if share > HEADROOM_REPORT_BELOW:
+        raise SettingsError(
+            f"context 'headroomAlarmBelow' must be at most {HEADROOM_REPORT_BELOW:g}: the "
+            f"function reports headroom only below that, got {value!r}"
+        )
+    return share
+
+
 def _each(name: str, values: tuple[str, ...], pattern: re.Pattern[str], what: str) -> None:
     for v in values:
         if not pattern.match(v):
@@ -122,11 +147,37 @@ def check_schedule(expression: str) -> str:
             )
         return expression
     if _CRON.match(expression):
+        # EventBridge: one of day-of-month and day-of-week must be '?', not both.
+        fields = expression[len("cron(") : -1].split()
+        if (fields[2] == "?") == (fields[4] == "?"):
+            raise SettingsError(
+                f"context 'schedule' {expression!r}: exactly one of day-of-month and "
+                f"day-of-week must be '?', as in 'cron(* * * * ? *)'"
+            )
         return expression
     raise SettingsError(
         f"context 'schedule' must be an EventBridge expression such as 'rate(1 minute)', "
         f"'rate(5 minutes)' or 'cron(* * * * ? *)', got {expression!r}"
     )
+
+
+def schedule_minutes(expression: str) -> int | None:
+    """Minutes between two scheduled cycles, or None for a cron that is not a fixed step
+    (which cycles a day it runs is not one interval)."""
+    rate = _RATE.match(expression)
+    if rate:
+        return int(rate.group(1)) * {"m": 1, "h": 60, "d": 1440}[rate.group(2)[0]]
+    fields = expression[len("cron(") : -1].split()
+    if len(fields) != 6 or any(f not in ("*", "?") for f in fields[2:]):
+        return None
+    step = re.fullmatch(r"(?:\*|0)/(\d+)", fields[0])
+    if fields[1] != "*":
+        return None
+    if fields[0] == "*":
+        return 1
+    if fields[0].isdigit():
+        return 60  # once an hour, at a fixed minute
+    return int(step.group(1)) if step and 0 < int(step.group(1)) < 60 else None
 
 
 @dataclass(frozen=True)
@@ -158,6 +209,14 @@ class Settings:
     # (monitored model, Bedrock model or inference-profile id) pairs; () = no probe.
     bedrock_models: tuple[tuple[str, str], ...] = ()
     bedrock_alerts: bool = False
+
+    @property
+    def heartbeat_minutes(self) -> int:
+        """How long without a cycle before the heartbeat alarm says the monitor stopped:
+        5 minutes, or two scheduled intervals when cycles come slower (else every quiet
+        interval between two cycles would raise it); a day for an irregular cron."""
+        interval = schedule_minutes(self.schedule)
+        return 1440 if interval is None else max(5, 2 * interval)
 
     @property
     def timeout_seconds(self) -> int:
@@ -210,6 +269,8 @@ def load(context: Any) -> Settings:
     for name, values in (("regions", regions), ("models", models)):
         if not values:
             raise SettingsError(f"context '{name}' must name at least one entry")
+    if len(models) > MAX_MODELS:
+        raise SettingsError(f"context 'models' names {len(models)} models; at most {MAX_MODELS}")
     _each("regions", regions, _REGION, "an AWS region such as us-east-1")
     _each("models", models, _MODEL, "a model id such as claude-haiku-5-5")
     emails, phones = _list(value("emails")), _list(value("phones"))
@@ -238,9 +299,11 @@ def load(context: Any) -> Settings:
         raise SettingsError(
             f"context 'alarmActions' must be one of {', '.join(ALARM_ACTIONS)}, got {actions!r}"
         )
-    deadline_max = LAMBDA_MAX_TIMEOUT_S - TIMEOUT_MARGIN_S
+    # The function's timeout is the deadline + 5 s (Lambda allows at most 900 s), and the
+    # function itself accepts at most 840 s.
+    deadline_max = min(LAMBDA_MAX_TIMEOUT_S - TIMEOUT_MARGIN_S, FUNCTION_MAX_DEADLINE_S)
     bedrock = _bedrock(value("bedrockModels"), models, regions)
-    return Settings(
+    settings = Settings(
         regions=regions,
         models=models,
         schedule=check_schedule(str(value("schedule")).strip()),
@@ -249,18 +312,25 @@ def load(context: Any) -> Settings:
         sms_severities=severities,
         api_key_parameter=parameter,
         api_key_kms_key_arn=kms_arn,
-        failure_threshold=_int("failureThreshold", value("failureThreshold"), 1, 1000),
-        recovery_threshold=_int("recoveryThreshold", value("recoveryThreshold"), 1, 1000),
-        reminder_minutes=_int("reminderMinutes", value("reminderMinutes"), 0),
-        # The function's timeout is the deadline + 5 s, and Lambda allows at most 900 s.
+        failure_threshold=_int(
+            "failureThreshold", value("failureThreshold"), 1, FUNCTION_MAX_THRESHOLD
+        ),
+        recovery_threshold=_int(
+            "recoveryThreshold", value("recoveryThreshold"), 1, FUNCTION_MAX_THRESHOLD
+        ),
+        reminder_minutes=_int(
+            "reminderMinutes", value("reminderMinutes"), 0, FUNCTION_MAX_REMINDER_MINUTES
+        ),
         deadline_seconds=_int("deadlineSeconds", value("deadlineSeconds"), 1, deadline_max),
-        latency_slow_ms=_int("latencySlowMs", value("latencySlowMs"), 1),
+        latency_slow_ms=_int("latencySlowMs", value("latencySlowMs"), 1, FUNCTION_MAX_LATENCY_MS),
         error_window_cycles=_int("errorWindowCycles", value("errorWindowCycles"), 1, 1440),
         error_rate_warn=_float("errorRateWarn", value("errorRateWarn"), 0.0, 1.0),
         canary_burst=_int("canaryBurst", value("canaryBurst"), 1, 10),
-        headroom_alarm_below=_float("headroomAlarmBelow", value("headroomAlarmBelow"), 0.0, 1.0),
+        headroom_alarm_below=_headroom(value("headroomAlarmBelow")),
         memory_mb=_int("memoryMb", value("memoryMb"), 128, 10240),
-        retention_days=_int("retentionDays", value("retentionDays"), 1),
+        retention_days=_int(
+            "retentionDays", value("retentionDays"), 1, FUNCTION_MAX_RETENTION_DAYS
+        ),
         log_retention_days=_int("logRetentionDays", value("logRetentionDays"), 1, 3653),
         namespace=namespace,
         dashboard=_bool("dashboard", value("dashboard")),
@@ -269,6 +339,46 @@ def load(context: Any) -> Settings:
         bedrock_models=bedrock,
         bedrock_alerts=_bool("bedrockAlerts", value("bedrockAlerts")),
     )
+    _function_accepts(settings)
+    return settings
+
+
+# The context value behind each variable of the function's environment.
+_CONTEXT_OF = {
+    "ANTHROPIC_API_KEY_PARAMETER": "apiKeyParameter",
+    "CANARY_MODELS": "models",
+    "FAILURE_THRESHOLD": "failureThreshold",
+    "RECOVERY_THRESHOLD": "recoveryThreshold",
+    "REMINDER_MINUTES": "reminderMinutes",
+    "CHECK_DEADLINE_SECONDS": "deadlineSeconds",
+    "LATENCY_SLOW_MS": "latencySlowMs",
+    "ERROR_WINDOW_CYCLES": "errorWindowCycles",
+    "ERROR_RATE_WARN": "errorRateWarn",
+    "CANARY_BURST": "canaryBurst",
+    "RETENTION_DAYS": "retentionDays",
+    "METRICS_NAMESPACE": "namespace",
+    "BEDROCK_MODELS": "bedrockModels",
+    "BEDROCK_ALERTS": "bedrockAlerts",
+}
+
+
+def _function_accepts(settings: Settings) -> None:
+    """The function's own configuration check, run at synth on the environment each
+    stack gives it: whatever the bounds above miss fails here, naming the context
+    value, rather than in every cycle after the deploy."""
+    from functions.monitor.config import ConfigError, load_config
+
+    topic = "arn:aws:sns:us-east-1:123456789012:synth-check"
+    for region in settings.regions:
+        env = settings.function_environment(region, "synth-check", topic)
+        try:
+            load_config({**env, "AWS_REGION": region})
+        except ConfigError as exc:
+            message = str(exc).splitlines()[0]
+            name = next((c for v, c in _CONTEXT_OF.items() if message.startswith(v)), None)
+            where = f"'{name}'" if name else "value"
+            line = f"context {where}: the function rejects it: {message}"
+            raise SettingsError(line[:300]) from None
 
 
 def _bedrock(

@@ -590,12 +590,21 @@ def bedrock_price_per_mtok(model_id: str) -> tuple[float, float]:
     return float(entry["input"]) * factor, float(entry["output"]) * factor
 
 
+def _tokenizer_factor(model_id: str) -> float:
+    match = _FAMILY.match(split_model_id(model_id)[1])
+    entry = _prices()["models_per_mtok"].get(match.group("family") if match else "", {})
+    return float(entry.get("tokenizer_factor", 1.0))
+
+
 def bedrock_token_cost_usd(
     model_id: str, input_tokens: int, output_tokens: int, cycles: float
 ) -> float:
     """List-price cost of `cycles` probes of `model_id`, each with the given tokens."""
     price_in, price_out = bedrock_price_per_mtok(model_id)
-    per_probe = (input_tokens * price_in + output_tokens * price_out) / 1_000_000
+    # The 5.x tokenizer counts the same prompt as more tokens there too (as cost.py does
+    # for the API canary); max_tokens caps the output.
+    tokens_in = input_tokens * _tokenizer_factor(model_id)
+    per_probe = (tokens_in * price_in + output_tokens * price_out) / 1_000_000
     return per_probe * cycles
 
 
@@ -606,10 +615,11 @@ def bedrock_cost_lines(
     lines = []
     for model, model_id in model_ids.items():
         per_run = bedrock_token_cost_usd(model_id, input_tokens, MAX_TOKENS, 1)
+        tokens_in = round(input_tokens * _tokenizer_factor(model_id), 1)
         lines.append(
             {
                 "name": f"Bedrock tokens {model} via {model_id} "
-                f"({input_tokens} in, {MAX_TOKENS} out)",
+                f"({tokens_in:g} in, {MAX_TOKENS} out)",
                 "quantity": runs,
                 "unit": "requests",
                 "unit_usd": per_run,

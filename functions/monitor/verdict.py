@@ -201,8 +201,10 @@ def _page_reasons(page: StatusPage, ran: list[CanaryResult]) -> list[str]:
         reasons.append("no API_COMPONENTS component on the status page")
     elif page.api_status != "operational":
         reasons.append(f"status page reports the API {page.api_status}")
-    models = {c.model for c in ran} | {"api"}
-    open_ = [i for i in page.incidents if page.api_incident or models & set(i.confirms)]
+    # An incident on the API component, or one whose text names a monitored model or
+    # the API (its `confirms`), whether or not that model's canary ran this cycle;
+    # incidents about other products (claude.ai, the Console) are reported, never read.
+    open_ = [i for i in page.incidents if i.confirms]
     if open_:
         reasons.append("open incident: " + "; ".join(i.name for i in open_))
     return reasons

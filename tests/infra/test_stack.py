@@ -228,9 +228,7 @@ def test_the_role_has_exactly_the_actions_the_function_uses_and_no_wildcard_acti
         "ssm:GetParameter",
         "logs:CreateLogStream",
         "logs:PutLogEvents",
-        "sqs:SendMessage",
-        "sqs:GetQueueAttributes",
-        "sqs:GetQueueUrl",  # failure destination
+        "sqs:SendMessage",  # failure destination: what Lambda needs, nothing more
     }
     roles = template.find_resources("AWS::IAM::Role")
     assert len(roles) == 1
@@ -372,3 +370,56 @@ def test_the_dashboard_shows_success_latency_severity_lead_time_and_alarms(opt_i
         "alarm",
     ):
         assert text in body, text
+
+
+@pytest.mark.parametrize(
+    ("schedule", "period", "periods"),
+    [
+        ("rate(1 minute)", 300, 1),
+        ("rate(15 minutes)", 1800, 1),
+        ("cron(0 * * * ? *)", 7200, 1),
+        ("rate(1 day)", 86400, 2),
+        ("cron(0 12 ? * MON-FRI *)", 86400, 1),
+    ],
+)
+def test_the_heartbeat_window_spans_two_scheduled_cycles(schedule, period, periods):
+    # Given a schedule slower than a cycle every 2.5 minutes, when the stack synthesises,
+    # then the heartbeat alarm waits for two missed cycles instead of going off (and
+    # mailing everyone) in every quiet interval between two healthy cycles
+    import aws_cdk as cdk
+
+    from infra.app import build
+
+    [stack] = build(cdk.App(context={"schedule": schedule}))
+    [alarm] = [
+        a["Properties"]
+        for a in Template.from_stack(stack).find_resources("AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("MetricName") == "Heartbeat"
+    ]
+    assert (alarm["Period"], alarm["EvaluationPeriods"]) == (period, periods)
+    assert alarm["DatapointsToAlarm"] == periods and alarm["TreatMissingData"] == "breaching"
+
+
+def test_per_cycle_alarms_get_a_datapoint_in_every_period_on_a_slower_schedule():
+    # Given rate(5 minutes), when the stack synthesises, then each alarm on a metric the
+    # function publishes once per cycle has periods at least a cycle long: HeadroomLow
+    # (2 of 2 periods) and CanaryFailing (3 of 5) could never fill 1-minute periods
+    import aws_cdk as cdk
+
+    from infra.app import build
+
+    [stack] = build(cdk.App(context={"schedule": "rate(5 minutes)"}))
+    alarms = _alarms_by_metric(Template.from_stack(stack))
+    for metric in (
+        "CanaryFailed",
+        "RateLimitHeadroom",
+        "StatusPageApiDown",
+        "ApiKeyUnavailable",
+        "CanaryLatency",
+    ):
+        assert alarms[metric]["Period"] >= 300, metric
+    # and on the default schedule the periods stay as they were
+    [default] = build(cdk.App(context={}))
+    periods = {m: a["Period"] for m, a in _alarms_by_metric(Template.from_stack(default)).items()}
+    assert periods["CanaryFailed"] == periods["RateLimitHeadroom"] == 60
+    assert periods["CanaryLatency"] == periods["ApiKeyUnavailable"] == 300

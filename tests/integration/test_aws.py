@@ -125,10 +125,22 @@ def test_given_a_duplicate_scheduled_event_then_nothing_more_is_sent(sim, tmp_pa
 
 
 class _Barrier:
-    """Wraps the real store so two cycles read the same state before either writes."""
+    """Wraps the real store so two cycles read the same state before either writes.
+
+    Their commits then reach the table one after the other: DynamoDB isolates
+    concurrent transactions from each other (serializable), but the moto server checks
+    and applies them in request threads without a lock, so two commits landing in the
+    same millisecond could both pass their conditions there, a race real DynamoDB does
+    not have. The race under test (both plan on the same version) is untouched."""
+
+    _commits = threading.Lock()
 
     def __init__(self, store, barrier):
         self.store, self.barrier, self.first = store, barrier, True
+
+    def commit(self, *args, **kwargs):
+        with self._commits:
+            return self.store.commit(*args, **kwargs)
 
     def load(self):
         stored = self.store.load()

@@ -321,3 +321,13 @@ def test_cost_lines_fit_the_cost_commands_items():
     assert item.name.startswith("Bedrock tokens claude-haiku-4-5 via us.anthropic")
     assert item.unit_usd == pytest.approx((8 * 1.1 + 1 * 5.5) / 1e6)
     assert item.usd == pytest.approx(43_200 * item.unit_usd)
+
+
+def test_a_5_5_model_on_bedrock_is_priced_as_its_api_list_price_with_the_newer_tokenizer():
+    # Given claude-haiku-5-5 mapped to its global profile (no published Bedrock price:
+    # assumed the API's $0.10 / $0.50, as for every 5.5 model), when it is priced,
+    # then the input counts the 5.x tokenizer's 30% more tokens, as the API canary's does
+    profile = "global.anthropic.claude-haiku-5-5-v1:0"
+    [line] = bedrock_cost_lines({"claude-haiku-5-5": profile}, runs=1, input_tokens=8)
+    assert line["unit_usd"] == pytest.approx((8 * 1.3 * 0.10 + 1 * 0.50) / 1e6)
+    assert "(10.4 in, 1 out)" in line["name"]

@@ -12,7 +12,10 @@ def page(api_status="operational", incident=False, maintenance=False, reachable=
     if not reachable:
         return StatusPage(reachable=False, error="status page answered HTTP 503")
     incidents = (
-        [Incident("i1", "Errors", "investigating", "major", None, [API], None)] if incident else []
+        # As the reader builds it: an incident on the API component confirms "api".
+        [Incident("i1", "Errors", "investigating", "major", None, [API], None, confirms=["api"])]
+        if incident
+        else []
     )
     return StatusPage(
         reachable=True,
@@ -173,3 +176,29 @@ def test_given_a_window_above_the_threshold_then_operational_or_degraded_becomes
     assert decide(page(), canaries, 0.05).verdict == "degraded"
     assert decide(page("degraded_performance"), canaries, 0.05).verdict == "degraded"
     assert decide(page(reachable=False), canaries, 0.05).verdict == "degraded"
+
+
+def test_given_no_key_then_an_incident_naming_a_monitored_model_still_makes_it_degraded():
+    # Given no canary ran (no key) and an incident whose text names the monitored model
+    named = Incident(
+        "i2",
+        "Elevated errors on Claude Haiku 5.5",
+        "investigating",
+        "none",
+        None,
+        [],
+        None,
+        confirms=["claude-haiku-5-5"],
+    )
+    other = Incident("i3", "claude.ai login", "investigating", "minor", None, ["claude.ai"], None)
+    status = StatusPage(
+        reachable=True,
+        api_status="operational",
+        incidents=[named, other],
+        components=[{"name": API, "status": "operational"}],
+    )
+    skipped = [CanaryResult(model="claude-haiku-5-5", outcome="skipped")]
+    verdict = decide(status, skipped)
+    # Then it is degraded, as with a passing canary, and only that incident is named
+    assert verdict.verdict == "degraded"
+    assert "Claude Haiku 5.5" in verdict.summary and "claude.ai login" not in verdict.summary
