@@ -45,8 +45,8 @@ node: $(NODE_STAMP) ## Install the pinned CDK command-line tool (npm).
 # make itself can only exit 0 or 2, so a failing check also prints its own status.
 define passthrough
 	@$(1); status=$$?; [ $$status -eq 0 ] || \
-		echo "(the check exited $$status; make reports every failure as 2. For the exact" \
-		"status: $(MONITOR) check)" >&2; exit $$status
+		printf '%s\n' "(the check exited $$status; make reports every failure as 2." \
+		" For the exact status: $(MONITOR) check)" >&2; exit $$status
 endef
 
 run: $(STAMP) ## One check against the live endpoints (set ANTHROPIC_API_KEY to probe the API).
