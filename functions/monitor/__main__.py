@@ -157,6 +157,19 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME",
         help="scenario or timeline to start with (default: healthy; listed below)",
     )
+    simulate.add_argument(
+        "--bedrock-port",
+        type=_whole(0, 65535),
+        default=0,
+        help="loopback port of the Bedrock Converse fake started beside it (default: any free)",
+    )
+    simulate.add_argument(
+        "--bedrock-scenario",
+        default="ok",
+        metavar="NAME",
+        help="Bedrock scenario to start with (default: ok; POST /_sim/scenario on its port "
+        "switches it)",
+    )
 
     mute = sub.add_parser(
         "mute",
@@ -181,19 +194,6 @@ def _parser() -> argparse.ArgumentParser:
     span.add_argument("--off", action="store_true", help="end the active mute now")
     mute.add_argument("--reason", default="", help="why (shown in check and history)")
     mute.add_argument("--json", action="store_true", help="print one JSON object")
-    simulate.add_argument(
-        "--bedrock-port",
-        type=_whole(0, 65535),
-        default=0,
-        help="loopback port of the Bedrock Converse fake started beside it (default: any free)",
-    )
-    simulate.add_argument(
-        "--bedrock-scenario",
-        default="ok",
-        metavar="NAME",
-        help="Bedrock scenario to start with (default: ok; POST /_sim/scenario on its port "
-        "switches it)",
-    )
 
     cost = sub.add_parser(
         "cost",
