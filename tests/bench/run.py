@@ -13,8 +13,10 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -101,25 +103,37 @@ def concurrency_bedrock(sim: Simulator, moto: MotoServer, bedrock: BedrockSimula
     return statistics.median(times) / (DELAY_MS / 1000)
 
 
+def _counter(counts: dict[str, int]) -> Callable[..., None]:
+    """A botocore before-call hook that counts each call, by service, into `counts`."""
+
+    def count(model: Any, **_: object) -> None:
+        name = model.service_model.endpoint_prefix
+        counts[name] = counts.get(name, 0) + 1
+
+    return count
+
+
+def _count_aws_calls() -> dict[str, int]:
+    """A fresh default boto3 session whose every call is counted into the returned dict
+    (clients built from it afterwards are counted)."""
+    counts: dict[str, int] = {}
+    boto3.setup_default_session()
+    assert boto3.DEFAULT_SESSION is not None
+    boto3.DEFAULT_SESSION.events.register("before-call", _counter(counts))
+    return counts
+
+
 def aws_calls_bedrock(
     sim: Simulator, moto: MotoServer, bedrock: BedrockSimulator
 ) -> dict[str, int]:
     """Requests per service in a steady cycle with the Bedrock probe on (one model)."""
-    counts: dict[str, int] = {}
-
-    def count(model, **_: object) -> None:
-        name = model.service_model.endpoint_prefix
-        counts[name] = counts.get(name, 0) + 1
-
-    boto3.setup_default_session()
-    assert boto3.DEFAULT_SESSION is not None
-    boto3.DEFAULT_SESSION.events.register("before-call", count)
+    counts = _count_aws_calls()
     env = with_bedrock(
         _environment(sim, moto, "claude-haiku-4-5"), bedrock, BEDROCK_3.split(",")[0]
     )
     config = load_config(env)
     cycle = build_cycle(config)
-    cycle.bedrock_client.meta.events.register("before-call", count)  # its own session
+    cycle.bedrock_client.meta.events.register("before-call", _counter(counts))  # its own session
     sim.set("healthy")
     bedrock.set("ok")
     for _ in range(2):
@@ -152,15 +166,7 @@ def cold_start() -> tuple[float, float, float]:
 
 def aws_calls(sim: Simulator, moto: MotoServer) -> tuple[dict[str, int], dict[str, int]]:
     """Requests per service in a steady cycle and in one with a transition."""
-    counts: dict[str, int] = {}
-
-    def count(model, **_: object) -> None:
-        name = model.service_model.endpoint_prefix
-        counts[name] = counts.get(name, 0) + 1
-
-    boto3.setup_default_session()
-    assert boto3.DEFAULT_SESSION is not None
-    boto3.DEFAULT_SESSION.events.register("before-call", count)
+    counts = _count_aws_calls()
     env = _environment(sim, moto, "claude-haiku-4-5")
     config = load_config(env)
     cycle = build_cycle(config)

@@ -113,25 +113,26 @@ def test_every_readme_command_works_as_written_outside_the_venv(clone, newcomer_
                 continue
             if info != RUN:
                 continue
-            script = "ERR=$(mktemp)\n" + "\n".join(
-                _checked(line) for line in lines if line not in NOT_HERE
-            )
-            run = subprocess.run(
-                ["bash", "-c", script],
-                cwd=clone,
-                env=newcomer_env,
-                capture_output=True,
-                text=True,
-                timeout=240,
-            )
-            assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-            assert "Traceback" not in run.stderr, run.stderr
+            _run_checked([line for line in lines if line not in NOT_HERE], clone, newcomer_env)
             ran += lines
     finally:
         for server in servers:
             os.killpg(server.pid, signal.SIGINT)
             server.wait(timeout=10)
     assert "make run" in ran and "make demo" in ran and "make check-sim" in ran
+
+
+def _run_checked(
+    lines: list[str], cwd: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """Run the commands as written, in one shell; each must work, without a traceback."""
+    script = "ERR=$(mktemp)\n" + "\n".join(_checked(line) for line in lines)
+    run = subprocess.run(
+        ["bash", "-c", script], cwd=cwd, env=env, capture_output=True, text=True, timeout=240
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "Traceback" not in run.stderr, run.stderr
+    return run
 
 
 def _checked(line: str) -> str:
@@ -202,16 +203,6 @@ def test_every_inline_local_command_works_as_written(clone, newcomer_env):
     )
     assert any("make mute" in c for c in runnable) and any("--help" in c for c in runnable)
     # When: each runs as written, in one shell, outside the venv
-    script = "ERR=$(mktemp)\n" + "\n".join(_checked(c) for c in runnable)
-    run = subprocess.run(
-        ["bash", "-c", script],
-        cwd=clone,
-        env=newcomer_env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-    )
     # Then: each works (a check may exit with its verdict's status), without a traceback
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    assert "Traceback" not in run.stderr, run.stderr
+    run = _run_checked(runnable, clone, newcomer_env)
     assert "unmuted" in run.stdout
