@@ -27,24 +27,23 @@ OPT_IN = {
 }
 
 
-@pytest.fixture(scope="session")
-def synth_opt_in():
+def synth_app(context: dict[str, str]):
+    """The real app with this CDK context, as `cdk synth -c ...` builds it:
+    (app, one stack per region, the cloud assembly)."""
     import aws_cdk as cdk
 
     from infra.app import build
 
-    app = cdk.App(context=OPT_IN)
+    app = cdk.App(context=context)
     stacks = build(app)
     return app, stacks, app.synth()
 
 
 @pytest.fixture(scope="session")
+def synth_opt_in():
+    return synth_app(OPT_IN)
+
+
+@pytest.fixture(scope="session")
 def synth():
-    import aws_cdk as cdk
-
-    from infra.app import build
-
-    app = cdk.App(context=CONTEXT)
-    stacks = build(app)
-    assembly = app.synth()
-    return app, stacks, assembly
+    return synth_app(CONTEXT)

@@ -8,10 +8,10 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-import aws_cdk as cdk  # noqa: E402
 from aws_cdk.assertions import Annotations, Match, Template  # noqa: E402
 
 from infra.settings import SettingsError, load  # noqa: E402
+from tests.infra.conftest import synth_app  # noqa: E402
 from tests.infra.test_bedrock_iam import PROFILE, model, render  # noqa: E402
 
 HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -24,11 +24,7 @@ MAPPED = {
 
 
 def build(context):
-    from infra.app import build as build_app
-
-    app = cdk.App(context=context)
-    [stack] = build_app(app)
-    app.synth()
+    _, [stack], _ = synth_app(context)
     return stack
 
 

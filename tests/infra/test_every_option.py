@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from aws_cdk.assertions import Annotations, Match, Template
 
+from tests.infra.conftest import synth_app
 from tests.infra.test_channels import EVERYTHING
 
 ALL_ON = {
@@ -26,13 +27,8 @@ ALL_ON = {
 
 @pytest.fixture(scope="module")
 def everything():
-    import aws_cdk as cdk
-
-    from infra.app import build
-
-    app = cdk.App(context=ALL_ON)
-    stacks = build(app)
-    return stacks, app.synth()
+    _, stacks, assembly = synth_app(ALL_ON)
+    return stacks, assembly
 
 
 def test_given_every_option_then_cdk_nag_has_nothing_unsuppressed(everything):
