@@ -51,6 +51,7 @@ from cdk_nag import NagSuppressions
 from constructs import Construct
 
 from functions.monitor.quiet import parse_quiet
+from infra.queues import dead_letter_queue
 
 # What the channel role may do, and the guardrail that caps it: read CloudWatch only.
 CHAT_READ_ACTIONS = ["cloudwatch:Describe*", "cloudwatch:Get*", "cloudwatch:List*"]
@@ -264,22 +265,11 @@ class Channels(Construct):
     # webhooks
 
     def _webhooks(self, key: kms.IKey | None) -> None:
-        self.dlq = sqs.Queue(
+        self.dlq = dead_letter_queue(
             self,
             "WebhookDlq",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-        )
-        NagSuppressions.add_resource_suppressions(
-            self.dlq,
-            [
-                {
-                    "id": "AwsSolutions-SQS3",
-                    "reason": "This queue is itself the dead-letter queue of the webhook "
-                    "subscriptions; its depth is alarmed on, its messages read by people.",
-                }
-            ],
+            "This queue is itself the dead-letter queue of the webhook "
+            "subscriptions; its depth is alarmed on, its messages read by people.",
         )
         # Same key as the alert topic (its policy already lets CloudWatch alarms publish),
         # and, like it, unencrypted at rest unless -c topicKey=true.

@@ -17,6 +17,7 @@ from constructs import Construct
 
 from .bedrock import grant_bedrock
 from .bundle import build_asset
+from .queues import dead_letter_queue
 from .settings import Settings
 
 # A stale check is worthless: no retries, and an event older than a minute is dropped.
@@ -35,12 +36,11 @@ class MonitorFunction(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         region = Stack.of(self).region
-        self.dlq = sqs.Queue(
+        self.dlq = dead_letter_queue(
             self,
             "FailedChecks",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
+            "This queue is itself the dead-letter queue of the function and of "
+            "its schedule; its messages are alarmed on, not re-driven.",
         )
         self.log_group = logs.LogGroup(
             self,

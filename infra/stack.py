@@ -95,13 +95,3 @@ class MonitorStack(Stack):
                     }
                 ],
             )
-        NagSuppressions.add_resource_suppressions(
-            monitor.dlq,
-            [
-                {
-                    "id": "AwsSolutions-SQS3",
-                    "reason": "This queue is itself the dead-letter queue of the function and of "
-                    "its schedule; its messages are alarmed on, not re-driven.",
-                }
-            ],
-        )
