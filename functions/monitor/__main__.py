@@ -1,4 +1,4 @@
-"""Command line: check, history, simulate, cost, mute.
+"""Command line: check, history, report, simulate, cost, mute.
 
 Every failure ends in one line on stderr and an exit status, never a traceback:
 0-3 for a check's verdict (and 3 for a bad configuration), 64 for a usage error
@@ -98,7 +98,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Is the Claude API down, or is it us? One check cycle, its history, "
-        "a local simulator, a cost estimate, and a mute for planned work.",
+        "a report with pictures, a local simulator, a cost estimate, and a mute for "
+        "planned work.",
         epilog="Run `COMMAND --help` for each command's options. Exit status 64 means a "
         "usage error.",
     )
@@ -129,6 +130,33 @@ def _parser() -> argparse.ArgumentParser:
         help="how far back: a number and s, m, h or d, e.g. 90m, 24h, 7d (default: 24h)",
     )
     history.add_argument("--json", action="store_true", help="print one JSON object")
+
+    report = sub.add_parser(
+        "report",
+        help="one self-contained HTML file: uptime bars, episodes, latency, monthly table",
+        description="Write one HTML file (inline SVG, no network needed to open it) from "
+        "the store: uptime bars per target, our episodes beside the status page's "
+        "incidents with the lead time, latency per model, monthly availability and the "
+        "settings in force. Reads the local SQLite store (LOCAL_DB_PATH) or the DynamoDB "
+        "table (TABLE_NAME, with your AWS credentials).",
+        epilog="exit status: 0 written, 1 the store could not be read or a file not "
+        "written, 3 a bad configuration, 64 a usage error",
+    )
+    report.add_argument(
+        "--since",
+        default="30d",
+        metavar="WINDOW",
+        help="how far back: a number and s, m, h or d, e.g. 90m, 24h, 30d (default: 30d)",
+    )
+    report.add_argument(
+        "--out",
+        default="build/report.html",
+        metavar="FILE",
+        help="the HTML file to write (default: build/report.html)",
+    )
+    report.add_argument(
+        "--csv", metavar="FILE", help="also write the monthly availability rows as CSV"
+    )
 
     names = sorted(SCENARIOS)
     simulate = sub.add_parser(
@@ -432,6 +460,12 @@ def _history(args: argparse.Namespace) -> int:
     return run_history(load_config(), args.since, args.json, width=terminal_width())
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .cli.report import run_report
+
+    return run_report(load_config(), args.since, args.out, args.csv)
+
+
 def _mute(args: argparse.Namespace) -> int:
     from .mute import run_mute
 
@@ -455,6 +489,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "simulate": _simulate,
         "cost": _cost,
         "mute": _mute,
+        "report": _report,
     }
     try:
         return commands[args.command](args)
