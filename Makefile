@@ -15,12 +15,12 @@ DEMO_PORT ?= 8765
 SCENARIO ?= healthy
 # Runs against the simulator keep their own history, apart from live checks.
 SIM_DB ?= .monitor/simulated.sqlite3
-# Extra arguments for check, history, simulate and cost, e.g. ARGS=--json.
+# Extra arguments for check, history, report, simulate and cost, e.g. ARGS=--json.
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run check check-sim history mute simulate cost demo test lint bench replay synth bootstrap deploy \
-	destroy clean venv node
+.PHONY: help run check check-sim history report mute simulate cost demo test lint bench replay \
+	synth bootstrap deploy destroy clean venv node
 
 help: ## List the targets (this).
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' \
@@ -62,6 +62,9 @@ check-sim: $(STAMP) ## One check against `make simulate` (its own history: SIM_D
 
 history: $(STAMP) ## What the store holds; e.g. ARGS="--since 7d".
 	@$(MONITOR) history $(ARGS)
+
+report: $(STAMP) ## An HTML report with pictures: build/report.html.
+	@$(MONITOR) report $(ARGS)
 
 mute: $(STAMP) ## Mute notifications for planned work; ARGS='--for 2h --reason "key rotation"' or ARGS=--off.
 	@$(MONITOR) mute $(ARGS)

@@ -74,14 +74,27 @@ def _dependencies() -> Path:
     return target
 
 
+# Command-line tools the function never runs: `report` (functions/monitor/cli/report*.py).
+CLI_ONLY = ("report.py", "report_*.py")
+
+
+def _ignore(folder: str, names: list[str]) -> set[str]:
+    """What copytree leaves out of the asset: caches, and the CLI-only modules."""
+    left_out = set(shutil.ignore_patterns("__pycache__", "*.pyc")(folder, names))
+    if Path(folder).resolve() == (ROOT / "functions" / "monitor" / "cli").resolve():
+        left_out |= set(shutil.ignore_patterns(*CLI_ONLY)(folder, names))
+    return left_out
+
+
+def copy_code(target: Path) -> None:
+    """`functions/` as the function runs it, into `target`."""
+    shutil.copytree(ROOT / "functions", target, ignore=_ignore)
+
+
 def build_asset() -> Path:
     """The folder CDK zips as the function's code: dependencies plus `functions/`."""
     asset = BUILD / "lambda-asset"
     shutil.rmtree(asset, ignore_errors=True)
     shutil.copytree(_dependencies(), asset)
-    shutil.copytree(
-        ROOT / "functions",
-        asset / "functions",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
-    )
+    copy_code(asset / "functions")
     return asset

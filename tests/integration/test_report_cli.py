@@ -1,0 +1,130 @@
+"""`report` from the command line: its options, its errors, both stores, the asset.
+
+The history is written through the real stores (SQLite, and DynamoDB played by moto
+over HTTP); the report is made by the real command line in a subprocess.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+import boto3
+import pytest
+
+from functions.monitor.alerting import MonitorState
+from functions.monitor.dynamo import DynamoStore
+from tests.conftest import run_cli
+from tests.report_support import outage, write_sqlite
+
+
+def local_env(tmp_path, **extra):
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_"))},
+        "LOCAL_DB_PATH": str(tmp_path / "history.sqlite3"),
+        **extra,
+    }
+
+
+@pytest.mark.parametrize("since", ["bogus", "0d", "7 weeks", "-3d", "99999999999d"])
+def test_given_a_bad_since_then_a_one_line_usage_error_and_exit_64(tmp_path, since):
+    run = run_cli(
+        "report", f"--since={since}", "--out", str(tmp_path / "r.html"), env=local_env(tmp_path)
+    )
+    assert run.code == 64
+    assert len(run.stderr.strip().splitlines()) == 1 and "--since" in run.stderr
+    assert "Traceback" not in run.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_given_a_history_then_report_writes_the_html_and_the_csv(tmp_path):
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    write_sqlite(str(tmp_path / "history.sqlite3"), outage(now - timedelta(hours=1)))
+    out, table = tmp_path / "out" / "r.html", tmp_path / "rows.csv"
+    run = run_cli(
+        "report", "--since", "1d", "--out", str(out), "--csv", str(table), env=local_env(tmp_path)
+    )
+    assert run.code == 0, run.stderr
+    assert run.stdout.startswith(f"wrote {out} (") and "50 cycles" in run.stdout
+    html = out.read_text()
+    assert html.startswith("<!doctype html>") and "we knew 12 min before the page" in html
+    assert "<script" not in html and "http://" not in html and "https://" not in html
+    rows = list(csv.DictReader(table.open()))
+    overall = next(r for r in rows if r["target"] == "overall")
+    assert overall["downtime_min"] == "22.0" and overall["episodes"] == "1"
+    assert overall["median_lead_min"] == "12.0"
+
+
+def test_given_an_unwritable_out_then_one_line_and_exit_1(tmp_path):
+    (tmp_path / "a-file").write_text("")
+    run = run_cli("report", "--out", str(tmp_path / "a-file" / "r.html"), env=local_env(tmp_path))
+    assert run.code == 1
+    assert run.stderr.startswith("error: cannot write") and len(run.stderr.splitlines()) == 1
+
+
+def test_given_an_unreadable_store_then_one_line_and_exit_1(tmp_path):
+    (tmp_path / "folder").mkdir()
+    run = run_cli(
+        "report",
+        "--out",
+        str(tmp_path / "r.html"),
+        env=local_env(tmp_path, LOCAL_DB_PATH=str(tmp_path / "folder")),
+    )
+    assert run.code == 1 and run.stderr.startswith("error: cannot open LOCAL_DB_PATH")
+    assert len(run.stderr.splitlines()) == 1
+
+
+def test_given_table_name_then_report_reads_dynamodb(tmp_path, aws):
+    # Given an outage's cycles committed by the real DynamoDB store, 20 at a time.
+    client = boto3.client("dynamodb", endpoint_url=aws.endpoint, region_name="us-east-1")
+    store = DynamoStore(aws.table, client)
+    results = outage(datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1))
+    for version, i in enumerate(range(0, len(results), 20)):
+        chunk = results[i : i + 20]
+        assert store.commit(chunk[-1], MonitorState(), version, {}, chunk[:-1]) == len(chunk) - 1
+    env = {
+        **local_env(tmp_path),
+        "TABLE_NAME": aws.table,
+        "AWS_ENDPOINT_URL": aws.proxy.url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+    }
+    out, table = tmp_path / "r.html", tmp_path / "rows.csv"
+    # When the report is made with TABLE_NAME set.
+    run = run_cli("report", "--since", "2h", "--out", str(out), "--csv", str(table), env=env)
+    # Then it holds the same figures as from SQLite, and nothing went to a local file.
+    assert run.code == 0, run.stderr
+    assert "50 cycles" in run.stdout and "we knew 12 min before the page" in out.read_text()
+    overall = next(r for r in csv.DictReader(table.open()) if r["target"] == "overall")
+    assert overall["downtime_min"] == "22.0"
+    assert not (tmp_path / "history.sqlite3").exists()
+    assert "DynamoDB table monitor-results" in out.read_text()
+
+
+def test_the_lambda_asset_leaves_the_report_out_and_the_handler_never_needs_it(tmp_path):
+    from infra.bundle import copy_code
+
+    # Given functions/ copied as the asset copies it.
+    copy_code(tmp_path / "functions")
+    cli = tmp_path / "functions" / "monitor" / "cli"
+    assert not list(cli.glob("report*.py"))
+    assert (tmp_path / "functions" / "monitor" / "handler.py").exists()
+    # Then the handler and every module it imports on its first invocation load there.
+    code = (
+        "import sys, functions.monitor.handler, functions.monitor.cycle, "
+        "functions.monitor.metrics, functions.monitor.config;"
+        "assert not [m for m in sys.modules if 'report' in m], sys.modules"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPATH": str(tmp_path)},
+    )
+    assert proc.returncode == 0, proc.stderr
