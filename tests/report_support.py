@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from functions.monitor.alerting import MonitorState
+from functions.monitor.dynamo import DynamoStore
 from functions.monitor.models import (
     CanaryResult,
     CheckResult,
@@ -137,3 +138,24 @@ def outage(start: datetime, models: Sequence[str] = (MODEL,)) -> list[CheckResul
                 moves = [("overall", "unconfirmed_outage", "outage")]
         out.append(cycle(at, models=models, transitions=moves, **kw))
     return out
+
+
+def write_dynamo(store: DynamoStore, results: list[CheckResult]) -> None:
+    """The items the DynamoDB store writes for each result, put 25 at a time (a
+    BatchWriteItem's limit): seeding a long history, not the cycle's own commit."""
+    puts = [p["Put"]["Item"] for r in results for p in store._result_puts(r, conditional=False)]
+    for i in range(0, len(puts), 25):
+        batch = [{"PutRequest": {"Item": item}} for item in puts[i : i + 25]]
+        pending: dict[str, Any] = {store.table: batch}
+        while pending:
+            answer = store.client.batch_write_item(RequestItems=pending)
+            pending = answer.get("UnprocessedItems") or {}
+
+
+def month_of_minutes(end: datetime, count: int = 43_200) -> list[CheckResult]:
+    """`count` one-minute cycles up to `end`, one model, with an outage every day."""
+    start = end - timedelta(minutes=count)
+    return [
+        cycle(t, verdict="outage", outcome="overloaded") if i % 1440 < 5 else cycle(t)
+        for i, t in enumerate(minutes(start, count))
+    ]

@@ -7,11 +7,14 @@ asserted by the tests: wall-clock numbers belong to a benchmark, not a test.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -221,6 +224,50 @@ def peak_rss_mb(sim: Simulator, moto: MotoServer) -> float:
     return float(out.strip().splitlines()[-1])
 
 
+def _best_of(count: int, run: Callable[[], object]) -> float:
+    """The median wall time of `count` runs (what they print is dropped)."""
+    times = []
+    for _ in range(count):
+        with contextlib.redirect_stdout(io.StringIO()):
+            started = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def report_sqlite(folder: Path) -> tuple[float, float]:
+    """`report --since 30d` over a month of one-minute cycles (43,200, one model) in the
+    SQLite store: seconds, and the file's size in MB."""
+    from functions.monitor.cli.report import run_report
+    from tests.report_support import month_of_minutes, write_sqlite
+
+    db, out = folder / "month.sqlite3", folder / "month.html"
+    write_sqlite(str(db), month_of_minutes(datetime.now(UTC)))
+    config = load_config({"LOCAL_DB_PATH": str(db)})
+    seconds = _best_of(3, lambda: run_report(config, "30d", str(out), None))
+    return seconds, out.stat().st_size / 1e6
+
+
+def report_dynamodb(moto: MotoServer, folder: Path) -> float:
+    """`report` from DynamoDB (moto) over 3 days of one-minute cycles, as a ratio to
+    the raw Query pages it reads (cycles and transitions, the same calls alone)."""
+    from functions.monitor.cli.report import run_report
+    from functions.monitor.dynamo import DynamoStore
+    from tests.report_support import month_of_minutes, write_dynamo
+
+    os.environ.update(CREDENTIALS, AWS_ENDPOINT_URL=moto.url)
+    client = boto3.client("dynamodb", endpoint_url=moto.url, region_name="us-east-1")
+    table = f"bench-report-{time.monotonic_ns()}"
+    create_table(client, table)
+    store = DynamoStore(table, client)
+    write_dynamo(store, month_of_minutes(datetime.now(UTC), count=3 * 1440))
+    since = datetime.fromtimestamp(time.time() - 3 * 86_400, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    raw = _best_of(3, lambda: (store._query("CYCLE", since), store._query("TRANSITION", since)))
+    config = load_config({**os.environ, "TABLE_NAME": table, "AWS_REGION": "us-east-1"})
+    made = _best_of(3, lambda: run_report(config, "3d", str(folder / "ddb.html"), None))
+    return made / raw
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
@@ -335,6 +382,26 @@ def main() -> int:
                 f"{cpu:.0f} ms; {stretch[128]:.2f} s / {stretch[256]:.2f} s",
                 "-",
                 None,
+            )
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            seconds, megabytes = report_sqlite(Path(folder))
+            ratio_ddb = report_dynamodb(moto, Path(folder))
+        rows.append(
+            (
+                "Report: a month of 1-minute cycles (43,200, 1 model) from SQLite, "
+                "time / file size",
+                f"{seconds:.2f} s / {megabytes:.2f} MB",
+                "<= 5 s / <= 2 MB",
+                seconds <= 5 and megabytes <= 2,
+            )
+        )
+        rows.append(
+            (
+                "  the report from DynamoDB (3 days of cycles) / its raw Query pages alone",
+                f"{ratio_ddb:.2f}",
+                "<= 2",
+                ratio_ddb <= 2,
             )
         )
         report = estimate()
