@@ -11,6 +11,10 @@ CDK := npx --no-install cdk
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 # The simulator's port for `make demo`, `make simulate` and `make check-sim`.
 DEMO_PORT ?= 8765
+# `make demo`: seconds per timeline step, and where to keep its history (empty: thrown
+# away). Kept, `make report` can draw it: LOCAL_DB_PATH=$(DEMO_DB) make report.
+DEMO_STEP ?= 3
+DEMO_DB ?=
 # The scenario `make simulate` starts with (see `make simulate ARGS=--help`).
 SCENARIO ?= healthy
 # Runs against the simulator keep their own history, apart from live checks.
@@ -76,7 +80,7 @@ cost: $(STAMP) ## Monthly cost estimate; e.g. ARGS="--models claude-haiku-5-5,cl
 	@$(MONITOR) cost $(ARGS)
 
 demo: $(STAMP) ## Watch an outage unfold against the simulator, first failure to recovery.
-	@$(PY) tests/demo.py --port $(DEMO_PORT)
+	@$(PY) tests/demo.py --port $(DEMO_PORT) --step $(DEMO_STEP) $(if $(DEMO_DB),--db $(DEMO_DB))
 
 test: $(STAMP) $(NODE_STAMP) ## Every test: unit, integration, infra (installs everything first).
 	$(PY) -m pytest

@@ -2,8 +2,9 @@
 
 The simulator plays a timeline: healthy, then 529s, then the status page confirms
 with an incident, then recovery. The real check cycle runs against it every few
-seconds, with its own throw-away SQLite store (never .monitor/state.sqlite3) and the
-terminal as notifier. Ctrl-C stops it cleanly.
+seconds, with its own throw-away SQLite store (never .monitor/state.sqlite3; kept
+with --db PATH, for `make report` to draw) and the terminal as notifier. Ctrl-C
+stops it cleanly.
 """
 
 from __future__ import annotations
@@ -38,6 +39,9 @@ def _demo() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=0, help="simulator port (0: any free)")
     parser.add_argument("--step", type=float, default=3.0, help="seconds per timeline step")
+    parser.add_argument(
+        "--db", default="", help="keep the history in this SQLite file (default: thrown away)"
+    )
     args = parser.parse_args()
     steps = TIMELINES["outage_timeline"]
     try:
@@ -55,7 +59,7 @@ def _demo() -> int:
             "STATUS_PAGE_URL": sim.url,
             "ANTHROPIC_BASE_URL": sim.url,
             "ANTHROPIC_API_KEY": "sim-key",
-            "LOCAL_DB_PATH": os.path.join(folder, "demo.sqlite3"),
+            "LOCAL_DB_PATH": args.db or os.path.join(folder, "demo.sqlite3"),
             "CANARY_RETRY_BASE_SECONDS": "0.05",
             "TABLE_NAME": "",
             "TOPIC_ARN": "",

@@ -188,7 +188,7 @@ def test_every_inline_make_command_names_a_real_target(clone, newcomer_env):
 
 # Inline commands that run here and end by themselves: run for real, not dry-run, so
 # an option the command line rejects (a renamed flag, a quoting slip) is caught too.
-LOCAL_TARGETS = {"check", "history", "mute", "cost", "help"}
+LOCAL_TARGETS = {"check", "history", "report", "mute", "cost", "help"}
 
 
 def test_every_inline_local_command_works_as_written(clone, newcomer_env):

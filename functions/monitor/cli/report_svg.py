@@ -8,6 +8,7 @@ aggregated before it gets here: one element per bucket, never one per cycle.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from html import escape
 
@@ -212,26 +213,33 @@ def episode(ep: Episode, now: float) -> str:
 
 
 def latency(series: Series, frame: Frame, slow_ms: int) -> str:
-    """p50 and p90 of TTFT and total latency per bucket, with the slow threshold."""
+    """p50 and p90 of TTFT and total latency per bucket, with the slow threshold, on a
+    log scale: a 300 ms line stays readable below a 10 s threshold."""
     w, h, left, bottom = 480, 170, 52, 20
     values = [v for pair in series.ttft + series.total for v in pair if v is not None]
-    top = max([*values, slow_ms]) * 1.1 or 1.0
+    low = math.floor(math.log10(max(1.0, min([*values, slow_ms]))))
+    high = max(low + 1, math.ceil(math.log10(max([*values, slow_ms, 1.0]))))
     step = (w - left - 6) / max(1, frame.count)
 
     def y(ms: float) -> float:
-        return 6 + (h - bottom - 6) * (1 - ms / top)
+        share = (math.log10(max(ms, 1.0)) - low) / (high - low)
+        return 6 + (h - bottom - 6) * (1 - max(0.0, min(1.0, share)))
 
     def line(points: list[float | None], colour: str, dash: str) -> str:
-        path, pen = [], "M"
+        path = []
         for i, v in enumerate(points):
             if v is None:
-                pen = "M"
                 continue
-            path.append(f"{pen}{_n(left + (i + 0.5) * step)} {_n(y(v))}")
-            pen = "L"
+            x, joined = left + (i + 0.5) * step, i > 0 and points[i - 1] is not None
+            if joined:
+                path.append(f"L{_n(x)} {_n(y(v))}")
+            elif i + 1 < len(points) and points[i + 1] is not None:
+                path.append(f"M{_n(x)} {_n(y(v))}")
+            else:  # a lone point, its neighbours without data: a dash across its bucket
+                path.append(f"M{_n(x - step * 0.3)} {_n(y(v))}h{_n(max(step * 0.6, 2.0))}")
         return (
             f'<path class="line" d="{"".join(path)}" fill="none" stroke="{colour}" '
-            f'stroke-width="1.6" stroke-dasharray="{dash}"/>'
+            f'stroke-width="1.6" stroke-linecap="round" stroke-dasharray="{dash}"/>'
             if path
             else ""
         )
@@ -239,13 +247,16 @@ def latency(series: Series, frame: Frame, slow_ms: int) -> str:
     parts = [
         f'<line x1="{left}" x2="{left}" y1="6" y2="{h - bottom}" stroke="#757575"/>',
         f'<line x1="{left}" x2="{w - 6}" y1="{h - bottom}" y2="{h - bottom}" stroke="#757575"/>',
-        f'<text class="tick" x="{left - 4}" y="{_n(y(top / 1.1) + 4)}" text-anchor="end">'
-        f"{top / 1.1 / 1000:.1f} s</text>",
-        f'<text class="tick" x="{left - 4}" y="{h - bottom}" text-anchor="end">0</text>',
+        *(
+            f'<line x1="{left - 3}" x2="{w - 6}" y1="{_n(y(10**e))}" y2="{_n(y(10**e))}" '
+            f'stroke="#eeeeee"/><text class="tick" x="{left - 5}" y="{_n(y(10**e) + 3)}" '
+            f'text-anchor="end">{_tick(10**e)}</text>'
+            for e in range(low, high + 1)
+        ),
         f'<line class="threshold" x1="{left}" x2="{w - 6}" y1="{_n(y(slow_ms))}" '
         f'y2="{_n(y(slow_ms))}" stroke="#c62828" stroke-dasharray="6 3"><title>'
         f"LATENCY_SLOW_MS: {slow_ms} ms</title></line>",
-        f'<text class="tick" x="{w - 8}" y="{_n(y(slow_ms) - 3)}" text-anchor="end" '
+        f'<text class="tick" x="{w - 8}" y="{_n(y(slow_ms) + 11)}" text-anchor="end" '
         f'fill="#c62828">slow: {slow_ms / 1000:g} s</text>',
         line([p for p, _ in series.total], "#1565c0", "none"),
         line([q for _, q in series.total], "#1565c0", "4 3"),
@@ -266,6 +277,10 @@ def latency(series: Series, frame: Frame, slow_ms: int) -> str:
         f'viewBox="0 0 {w} {h}" role="img" aria-label="latency of {escape(series.model)}">'
         f"{''.join(parts)}</svg>"
     )
+
+
+def _tick(ms: int) -> str:
+    return f"{ms} ms" if ms < 1000 else f"{ms // 1000} s"
 
 
 def _ms(value: float | None) -> str:
