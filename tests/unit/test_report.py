@@ -262,3 +262,29 @@ def test_a_month_of_minutes_stays_aggregated_and_small():
     assert len(html.encode()) < 2_000_000
     row = next(r for r in report.rows if r.target == "overall")
     assert row.downtime_min == 44.0  # 44 bad cycles of one minute each
+
+
+def test_given_hostile_or_older_records_then_the_report_still_draws():
+    # Given records a newer or older version (or a tampered table) might hold.
+    from functions.monitor.store import History
+
+    good = cycle_record(cycle(NOW - HOUR))
+    odd = [
+        {**good, "checked_at": "not a time"},
+        {**good, "checked_at": "2026-12-06T11:10:00Z", "canaries": 7, "incidents": 3},
+        {**good, "checked_at": "2026-12-06T11:11:00Z", "canaries": ["x", {"model": 1}]},
+        {**good, "checked_at": "2026-12-06T11:12:00Z", "lead": {"minutes": "soon", "models": 5}},
+        {**good, "checked_at": "2026-12-06T11:13:00Z", "muted_until": "whenever", "region": 4},
+        {"checked_at": "2026-12-06T11:14:00Z"},
+    ]
+    transitions = [
+        {"checked_at": "garbage", "target": "overall", "from": "operational", "to": "outage"},
+        {"checked_at": "2026-12-06T11:12:00Z", "target": None, "from": 1, "to": None},
+    ]
+    report = build(
+        History([good, *odd], transitions), (NOW - 2 * HOUR).timestamp(), NOW.timestamp()
+    )
+    html = render_html(report, load_config({}), NOW.timestamp())
+    # Then the readable cycles count, the rest adds nothing, and nothing raises.
+    assert report.cycles == 6  # "not a time" is dropped
+    assert '<svg class="chart bars"' in html and html.rstrip().endswith("</html>")

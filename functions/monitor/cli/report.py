@@ -35,6 +35,7 @@ from .report_data import (
     rows,
     span_label,
     target_points,
+    when,
 )
 from .report_episodes import Episode, PageIncident, episodes, page_incidents
 
@@ -96,13 +97,12 @@ def csv_text(monthly_rows: list[dict[str, Any]]) -> str:
 
 def _mute_spans(report: Report) -> list[tuple[float, float]]:
     """From the first cycle that found each mute to its end (or the last cycle that
-    found it, plus one cadence, when it was lifted early)."""
-    from .report_data import epoch
-
+    found it, plus one cadence, when it was lifted early); unreadable times are skipped."""
     spans = []
     for m in report.mutes:
-        start, seen, until = epoch(m["from"]), epoch(m["to"]), epoch(m["until"])
-        spans.append((start, min(until, max(seen + report.frame.cadence, start))))
+        start, seen, until = when(m["from"]), when(m["to"]), when(m["until"])
+        if start is not None and seen is not None and until is not None:
+            spans.append((start, min(until, max(seen + report.frame.cadence, start))))
     return spans
 
 

@@ -124,7 +124,7 @@ def target_points(cycles: list[dict[str, Any]]) -> dict[str, list[Point]]:
         series["overall"].append(overall)
         regions[region].append(overall)
         for kind, entries in (("canary", cycle.get("canaries")), ("bedrock", cycle.get("bedrock"))):
-            for entry in entries if isinstance(entries, list) else []:
+            for entry in as_list(entries):
                 if not isinstance(entry, dict) or not isinstance(entry.get("outcome"), str):
                     continue  # a hostile or older record adds nothing
                 state = outcome_state(entry["outcome"])
@@ -245,7 +245,7 @@ def latency(cycles: list[dict[str, Any]], frame: Frame) -> list[Series]:
         i = frame.index(cycle["_at"])
         if i is None:
             continue
-        for c in cycle.get("canaries") or []:
+        for c in as_list(cycle.get("canaries")):
             if not isinstance(c, dict) or c.get("outcome") not in ("ok", "slow"):
                 continue
             model = str(c.get("model", "?"))[:80]
@@ -258,6 +258,19 @@ def latency(cycles: list[dict[str, Any]], frame: Frame) -> list[Series]:
         Series(model, [_pcts(t) for t, _ in per], [_pcts(total) for _, total in per])
         for model, per in samples.items()
     ]
+
+
+def as_list(value: Any) -> list[Any]:
+    """A record's list field, or [] when a hostile or older record holds something else."""
+    return value if isinstance(value, list) else []
+
+
+def when(value: Any) -> float | None:
+    """An ISO time as epoch seconds; None for anything else (a hostile record)."""
+    try:
+        return epoch(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
 
 
 def month(ts: float) -> str:
@@ -274,9 +287,11 @@ def monthly(
     and the median lead time of the episodes that measured one for that target."""
     opened: dict[tuple[str, str], int] = defaultdict(int)
     for t in transitions:
-        good = "ok" if str(t.get("target", "")).startswith(("canary:", "bedrock:")) else None
-        if t.get("from") in (good or "operational",) and isinstance(t.get("checked_at"), str):
-            opened[(month(epoch(t["checked_at"])), str(t.get("target")))] += 1
+        target = str(t.get("target", ""))
+        good = "ok" if target.startswith(("canary:", "bedrock:")) else "operational"
+        at = when(t.get("checked_at"))
+        if at is not None and t.get("from") == good and t.get("to") != good:
+            opened[(month(at), target)] += 1
     out = []
     for target, points in series.items():
         regions = 1 if target.startswith("region:") else frame.regions

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .report_data import epoch
+from .report_data import as_list, when
 
 OPERATIONAL = "operational"
 FINE = ("ok", "slow", "skipped")
@@ -77,7 +77,7 @@ def _bad(cycle: dict[str, Any]) -> bool:
 
 def _canary_failed(cycle: dict[str, Any]) -> bool:
     return any(
-        isinstance(c, dict) and c.get("outcome") not in FINE for c in cycle.get("canaries") or []
+        isinstance(c, dict) and c.get("outcome") not in FINE for c in as_list(cycle.get("canaries"))
     )
 
 
@@ -90,17 +90,10 @@ def _confirms(cycle: dict[str, Any]) -> bool:
     )
 
 
-def _when(value: Any) -> float | None:
-    try:
-        return epoch(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
 def _overall(transitions: list[dict[str, Any]]) -> list[tuple[float, str, str]]:
     moves = []
     for t in transitions:
-        at = _when(t.get("checked_at"))
+        at = when(t.get("checked_at"))
         if t.get("target") == "overall" and at is not None:
             moves.append((at, str(t.get("from")), str(t.get("to"))))
     return sorted(moves)
@@ -170,14 +163,15 @@ def _episode(
     )
     lead = next((c["lead"] for c in inside if isinstance(c.get("lead"), dict)), None)
     if lead is not None:
-        ep.first_failure = _when(lead.get("first_failure")) or ep.first_failure
-        ep.created_at, ep.started_at = _when(lead.get("created_at")), _when(lead.get("started_at"))
+        ep.first_failure = when(lead.get("first_failure")) or ep.first_failure
+        ep.created_at, ep.started_at = when(lead.get("created_at")), when(lead.get("started_at"))
         minutes = lead.get("minutes")
         ep.lead_min = float(minutes) if isinstance(minutes, (int, float)) else None
         ep.incident = str(lead.get("incident") or "") or None
-        ep.models = [str(m) for m in lead.get("models") or [] if isinstance(m, str)]
+        ep.models = [m for m in as_list(lead.get("models")) if isinstance(m, str)]
     elif ep.confirmed:
-        ep.incident = next((str(c["incidents"][0]) for c in inside if c.get("incidents")), None)
+        names = (n for c in inside for n in as_list(c.get("incidents")) if isinstance(n, str))
+        ep.incident = next(names, None)
     return ep
 
 
@@ -196,7 +190,7 @@ def page_incidents(cycles: list[dict[str, Any]], found: list[Episode]) -> list[P
     open_runs: dict[str, PageIncident] = {}
     out: list[PageIncident] = []
     for cycle in cycles:
-        names = {str(n)[:200] for n in cycle.get("incidents") or [] if isinstance(n, str)}
+        names = {n[:200] for n in as_list(cycle.get("incidents")) if isinstance(n, str)}
         for name in list(open_runs):
             if name not in names:
                 out.append(open_runs.pop(name))
