@@ -11,8 +11,9 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from functions.monitor.alerting import MonitorState
-from functions.monitor.dynamo import DynamoStore
+from functions.monitor.decide.state import MonitorState
+from functions.monitor.keep.dynamo import DynamoStore
+from functions.monitor.keep.sqlite import SqliteStore
 from functions.monitor.models import (
     CanaryResult,
     CheckResult,
@@ -21,7 +22,6 @@ from functions.monitor.models import (
     Transition,
     Verdict,
 )
-from functions.monitor.store import SqliteStore
 
 MODEL = "claude-haiku-5-5"
 

@@ -236,3 +236,13 @@ class CheckResult:
             "bedrock": [b.to_dict() for b in self.bedrock],
             "failover": dict(self.failover),
         }
+
+
+@dataclass
+class BedrockResult(CanaryResult):
+    """A canary result for the Bedrock path; `model` is the monitored model's name."""
+
+    # The Bedrock model or inference-profile id that was called.
+    model_id: str = ""
+    # Tokens Bedrock billed for this request: {"input_tokens", "output_tokens"}.
+    usage: dict[str, int] = field(default_factory=dict)

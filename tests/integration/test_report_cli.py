@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 import boto3
 import pytest
 
-from functions.monitor.alerting import MonitorState
-from functions.monitor.dynamo import DynamoStore
+from functions.monitor.decide.state import MonitorState
+from functions.monitor.keep.dynamo import DynamoStore
 from tests.conftest import run_cli
 from tests.report_support import outage, write_sqlite
 
@@ -106,17 +106,19 @@ def test_given_table_name_then_report_reads_dynamodb(tmp_path, aws):
 
 
 def test_the_lambda_asset_leaves_the_report_out_and_the_handler_never_needs_it(tmp_path):
-    from infra.bundle import copy_code
+    import shutil
+
+    from infra.bundle import _not_shipped
+    from tests.conftest import ROOT
 
     # Given functions/ copied as the asset copies it.
-    copy_code(tmp_path / "functions")
-    cli = tmp_path / "functions" / "monitor" / "cli"
-    assert not list(cli.glob("report*.py"))
+    shutil.copytree(ROOT / "functions", tmp_path / "functions", ignore=_not_shipped)
+    assert not list((tmp_path / "functions").rglob("report*.py"))
     assert (tmp_path / "functions" / "monitor" / "handler.py").exists()
     # Then the handler and every module it imports on its first invocation load there.
     code = (
-        "import sys, functions.monitor.handler, functions.monitor.cycle, "
-        "functions.monitor.metrics, functions.monitor.config;"
+        "import sys, functions.monitor.handler, functions.monitor.wiring, "
+        "functions.monitor.cycle, functions.monitor.config;"
         "assert not [m for m in sys.modules if 'report' in m], sys.modules"
     )
     proc = subprocess.run(

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from functions.monitor.cli.report import build, csv_text, render_html
 from functions.monitor.config import load_config
-from functions.monitor.store import cycle_record
+from functions.monitor.keep.store import cycle_record
 from tests.report_support import MODEL, cycle, minutes, outage, write_sqlite
 
 NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
@@ -252,7 +252,7 @@ def test_a_month_of_minutes_stays_aggregated_and_small():
         )
         for i, t in enumerate(minutes(start, 43_200))
     ]
-    from functions.monitor.store import History
+    from functions.monitor.keep.store import History
 
     report = build(History(history_cycles, []), start.timestamp(), NOW.timestamp())
     html = render_html(report, load_config({}), NOW.timestamp())
@@ -266,7 +266,7 @@ def test_a_month_of_minutes_stays_aggregated_and_small():
 
 def test_given_hostile_or_older_records_then_the_report_still_draws():
     # Given records a newer or older version (or a tampered table) might hold.
-    from functions.monitor.store import History
+    from functions.monitor.keep.store import History
 
     good = cycle_record(cycle(NOW - HOUR))
     odd = [

@@ -19,9 +19,9 @@ from html import escape
 from typing import Any
 
 from ..config import Config
-from ..history import muted_spans, parse_window
-from ..store import History, StoreError
+from ..keep.store import History, StoreError
 from . import report_svg as svg
+from .history import muted_spans, parse_window
 from .report_data import (
     DAY,
     Frame,
@@ -289,7 +289,7 @@ def _context_section(report: Report, config: Config, made_at: float) -> str:
 def run_report(
     config: Config, since: str, out: str, csv_path: str | None, now: float | None = None
 ) -> int:
-    from ..cycle import build_store
+    from ..wiring import build_store
 
     try:
         window = parse_window(since)

@@ -177,7 +177,7 @@ def _episode(
 
 def _worst(inside: list[dict[str, Any]]) -> str:
     """The worst verdict of the episode, ranked as the alert ranks them."""
-    from ..alerting import RANK
+    from ..decide.state import RANK
 
     bad = [str(c.get("verdict")) for c in inside if _bad(c)]
     return max(bad, key=lambda v: RANK.get(v, 0)) if bad else "unknown"

@@ -6,14 +6,12 @@ silently on some carriers. The subject is 100 characters or fewer, as SNS requir
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, TextIO
+from typing import Any
 
-from .models import SEVERITY, CheckResult, Notification, Transition
-from .verdict import confirmations, next_step
+from ..decide.verdict import confirmations, next_step
+from ..models import SEVERITY, CheckResult, Notification, Transition
 
 SUBJECT_MAX = 100
 SMS_MAX = 160
@@ -40,14 +38,6 @@ _ASCII_FOR = {
     "…": "...",
     "→": "->",
 }
-
-
-class NotifyError(Exception):
-    """Publishing failed; the message is one line and holds no secret."""
-
-
-class Notifier(Protocol):
-    def publish(self, notification: Notification) -> None: ...
 
 
 def gsm7(text: str) -> str:
@@ -127,11 +117,11 @@ def resolved_sentence(episode: dict[str, Any] | None) -> str:
     return "; ".join(parts) + "."
 
 
-def _fit(text: str, limit: int) -> str:
+def fit_text(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
-def _ascii_line(text: str) -> str:
+def ascii_line(text: str) -> str:
     text = " ".join(text.split())
     return "".join(ch if 32 <= ord(ch) < 127 else "?" for ch in text)
 
@@ -186,15 +176,15 @@ def compose(
     lead = lead_sentence(lead_info)
     resolved = resolved_sentence(extra.resolved) if word == "RESOLVED" else ""
 
-    subject = _fit(
-        _ascii_line(f"{word}: {headline}{region}" + (f" - {detail}" if detail else "")), SUBJECT_MAX
+    subject = fit_text(
+        ascii_line(f"{word}: {headline}{region}" + (f" - {detail}" if detail else "")), SUBJECT_MAX
     )
     page = result.status_page
     page_state = f"page: API {page.api_status}" if page.reachable else "page unreadable"
     step = next_step(result.verdict).split(".")[0]
     sms_parts = [f"{word}: {headline}{region}", detail, resolved.rstrip("."), page_state]
     sms_parts += [lead.rstrip("."), step]
-    sms = _fit(gsm7(". ".join(p for p in sms_parts if p) + "."), SMS_MAX)
+    sms = fit_text(gsm7(". ".join(p for p in sms_parts if p) + "."), SMS_MAX)
     notes = [n for n in (lead, resolved, _flap_note(extra.flapping)) if n]
     notes += _confirmed_lines(result)
     severity = SEVERITY[extra.held] if extra.held else result.verdict.severity
@@ -222,7 +212,7 @@ def compose_digest(
     plural = "s" if count != 1 else ""
     headline = f"DIGEST: {count} held Claude API notification{plural}; now {result.verdict.verdict}"
     region = f" [{result.region}]" if result.region and result.region != "local" else ""
-    subject = _fit(_ascii_line(headline + region), SUBJECT_MAX)
+    subject = fit_text(ascii_line(headline + region), SUBJECT_MAX)
     email = (
         f"{text}\n\nNow: {result.verdict.verdict} ({result.verdict.severity}) at "
         f"{result.checked_at}\n  {result.verdict.summary}\n\n"
@@ -231,7 +221,7 @@ def compose_digest(
     return Notification(
         id=f"n-{result.checked_at}-digest",
         subject=subject,
-        sms=_fit(gsm7(subject + "."), SMS_MAX),
+        sms=fit_text(gsm7(subject + "."), SMS_MAX),
         email=email,
         severity=severity,
         verdict=verdict or result.verdict.verdict,
@@ -305,115 +295,3 @@ def _email(
     if result.region and result.region != "local":
         lines.append(f"Region: {result.region}")
     return "\n".join(lines)
-
-
-class ConsoleNotifier:
-    """Local stand-in for SNS: prints the same subject and text to stderr."""
-
-    def __init__(self, stream: TextIO | None = None) -> None:
-        self.stream = stream
-
-    def publish(self, notification: Notification) -> None:
-        stream = self.stream or sys.stderr
-        bar = "=" * 60
-        print(
-            f"{bar}\nNOTIFICATION {notification.subject}\nSMS: {notification.sms}\n"
-            f"{notification.email}\n{bar}",
-            file=stream,
-            flush=True,
-        )
-
-
-def sns_message(notification: Notification) -> str:
-    """The JSON message with its email, default and SMS variants, and, when composed,
-    the chat message under `https` (the protocol Amazon Q subscribes with), under SNS's
-    256 KiB (the email was capped when committed; this is the last guard, for what an
-    older version committed)."""
-    from .outbox import CHAT_MAX_BYTES, SNS_MAX_BYTES, cap_email
-
-    email = notification.email
-    chat = notification.chat
-    fits = chat and len(json.dumps(chat).encode()) <= CHAT_MAX_BYTES
-    extra = {"https": chat} if fits else {}
-    limit = SNS_MAX_BYTES - 4096  # the subject and the message attributes
-    budget = (limit - len(json.dumps(extra).encode())) // 2  # both variants carry the email
-    for _ in range(3):
-        message = json.dumps({"default": email, "email": email, "sms": notification.sms, **extra})
-        if len(message.encode()) <= limit:
-            return message
-        budget //= 2
-        email = cap_email(email, budget)
-    return json.dumps({"default": email, "email": email, "sms": notification.sms[:160], **extra})
-
-
-def sns_subject(subject: str) -> str:
-    """The subject as SNS takes it (one ASCII line, at most 100 characters), whatever
-    was committed: a subject it refuses would fail every re-send of the entry."""
-    return _fit(_ascii_line(subject), SUBJECT_MAX) or "Claude API monitor"
-
-
-def _attributes(notification: Notification) -> dict[str, Any]:
-    """The message attributes subscribers filter on; an empty one is left out, as SNS
-    refuses an empty value (and would refuse every re-send of the entry)."""
-    values = {
-        "severity": notification.severity,
-        "verdict": notification.verdict,
-        "notification_id": notification.id,
-    }
-    return {k: {"DataType": "String", "StringValue": v} for k, v in values.items() if v}
-
-
-class SnsNotifier:
-    """Publishes one JSON-structured message with email and SMS variants."""
-
-    def __init__(self, topic_arn: str, client: Any) -> None:
-        self.topic_arn = topic_arn
-        self.client = client
-
-    def publish(self, notification: Notification) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        try:
-            self.client.publish(
-                TopicArn=self.topic_arn,
-                Subject=sns_subject(notification.subject),
-                Message=sns_message(notification),
-                MessageStructure="json",
-                MessageAttributes=_attributes(notification),
-            )
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            raise NotifyError(
-                f"SNS publish failed: {error.get('Code', '?')}: {error.get('Message', '')}"[:300]
-            ) from None
-        except BotoCoreError as exc:
-            raise NotifyError(f"SNS publish failed: {type(exc).__name__}: {exc}"[:300]) from None
-
-
-class WebhookNotifier:
-    """Publishes the committed webhook body (docs/WEBHOOKS.md) to the webhook topic."""
-
-    def __init__(self, topic_arn: str, client: Any) -> None:
-        self.topic_arn = topic_arn
-        self.client = client
-
-    def publish(self, notification: Notification) -> None:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        from .chat import webhook_publish_kwargs
-
-        try:
-            body = json.loads(notification.webhook)
-            kwargs = webhook_publish_kwargs(body)
-        except (ValueError, KeyError, TypeError):
-            raise NotifyError("webhook body unreadable; not sent") from None
-        try:
-            self.client.publish(TopicArn=self.topic_arn, **kwargs)
-        except ClientError as exc:
-            error = exc.response.get("Error", {})
-            text = f"{error.get('Code', '?')}: {error.get('Message', '')}"
-            raise NotifyError(f"SNS webhook publish failed: {text}"[:300]) from None
-        except BotoCoreError as exc:
-            raise NotifyError(
-                f"SNS webhook publish failed: {type(exc).__name__}: {exc}"[:300]
-            ) from None

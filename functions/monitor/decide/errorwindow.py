@@ -50,7 +50,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .models import OK, SKIPPED, SLOW, CanaryResult
+from ..models import OK, SKIPPED, SLOW, CanaryResult
 
 Z = 1.5
 MIN_REQUESTS = 10

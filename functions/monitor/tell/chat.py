@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .verdict import NEXT_STEP
+from ..decide.verdict import NEXT_STEP
 
 # Our own caps (the schema page documents none): one Slack section holds 3000
 # characters of text; titles and tags stay short enough to read on a phone.

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from . import errorwindow
-from .models import (
+from ..decide import errorwindow
+from ..models import (
     CLIENT_OUTCOMES,
     INTERCEPTED,
     NETWORK_OUTCOMES,

@@ -16,8 +16,8 @@ import json
 from dataclasses import fields, replace
 from typing import Any
 
-from .models import Notification
-from .notify import gsm7
+from ..models import Notification
+from .text import gsm7
 
 # SNS takes at most 256 KiB per message (body, subject and attributes together):
 # https://docs.aws.amazon.com/sns/latest/api/API_Publish.html . The email text goes

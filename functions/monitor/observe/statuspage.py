@@ -30,8 +30,8 @@ import json
 import re
 from typing import Any
 
+from ..models import COMPONENT_STATUSES, Incident, StatusPage
 from .bounded import ACCEPT_ENCODING, BodyTooLarge, BodyUnreadable, read_bounded
-from .models import COMPONENT_STATUSES, Incident, StatusPage
 
 SUMMARY_PATH = "/api/v2/summary.json"
 MAX_BODY_BYTES = 4 * 1024 * 1024

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
-from .models import CheckResult
+from ..models import CheckResult
 
 NAMESPACE_DEFAULT = "ClaudeStatus"
 SERVICE = "claude-status"

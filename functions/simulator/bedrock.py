@@ -337,7 +337,7 @@ def _handler_for(sim: BedrockSimulator) -> type[BaseHTTPRequestHandler]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m functions.monitor.bedrock_sim [--port N] [--scenario NAME]`."""
+    """`python -m functions.simulator.bedrock [--port N] [--scenario NAME]`."""
     import argparse
 
     parser = argparse.ArgumentParser(prog="bedrock_sim", description=__doc__.splitlines()[0])

@@ -12,9 +12,9 @@ import json
 import sys
 from datetime import UTC, datetime
 
-from .config import Config
-from .quiet import QuietState, parse_duration
-from .store import StateConflict, StoreError
+from ..config import Config
+from ..decide.quiet import QuietState, parse_duration
+from ..keep.store import StateConflict, StoreError
 
 EXIT_USAGE = 64
 ATTEMPTS = 2
@@ -40,7 +40,7 @@ def run_mute(
     except ValueError as exc:
         print(f"mute: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    from .cycle import build_store
+    from ..wiring import build_store
 
     store = build_store(config)
     for _ in range(ATTEMPTS):

@@ -29,8 +29,8 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from .alerting import MonitorState, OutboxEntry, Stored
-from .models import CheckResult
+from ..decide.state import MonitorState, OutboxEntry, Stored
+from ..models import CheckResult
 from .store import (
     CommitUncertain,
     DuplicateCycle,

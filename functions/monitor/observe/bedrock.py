@@ -16,25 +16,19 @@ pays their import at cold start.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-from .models import (
-    CLIENT_OUTCOMES,
+from ..models import (
     OK,
     PLATFORM_OUTCOMES,
     RATE_LIMITED,
-    SKIPPED,
     SLOW,
-    CanaryResult,
-    CheckResult,
+    BedrockResult,
 )
 
 PROMPT = "Hi"
@@ -42,15 +36,6 @@ PROMPT = "Hi"
 # Claude models refuse some combinations of the two, and defaults are fine here).
 MAX_TOKENS = 1
 MAX_DETAIL = 300
-PRICES = Path(__file__).with_name("bedrock_prices.json")
-
-# A system (cross-Region) inference profile id is "<geo>.<model id>": us., eu., apac.,
-# jp., au., ca., us-gov., global. A foundation-model id is "<provider>.<name>".
-_MODEL_ID = re.compile(
-    r"^(?:(?P<geo>[a-z]{2,6}(?:-gov)?)\.)?(?P<base>anthropic\.[a-z0-9][a-z0-9-]*(?::\d+)?)$"
-)
-# anthropic.claude-haiku-4-5-20251001-v1:0 -> claude-haiku-4-5
-_FAMILY = re.compile(r"^anthropic\.(?P<family>claude-[a-z0-9-]+?)(?:-\d{8})?(?:-v\d+)?(?::\d+)?$")
 
 # Bedrock error codes (the `x-amzn-ErrorType` of the Converse API) -> canary outcome.
 # Client side: the caller's account, role or request must change. Platform: Bedrock
@@ -93,89 +78,6 @@ _STOP_REASONS = frozenset(
         "model_context_window_exceeded",
     }
 )
-
-
-@dataclass
-class BedrockResult(CanaryResult):
-    """A canary result for the Bedrock path; `model` is the monitored model's name."""
-
-    # The Bedrock model or inference-profile id that was called.
-    model_id: str = ""
-    # Tokens Bedrock billed for this request: {"input_tokens", "output_tokens"}.
-    usage: dict[str, int] = field(default_factory=dict)
-
-
-def split_model_id(model_id: str) -> tuple[str | None, str]:
-    """(geo prefix or None, foundation-model id) of a Bedrock model or profile id."""
-    match = _MODEL_ID.match(model_id)
-    if not match:
-        raise ValueError(
-            f"{model_id!r} is not an Anthropic model id on Bedrock "
-            "(like anthropic.claude-haiku-4-5-20251001-v1:0, or with a us./eu./global. prefix)"
-        )
-    return match.group("geo"), match.group("base")
-
-
-# A geographic profile is called from a source Region of its geography; from any other
-# Region Bedrock answers "model identifier is invalid", every cycle. Prefixes not
-# listed here (and global.) are not checked.
-_GEO_REGIONS = {
-    "us": ("us-",),
-    "us-gov": ("us-gov-",),
-    "eu": ("eu-",),
-    "apac": ("ap-",),
-    "jp": ("ap-",),
-    "au": ("ap-",),
-    "ca": ("ca-",),
-}
-
-
-def region_problem(model_id: str, region: str) -> str | None:
-    """Why `model_id` cannot be called from `region`, or None (unknown cases pass)."""
-    geo, _ = split_model_id(model_id)
-    prefixes = _GEO_REGIONS.get(geo or "")
-    if not prefixes or not region:
-        return None
-    fits = region.startswith(prefixes) and (geo == "us-gov" or not region.startswith("us-gov-"))
-    if fits:
-        return None
-    return (
-        f"{model_id!r} is a {geo}. inference profile, which cannot be called from {region}; "
-        "use the profile of this Region's geography (or global.)"
-    )
-
-
-def parse_bedrock_models(raw: str | None, monitored: tuple[str, ...]) -> dict[str, str]:
-    """BEDROCK_MODELS ("model=bedrock-id,...") -> {monitored model: Bedrock id}.
-
-    Empty or unset means no Bedrock path. A model that is not in CANARY_MODELS is an
-    error, not ignored: the failover advice pairs each Bedrock result with the API
-    canary of the same model, so an unpaired entry would be a probe nobody reads.
-    """
-    if raw is None or not raw.strip():
-        return {}
-    mapping: dict[str, str] = {}
-    for entry in (part.strip() for part in raw.split(",")):
-        if not entry:
-            continue
-        model, sep, model_id = (text.strip() for text in entry.partition("="))
-        if not sep or not model or not model_id:
-            raise ValueError(
-                f"BEDROCK_MODELS entries must look like model=bedrock-model-id, got {entry!r}"
-            )
-        if model not in monitored:
-            raise ValueError(
-                f"BEDROCK_MODELS maps {model!r}, which is not in CANARY_MODELS "
-                f"({', '.join(monitored)})"
-            )
-        if model in mapping:
-            raise ValueError(f"BEDROCK_MODELS maps {model!r} twice")
-        try:
-            split_model_id(model_id)
-        except ValueError as exc:
-            raise ValueError(f"BEDROCK_MODELS: {exc}") from None
-        mapping[model] = model_id
-    return mapping
 
 
 @lru_cache(maxsize=8)
@@ -449,181 +351,3 @@ def _run_in_thread(
         loop.call_soon_threadsafe(deliver)
     except RuntimeError:
         pass  # the cycle's loop has closed: nobody is waiting for this answer any more
-
-
-# -- what to do next ------------------------------------------------------------------
-
-FAIL_OVER = "Claude answers on Amazon Bedrock right now: fail over there"
-FAILING_EVERYWHERE = (
-    "the model is failing everywhere: a model-level problem, not Anthropic's API alone"
-)
-BEDROCK_ONLY = (
-    "Amazon Bedrock is failing for this model while Anthropic's API answers: "
-    "failover to Bedrock would not work right now"
-)
-BEDROCK_UNUSABLE = "Amazon Bedrock cannot be used for failover either ({outcome}): check its access"
-
-
-def bedrock_target(model: str) -> str:
-    """The alert target of one model's Bedrock path, beside `canary:<model>`."""
-    return f"bedrock:{model}"
-
-
-def bedrock_observations(results: list[CanaryResult]) -> dict[str, tuple[str, str]]:
-    """target -> (observed outcome, the good value), to merge into the cycle's observations.
-
-    Recorded and shown like any target; only `overall` wakes people, so a Bedrock
-    transition wakes nobody unless the integration asks for it.
-    """
-    return {bedrock_target(r.model): (r.outcome, OK) for r in results if r.outcome != SKIPPED}
-
-
-def failover_steps(canaries: list[CanaryResult], bedrock: list[CanaryResult]) -> dict[str, str]:
-    """model -> next step, for every model probed on both paths that has one.
-
-    The API path is failing for a model when its canary neither passed nor was skipped.
-    """
-    api = {c.model: c for c in canaries}
-    steps: dict[str, str] = {}
-    for result in bedrock:
-        canary = api.get(result.model)
-        if canary is None or canary.outcome == SKIPPED or result.outcome == SKIPPED:
-            continue
-        passes = result.outcome in (OK, SLOW)
-        advice = failover_advice(
-            canary.outcome not in (OK, SLOW), passes, None if passes else result.outcome
-        )
-        if advice:
-            steps[result.model] = advice
-    return steps
-
-
-def annotate(result: CheckResult) -> None:
-    """Put the failover step into the result: `failover`, the summary and the next step.
-
-    The verdict itself is left as `decide` made it (call this after every decide).
-    With the API failing, the failover step comes first in the next step (its first
-    sentence is what an SMS carries); with only Bedrock failing, the summary gets a
-    note and the verdict's own next step stands.
-    """
-    steps = failover_steps(result.canaries, result.bedrock)
-    result.failover = steps
-    if not steps:
-        return
-    verdict = result.verdict
-    api = {m: s for m, s in steps.items() if s != BEDROCK_ONLY}
-    if api:
-        text = _joined(api)
-        from .verdict import next_step
-
-        verdict.summary += f"; {text}"
-        verdict.next_step = f"{text}. {next_step(verdict)}"
-    noted = {m: s for m, s in steps.items() if s == BEDROCK_ONLY}
-    if noted:
-        verdict.summary += f"; note: {_joined(noted)}"
-
-
-def _joined(steps: dict[str, str]) -> str:
-    """One step said once when every model shares it, else each model's own."""
-    if len(set(steps.values())) == 1:
-        text = next(iter(steps.values()))
-        return text if len(steps) == 1 else f"{text} ({', '.join(steps)})"
-    return "; ".join(f"{model}: {step}" for model, step in steps.items())
-
-
-def bedrock_ok(results: list[CanaryResult]) -> bool | None:
-    """True: every Bedrock probe answered; False: one failed; None: no Bedrock path."""
-    if not results:
-        return None
-    return all(r.outcome in (OK, SLOW) for r in results)
-
-
-def failover_advice(
-    api_failing: bool, bedrock_ok: bool | None, bedrock_outcome: str | None = None
-) -> str | None:
-    """The next step, from the two paths (the verdict itself is left unchanged).
-
-    | API     | Bedrock | advice                       |
-    | failing | passes  | fail over to Bedrock         |
-    | failing | failing | failing everywhere           |
-    | passes  | failing | a note about Bedrock         |
-    | any     | none    | None (no Bedrock configured) |
-
-    With `bedrock_outcome` given, a Bedrock failure that is the caller's own (access,
-    throttling) is not read as evidence that the model itself is down.
-    """
-    if bedrock_ok is None:
-        return None
-    if api_failing and bedrock_ok:
-        return FAIL_OVER
-    if api_failing:
-        if bedrock_outcome in CLIENT_OUTCOMES or bedrock_outcome == RATE_LIMITED:
-            return BEDROCK_UNUSABLE.format(outcome=bedrock_outcome)
-        return FAILING_EVERYWHERE
-    if not bedrock_ok:
-        return BEDROCK_ONLY
-    return None
-
-
-# -- cost -----------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=1)
-def _prices() -> dict[str, Any]:
-    data: dict[str, Any] = json.loads(PRICES.read_text())
-    return data
-
-
-def bedrock_price_per_mtok(model_id: str) -> tuple[float, float]:
-    """(input, output) USD per million tokens for a Bedrock model or profile id."""
-    geo, base = split_model_id(model_id)
-    match = _FAMILY.match(base)
-    family = match.group("family") if match else base
-    prices = _prices()
-    entry = prices["models_per_mtok"].get(family)
-    if entry is None:
-        raise ValueError(f"no Bedrock price for {family!r} in {PRICES.name}")
-    factor = 1.0
-    if geo != "global" and entry.get("regional_premium"):
-        # In-Region and geographic (us., eu., ...) endpoints cost more than global.
-        factor += float(prices["regional_premium"])
-    return float(entry["input"]) * factor, float(entry["output"]) * factor
-
-
-def _tokenizer_factor(model_id: str) -> float:
-    match = _FAMILY.match(split_model_id(model_id)[1])
-    entry = _prices()["models_per_mtok"].get(match.group("family") if match else "", {})
-    return float(entry.get("tokenizer_factor", 1.0))
-
-
-def bedrock_token_cost_usd(
-    model_id: str, input_tokens: int, output_tokens: int, cycles: float
-) -> float:
-    """List-price cost of `cycles` probes of `model_id`, each with the given tokens."""
-    price_in, price_out = bedrock_price_per_mtok(model_id)
-    # The 5.x tokenizer counts the same prompt as more tokens there too (as cost.py does
-    # for the API canary); max_tokens caps the output.
-    tokens_in = input_tokens * _tokenizer_factor(model_id)
-    per_probe = (tokens_in * price_in + output_tokens * price_out) / 1_000_000
-    return per_probe * cycles
-
-
-def bedrock_cost_lines(
-    model_ids: Mapping[str, str], runs: float, input_tokens: int
-) -> list[dict[str, Any]]:
-    """One cost line per mapped model, in `cost.Item`'s fields (add `region=`)."""
-    lines = []
-    for model, model_id in model_ids.items():
-        per_run = bedrock_token_cost_usd(model_id, input_tokens, MAX_TOKENS, 1)
-        tokens_in = round(input_tokens * _tokenizer_factor(model_id), 1)
-        lines.append(
-            {
-                "name": f"Bedrock tokens {model} via {model_id} "
-                f"({tokens_in:g} in, {MAX_TOKENS} out)",
-                "quantity": runs,
-                "unit": "requests",
-                "unit_usd": per_run,
-                "usd": runs * per_run,
-            }
-        )
-    return lines

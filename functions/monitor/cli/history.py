@@ -9,9 +9,9 @@ import textwrap
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from .config import Config
-from .models import CLIENT_OUTCOMES
-from .store import History, StoreError
+from ..config import Config
+from ..keep.store import History, StoreError
+from ..models import CLIENT_OUTCOMES
 
 _WINDOW = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -203,7 +203,7 @@ def render(summary: dict[str, Any], width: int = 80) -> str:
 
 
 def run_history(config: Config, since: str, as_json: bool, width: int = 80) -> int:
-    from .cycle import build_store
+    from ..wiring import build_store
 
     try:
         window = parse_window(since)

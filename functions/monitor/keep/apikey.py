@@ -13,7 +13,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from .config import key_problem
+from ..config import key_problem
 
 
 class KeyUnavailable(RuntimeError):
@@ -27,7 +27,7 @@ def _provider(region: str | None, timeouts: tuple[float, float]) -> Any:
     `Config.aws_call_s` of the cycle's deadline."""
     from aws_lambda_powertools.utilities.parameters import SSMProvider
 
-    from .cycle import aws_client
+    from ..aws import aws_client
 
     return SSMProvider(boto3_client=aws_client("ssm", region, timeouts))
 

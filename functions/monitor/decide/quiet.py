@@ -26,6 +26,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from ..config import QuietHours
+
 Delivery = Literal["send", "hold", "mute"]
 
 # A digest larger than this folds its oldest entries into `folded`.
@@ -33,8 +35,6 @@ DIGEST_MAX_ITEMS = 20
 # A mute longer than this is more likely a typo than planned work.
 MUTE_MAX = timedelta(days=7)
 REASON_MAX = 200
-
-_QUIET = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*-\s*(\d{1,2})(?::(\d{2}))?\s*$")
 _DURATION_PART = re.compile(r"(\d+)\s*([dhms])")
 _UNIT = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 
@@ -51,43 +51,6 @@ def iso(moment: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
-
-
-@dataclass(frozen=True)
-class QuietHours:
-    """A daily UTC window, [start, end), in minutes after midnight; may wrap midnight."""
-
-    start_min: int
-    end_min: int
-
-    def contains(self, now: datetime) -> bool:
-        now = _utc(now)
-        minute = now.hour * 60 + now.minute
-        if self.start_min < self.end_min:
-            return self.start_min <= minute < self.end_min
-        return minute >= self.start_min or minute < self.end_min
-
-    def label(self) -> str:
-        def hhmm(m: int) -> str:
-            return f"{m // 60:02d}:{m % 60:02d}"
-
-        return f"{hhmm(self.start_min)}-{hhmm(self.end_min)} UTC"
-
-
-def parse_quiet(spec: str, setting: str = "quiet") -> QuietHours:
-    """'22-07' (UTC hours) or '22:00-07:00'. A one-line ValueError naming the setting."""
-    match = _QUIET.match(spec or "")
-    if not match:
-        raise ValueError(
-            f"{setting}: expected UTC hours like 22-07 or 22:00-07:00, got {spec!r}"[:200]
-        )
-    h1, m1, h2, m2 = (int(g) if g else 0 for g in match.groups())
-    if h1 > 23 or h2 > 23 or m1 > 59 or m2 > 59:
-        raise ValueError(f"{setting}: hours must be 0-23 and minutes 0-59, got {spec!r}")
-    start, end = h1 * 60 + m1, h2 * 60 + m2
-    if start == end:
-        raise ValueError(f"{setting}: start and end are the same ({spec!r}); nothing to hold")
-    return QuietHours(start, end)
 
 
 def parse_duration(text: str, setting: str = "--for") -> timedelta:

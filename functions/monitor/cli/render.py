@@ -5,9 +5,9 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
-from .models import CheckResult
-from .notify import lead_words
-from .verdict import next_step
+from ..decide.verdict import next_step
+from ..models import CheckResult
+from ..tell.text import lead_words
 
 _COLOUR = {"ok": "32", "warning": "33", "critical": "31", "unknown": "35"}
 # Without a key no API request is made, so "the API could not be reached" would mislead.
