@@ -17,15 +17,24 @@ from .keep.store import Store
 from .models import CheckResult
 from .tell.notifiers import ConsoleNotifier, Notifier
 
+# A command line reading history (`history`, `report`) has no cycle deadline: a month
+# of Query pages may take longer than the cycle's 2 s read timeout, and a Query is
+# idempotent, so it may be retried (botocore's standard mode: 3 attempts).
+READER_TIMEOUTS_S = (5.0, 30.0)
+READER_ATTEMPTS = 3
 
-def build_store(config: Config) -> Store:
-    """DynamoDB when TABLE_NAME is set, the local SQLite file otherwise."""
+
+def build_store(config: Config, reader: bool = False) -> Store:
+    """DynamoDB when TABLE_NAME is set, the local SQLite file otherwise. `reader`: for
+    a command line that reads history, with longer timeouts and retries."""
     if config.table_name:
         from .keep.dynamo import DynamoStore
 
+        timeouts = READER_TIMEOUTS_S if reader else config.aws_timeouts_s
+        attempts = READER_ATTEMPTS if reader else 1
         return DynamoStore(
             config.table_name,
-            aws_client("dynamodb", config.aws_region, config.aws_timeouts_s),
+            aws_client("dynamodb", config.aws_region, timeouts, attempts),
             config.retention_days,
         )
     from .keep.sqlite import SqliteStore

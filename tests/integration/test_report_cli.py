@@ -77,15 +77,16 @@ def test_given_an_unreadable_store_then_one_line_and_exit_1(tmp_path):
     assert len(run.stderr.splitlines()) == 1
 
 
-def test_given_table_name_then_report_reads_dynamodb(tmp_path, aws):
-    # Given an outage's cycles committed by the real DynamoDB store, 20 at a time.
+def _seed_dynamodb(aws, tmp_path) -> dict[str, str]:
+    """An outage's cycles committed by the real DynamoDB store, 20 at a time; the
+    environment that points the command line at that table through the fault proxy."""
     client = boto3.client("dynamodb", endpoint_url=aws.endpoint, region_name="us-east-1")
     store = DynamoStore(aws.table, client)
     results = outage(datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1))
     for version, i in enumerate(range(0, len(results), 20)):
         chunk = results[i : i + 20]
         assert store.commit(chunk[-1], MonitorState(), version, {}, chunk[:-1]) == len(chunk) - 1
-    env = {
+    return {
         **local_env(tmp_path),
         "TABLE_NAME": aws.table,
         "AWS_ENDPOINT_URL": aws.proxy.url,
@@ -93,6 +94,10 @@ def test_given_table_name_then_report_reads_dynamodb(tmp_path, aws):
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_REGION": "us-east-1",
     }
+
+
+def test_given_table_name_then_report_reads_dynamodb(tmp_path, aws):
+    env = _seed_dynamodb(aws, tmp_path)
     out, table = tmp_path / "r.html", tmp_path / "rows.csv"
     # When the report is made with TABLE_NAME set.
     run = run_cli("report", "--since", "2h", "--out", str(out), "--csv", str(table), env=env)
@@ -103,6 +108,28 @@ def test_given_table_name_then_report_reads_dynamodb(tmp_path, aws):
     assert overall["downtime_min"] == "22.0"
     assert not (tmp_path / "history.sqlite3").exists()
     assert "DynamoDB table monitor-results" in out.read_text()
+
+
+def test_given_query_pages_slower_than_a_cycles_timeout_then_report_and_history_wait(tmp_path, aws):
+    # Given DynamoDB answering each request in 3 s, past the cycle's 2 s read timeout
+    # (a month of pages over a slow link): the command line only reads, with no deadline.
+    env = _seed_dynamodb(aws, tmp_path)
+    aws.proxy.faults["dynamodb"] = "slow"
+    run = run_cli("report", "--since", "2h", "--out", str(tmp_path / "r.html"), env=env)
+    assert run.code == 0, run.stderr
+    assert "50 cycles" in run.stdout
+    history = run_cli("history", "--since", "2h", "--json", env=env)
+    assert history.code == 0, history.stderr
+    assert history.json["cycles"] == 50
+
+
+def test_given_dynamodb_refuses_then_report_says_so_in_one_line(tmp_path, aws):
+    env = _seed_dynamodb(aws, tmp_path)
+    aws.proxy.faults["dynamodb"] = "down"
+    run = run_cli("report", "--out", str(tmp_path / "r.html"), env=env)
+    assert run.code == 1 and run.stderr.startswith("error: DynamoDB Query failed")
+    assert len(run.stderr.splitlines()) == 1
+    assert not (tmp_path / "r.html").exists()
 
 
 def test_the_lambda_asset_leaves_the_report_out_and_the_handler_never_needs_it(tmp_path):

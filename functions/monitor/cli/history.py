@@ -211,7 +211,7 @@ def run_history(config: Config, since: str, as_json: bool, width: int = 80) -> i
         print(f"error: {exc}", file=sys.stderr)
         return 64  # a bad option value is a usage error
     since_iso = (datetime.now(UTC) - window).strftime("%Y-%m-%dT%H:%M:%SZ")
-    store = build_store(config)
+    store = build_store(config, reader=True)
     try:
         summary = summarise(store.history(since_iso), since_iso)
     except StoreError as exc:

@@ -299,7 +299,7 @@ def run_report(
     made_at = time.time() if now is None else now
     start = made_at - window.total_seconds()
     try:
-        history = build_store(config).history(iso(start))
+        history = build_store(config, reader=True).history(iso(start))
     except StoreError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
