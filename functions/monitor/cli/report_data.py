@@ -66,7 +66,7 @@ def outcome_state(outcome: str) -> str | None:
     return UNKNOWN  # network path, or an outcome this version does not know
 
 
-@dataclass
+@dataclass(slots=True)
 class Point:
     """One target in one cycle: its state, and whether `history` counts it as good."""
 
@@ -74,6 +74,7 @@ class Point:
     state: str
     good: bool
     region: str
+    month: str  # YYYY-MM, UTC
 
 
 @dataclass
@@ -115,12 +116,12 @@ def target_points(cycles: list[dict[str, Any]]) -> dict[str, list[Point]]:
     series: dict[str, list[Point]] = {"status_page": [], "overall": []}
     regions: dict[str, list[Point]] = defaultdict(list)
     for cycle in cycles:
-        at, region = cycle["_at"], str(cycle.get("region") or "local")
+        at, region, name = cycle["_at"], str(cycle.get("region") or "local"), cycle["_month"]
         api = cycle.get("api_status")
         page = _PAGE_STATE.get(api, UNKNOWN) if isinstance(api, str) else UNKNOWN
-        series["status_page"].append(Point(at, page, api == "operational", region))
+        series["status_page"].append(Point(at, page, api == "operational", region, name))
         verdict = _SEVERITY_STATE.get(str(cycle.get("severity")), UNKNOWN)
-        overall = Point(at, verdict, cycle.get("verdict") == "operational", region)
+        overall = Point(at, verdict, cycle.get("verdict") == "operational", region, name)
         series["overall"].append(overall)
         regions[region].append(overall)
         for kind, entries in (("canary", cycle.get("canaries")), ("bedrock", cycle.get("bedrock"))):
@@ -131,7 +132,7 @@ def target_points(cycles: list[dict[str, Any]]) -> dict[str, list[Point]]:
                 if state is not None:
                     key = f"{kind}:{str(entry.get('model', '?'))[:80]}"
                     good = entry["outcome"] in ("ok", "slow")
-                    series.setdefault(key, []).append(Point(at, state, good, region))
+                    series.setdefault(key, []).append(Point(at, state, good, region, name))
     if len(regions) > 1:
         for region in sorted(regions):
             series[f"region:{region[:40]}"] = regions[region]
@@ -297,7 +298,7 @@ def monthly(
         regions = 1 if target.startswith("region:") else frame.regions
         by_month: dict[str, list[Point]] = defaultdict(list)
         for p in points:
-            by_month[month(p.at)].append(p)
+            by_month[p.month].append(p)
         for name in sorted(by_month):
             got = by_month[name]
             bad = sum(not p.good for p in got)
@@ -330,13 +331,15 @@ def _leads(target: str, models: list[str]) -> bool:
 
 
 def prepare(cycles: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The records with a parsed time (`_at`), oldest first; unreadable ones dropped."""
+    """The records with a parsed time (`_at`, `_month`), oldest first; unreadable ones
+    dropped."""
     ready = []
     for cycle in cycles:
         try:
             cycle["_at"] = epoch(str(cycle["checked_at"]))
         except (KeyError, ValueError, TypeError):
             continue
+        cycle["_month"] = month(cycle["_at"])
         ready.append(cycle)
     ready.sort(key=lambda c: c["_at"])
     return ready
