@@ -288,3 +288,23 @@ def test_given_hostile_or_older_records_then_the_report_still_draws():
     # Then the readable cycles count, the rest adds nothing, and nothing raises.
     assert report.cycles == 6  # "not a time" is dropped
     assert '<svg class="chart bars"' in html and html.rstrip().endswith("</html>")
+
+
+def test_given_the_page_knew_first_then_the_episode_says_so(tmp_path):
+    # Given the page reporting a partial outage a minute before our canary fails.
+    results = []
+    for i, t in enumerate(minutes(NOW - HOUR, 20)):
+        moves, kw = [], {}
+        if 5 <= i < 12:
+            kw = {"verdict": "degraded", "api": "partial_outage"}
+        if 6 <= i < 12:
+            kw = {"verdict": "outage", "api": "partial_outage", "outcome": "overloaded"}
+        if i == 6:
+            moves = [("overall", "operational", "degraded")]
+        if i == 13:
+            moves = [("overall", "outage", "operational")]
+        results.append(cycle(t, transitions=moves, **kw))
+    report, html = report_of(tmp_path, results, since=2 * HOUR)
+    (ep,) = report.episodes
+    assert ep.page_first and ep.lead_min is None
+    assert ep.sentence() == "the page knew first" and "the page knew first" in html

@@ -11,6 +11,7 @@ the run that closed it), and the lead time itself.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,7 @@ class Episode:
     confirmed: bool = False
     canary_failed: bool = False
     before_window: bool = False
+    page_first: bool = False  # the page said so in or before our first failing cycle
 
     def duration_min(self, now: float) -> float:
         return ((self.recovered or now) - self.first_failure) / 60
@@ -49,7 +51,7 @@ class Episode:
         if not self.confirmed:
             return "the page never confirmed it"
         if self.lead_min is None:
-            return "the page confirmed it; no lead time measured"
+            return "the page knew first" if self.page_first else "the page confirmed it"
         if self.lead_min <= 0:
             return "the page knew as soon as we did"
         return f"we knew {_minutes(self.lead_min)} before the page"
@@ -130,8 +132,6 @@ def episodes(cycles: list[dict[str, Any]], transitions: list[dict[str, Any]]) ->
 
 def _index(times: list[float], at: float) -> int:
     """The index of the first cycle at or after `at`."""
-    import bisect
-
     return bisect.bisect_left(times, at)
 
 
@@ -161,6 +161,9 @@ def _episode(
         canary_failed=any(_canary_failed(c) for c in inside),
         before_window=opened is None,
     )
+    confirmed_at = next((i for i, c in enumerate(inside) if _confirms(c)), None)
+    failed_at = next((i for i, c in enumerate(inside) if _canary_failed(c)), None)
+    ep.page_first = confirmed_at is not None and failed_at is not None and confirmed_at <= failed_at
     lead = next((c["lead"] for c in inside if isinstance(c.get("lead"), dict)), None)
     if lead is not None:
         ep.first_failure = when(lead.get("first_failure")) or ep.first_failure
