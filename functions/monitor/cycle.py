@@ -38,6 +38,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .alerting import ALERT, WEBHOOK, MonitorState, OutboxEntry, Plan, Stored, plan_cycle
+from .answer import checks_for
 from .config import Config
 from .errorwindow import samples_for
 from .metrics import MetricsSink, NullMetrics
@@ -126,7 +127,8 @@ class Cycle:
             api_key = self._read_key(budget)
         stored, load_error = self._load(budget)
         # The error-rate window in the loaded state decides the requests per model.
-        self.samples = samples_for(stored.state if stored else MonitorState(), self.config)
+        state = stored.state if stored else MonitorState()
+        self.samples = samples_for(state, self.config)
         result = asyncio.run(
             probe(
                 self._probe_config(budget),
@@ -134,6 +136,7 @@ class Cycle:
                 scheduled_at,
                 samples=self.samples,
                 bedrock_client=self.bedrock_client,
+                checks=checks_for(state, self.config),
             )
         )
         if self.key_error:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TextIO
 
+from . import answer
 from .models import SEVERITY, CheckResult, Notification, Transition
 from .verdict import confirmations, next_step
 
@@ -282,6 +283,9 @@ def _email(
             f"{'-' if c.latency_ms is None else str(c.latency_ms) + ' ms'}, "
             f"attempts {c.attempts}{window}"
         )
+        said = answer.line(c)
+        if said:
+            lines.append(f"    {said}")
     if result.bedrock:
         lines += ["", "Amazon Bedrock (failover path):"]
         lines += [

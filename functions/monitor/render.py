@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Sequence
 
+from . import answer
 from .models import CheckResult
 from .notify import lead_words
 from .verdict import next_step
@@ -135,6 +136,9 @@ def render_table(
     for c in result.canaries:
         if c.detail and c.outcome not in ("ok", "skipped"):
             lines += _wrap(f"{c.model}: {c.detail}", width, indent="  ")
+        checked = answer.line(c)
+        if checked and c.outcome != "wrong_answer":  # else the detail says it
+            lines += _wrap(f"{c.model}: {checked}", width, indent="  ")
     lines += _bedrock_lines(result, width)
     if result.lead_time_min is not None:
         lines += _wrap(f"Seen {lead_words(result.lead_time_min)} before the status page.", width)

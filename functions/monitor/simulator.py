@@ -19,6 +19,9 @@ One process serves both on loopback:
     (default "investigating"), "body" (the latest update's text)}: one unresolved
     incident on the page, replacing the scenario's; null removes it.
   - `api_status`: the API component's status (any string, kept as given).
+  - `wrong_rate` (0..1) and `wrong_seed` (int, default 0): each Messages answer is,
+    at random with that probability (a generator seeded with `wrong_seed` when the
+    seed changes), a well-formed stream whose text is a fluent wrong answer.
   Example: {"fail_every": 4, "fail_status": 529, "incident": {"name": "Elevated
   errors on Claude Haiku 4.5", "component": null, "created_at":
   "2026-11-25T16:07:00Z", "started_at": "2026-11-25T15:58:00Z", "impact": "none"},
@@ -35,10 +38,13 @@ without request id). Anthropic's own odd answers: `cloudflare_502` and
 `bad_response` (200 HTML with a request id) and `anthropic_200_json` (200 JSON
 that is not a message, with a request id): `bad_response`.
 Stream shapes that are success: `thinking_stream` (begins with a thinking block),
-`stop_max_tokens`, `stop_refusal`. Hostile answers: `reflect_key` and
-`reflect_key_stream` (the key echoed into error.type, request-id and body, or into
-the stop reason), `page_gzip_bomb`, `api_error_gzip_bomb`, `stream_gzip_bomb`
-(200 KiB of gzip that inflate to about 200 MiB), `page_redirect_elsewhere`.
+`stop_max_tokens`, `stop_refusal`. Well-formed streams with the wrong text (the
+answer check says `wrong_answer`): `wrong_answer` (a fluent but wrong reply),
+`garbled` (right length, wrong script), `empty_text` (an empty text block).
+Hostile answers: `reflect_key` and `reflect_key_stream` (the key echoed into
+error.type, request-id and body, or into the stop reason), `page_gzip_bomb`,
+`api_error_gzip_bomb`, `stream_gzip_bomb` (200 KiB of gzip that inflate to about
+200 MiB), `page_redirect_elsewhere`.
 Partial outages: `fail_every_4`, `fail_every_10` (scenarios) and the timelines
 `partial_outage_25`, `partial_outage_10`, `model_named_incident`,
 `claude_ai_only`.
@@ -47,6 +53,7 @@ Partial outages: `fail_every_4`, `fail_every_10` (scenarios) and the timelines
 from __future__ import annotations
 
 import json
+import random
 import socket
 import struct
 import threading
@@ -95,6 +102,13 @@ class Api:
     # Every fail_every-th Messages request fails with fail_status (0: never).
     fail_every: int = 0
     fail_status: int = 500
+    # The answer's text (the check's question expects "OK").
+    text: str = "OK"
+
+
+# A fluent answer to another question, and "OK" in another script at the same length.
+WRONG_TEXT = "Sure! How can I help you today?"
+GARBLED_TEXT = "好的"
 
 
 def _http(status: int, error_type: str, message: str, *headers: tuple[str, str]) -> Api:
@@ -224,6 +238,10 @@ SCENARIOS: dict[str, tuple[Page, Api]] = {
     "thinking_stream": (Page(), Api(shape="thinking")),
     "stop_max_tokens": (Page(), Api(stop_reason="max_tokens")),
     "stop_refusal": (Page(), Api(stop_reason="refusal")),
+    # Well-formed streams that say the wrong thing (the answer check fails them).
+    "wrong_answer": (Page(), Api(text=WRONG_TEXT)),
+    "garbled": (Page(), Api(text=GARBLED_TEXT)),
+    "empty_text": (Page(), Api(text="")),
     # Hostile answers.
     "reflect_key": (Page(), Api("reflect_key", 500)),
     "reflect_key_stream": (Page(), Api("reflect_key_stream")),
@@ -295,6 +313,16 @@ class SimState:
     last_request: dict[str, Any] = field(default_factory=dict)
     # Set by /_sim/update: applied over whatever the scenario or timeline serves.
     overrides: dict[str, Any] = field(default_factory=dict)
+    # Draws for `wrong_rate`, reseeded when an update brings a new `wrong_seed`.
+    wrong_rng: random.Random = field(default_factory=lambda: random.Random(0))
+    wrong_seeded: int | None = None
+
+    def answer_text(self, api: Api) -> str:
+        """The scenario's text, or a wrong one at the `wrong_rate` override's odds."""
+        rate = self.overrides.get("wrong_rate")
+        if rate and self.wrong_rng.random() < rate:
+            return WRONG_TEXT
+        return api.text
 
     def current(self) -> tuple[Page, Api]:
         if self.name in TIMELINES:
@@ -337,7 +365,7 @@ def _check_update(options: Any) -> dict[str, Any]:
     """Validate a /_sim/update body; raise ValueError with a one-line reason."""
     if not isinstance(options, dict):
         raise ValueError("update must be a JSON object")
-    allowed = {"fail_every", "fail_status", "incident", "api_status"}
+    allowed = {"fail_every", "fail_status", "incident", "api_status", "wrong_rate", "wrong_seed"}
     unknown = set(options) - allowed
     if unknown:
         raise ValueError(f"unknown option(s) {sorted(unknown)}; known: {sorted(allowed)}")
@@ -356,6 +384,11 @@ def _check_update(options: Any) -> dict[str, Any]:
             raise ValueError('incident.component must be "api", "claude.ai" or null')
         if component is not None:
             options["incident"] = {**incident, "component": aliases[str(component).lower()]}
+    rate = options.get("wrong_rate")
+    if rate is not None and (not isinstance(rate, (int, float)) or not 0 <= rate <= 1):
+        raise ValueError("wrong_rate must be a number from 0 to 1 (or null)")
+    if not isinstance(options.get("wrong_seed", 0), int):
+        raise ValueError("wrong_seed must be a whole number")
     status = options.get("api_status")
     if "api_status" in options and status is not None and not isinstance(status, str):
         raise ValueError("api_status must be a string (or null)")
@@ -515,12 +548,13 @@ def _sse(kind: str, data: dict[str, Any], pad: str = "") -> bytes:
 
 
 def _message(model: str, text: str = "OK") -> dict[str, Any]:
+    content = [{"type": "text", "text": text}]
     return {
         "id": "msg_sim01",
         "type": "message",
         "role": "assistant",
         "model": model,
-        "content": [{"type": "text", "text": text}],
+        "content": content,
         "stop_reason": "end_turn",
         "stop_sequence": None,
         "usage": {"input_tokens": 10, "output_tokens": 1},
@@ -631,6 +665,10 @@ class _Handler(BaseHTTPRequestHandler):
                     state.overrides[name] = value
             if state.overrides.get("fail_every") is None:
                 state.overrides.pop("fail_status", None)
+            seed = options.get("wrong_seed")
+            if seed is not None and seed != state.wrong_seeded:
+                # Reseeded only when the seed changes: a replay repeats it every minute.
+                state.wrong_rng, state.wrong_seeded = random.Random(seed), seed
         self._send(200, b'{"ok":true}', "application/json")
 
     def _error(
@@ -690,7 +728,9 @@ class _Handler(BaseHTTPRequestHandler):
             text = "Overloaded" if api.fail_status == 529 else "Internal server error"
             return self._error(api.fail_status, kind, text)
         if not self._hostile(api):
-            self._answer(api, request, model, state)
+            with self.server.lock:
+                text = state.answer_text(api)
+            self._answer(replace(api, text=text), request, model, state)
 
     def _hostile(self, api: Api) -> bool:
         """Answers built to break readers; True when one was sent."""
@@ -731,7 +771,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if not request.get("stream"):
             return self._send(
-                200, json.dumps(_message(model)).encode(), "application/json", self._headers
+                200,
+                json.dumps(_message(model, api.text)).encode(),
+                "application/json",
+                self._headers,
             )
         self._stream(model, api, state)
 
@@ -778,14 +821,7 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             ),
             _sse("ping", {"type": "ping"}, pad="   "),
-            _sse(
-                "content_block_delta",
-                {
-                    "type": "content_block_delta",
-                    "index": text_index,
-                    "delta": {"type": "text_delta", "text": "OK"},
-                },
-            ),
+            *_text_delta(text_index, api.text),
             _sse("content_block_stop", {"type": "content_block_stop", "index": text_index}),
             _sse(
                 "message_delta",
@@ -816,6 +852,16 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.flush()
             except OSError:
                 return
+
+
+def _text_delta(index: int, text: str) -> list[bytes]:
+    """The text's one delta; none for an empty text (the block stays empty)."""
+    delta = {"type": "content_block_delta", "index": index}
+    return (
+        [_sse("content_block_delta", {**delta, "delta": {"type": "text_delta", "text": text}})]
+        if text
+        else []
+    )
 
 
 def _thinking_block() -> list[bytes]:
