@@ -232,6 +232,10 @@ class _StreamState:
                 # The first delta of any block, thinking included: the model is answering.
                 self.ttft_ms = int((time.monotonic() - self.started_at) * 1000)
             self._delta(data.get("delta"))
+        elif kind == "content_block_start":
+            block = data.get("content_block")
+            kind = block.get("type") if isinstance(block, dict) else None
+            self.thought = self.thought or kind in ("thinking", "redacted_thinking")
         elif kind == "message_delta":
             # https://docs.claude.com/en/docs/build-with-claude/streaming and
             # https://docs.claude.com/en/api/messages (stop_reason): the stop

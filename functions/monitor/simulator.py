@@ -42,7 +42,7 @@ Stream shapes that are success: `thinking_stream` (begins with a thinking block)
 answer check says `wrong_answer`): `wrong_answer` (a fluent but wrong reply),
 `garbled` (right length, wrong script), `empty_text` (an empty text block).
 Hostile answers: `reflect_key` and `reflect_key_stream` (the key echoed into
-error.type, request-id and body, or into the stop reason), `page_gzip_bomb`,
+error.type, request-id and body, or into the stop reason and text), `page_gzip_bomb`,
 `api_error_gzip_bomb`, `stream_gzip_bomb` (200 KiB of gzip that inflate to about
 200 MiB), `page_redirect_elsewhere`.
 Partial outages: `fail_every_4`, `fail_every_10` (scenarios) and the timelines
@@ -808,7 +808,10 @@ class _Handler(BaseHTTPRequestHandler):
         start = _message(model, "")
         start.update(content=[], stop_reason=None, usage={"input_tokens": 10, "output_tokens": 1})
         text_index = 1 if api.shape == "thinking" else 0
-        stop_reason = self._key() if api.mode == "reflect_key_stream" else api.stop_reason
+        reflect = api.mode == "reflect_key_stream"
+        stop_reason = self._key() if reflect else api.stop_reason
+        # Reflected into the answer's text too, whole: what the answer check shows.
+        text = f"Your key is {self._key()}" if reflect else api.text
         events = [
             _sse("message_start", {"type": "message_start", "message": start}),
             *(_thinking_block() if api.shape == "thinking" else []),
@@ -821,7 +824,7 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             ),
             _sse("ping", {"type": "ping"}, pad="   "),
-            *_text_delta(text_index, api.text),
+            *_text_delta(text_index, text),
             _sse("content_block_stop", {"type": "content_block_stop", "index": text_index}),
             _sse(
                 "message_delta",

@@ -144,8 +144,9 @@ def test_the_sdk_accepts_answers_made_wrong_at_random(sim):
     sim.update(wrong_rate=1, wrong_seed=7)
     client = anthropic.Anthropic(base_url=sim.url, api_key="sim-key", max_retries=0)
     # When the SDK streams one
+    question = [{"role": "user", "content": "Reply with OK"}]
     with client.messages.stream(
-        model="claude-haiku-5-5", max_tokens=2, messages=[{"role": "user", "content": "Reply with OK"}]
+        model="claude-haiku-5-5", max_tokens=2, messages=question
     ) as stream:
         text = "".join(stream.text_stream)
     # Then it reads the wrong text from a valid stream
