@@ -293,6 +293,13 @@ def _parser() -> argparse.ArgumentParser:
         default=3,
         help="requests per model per cycle while bursting, as CANARY_BURST (default: 3)",
     )
+    cost.add_argument(
+        "--answer-check-every",
+        type=_whole(0),
+        default=1,
+        metavar="N",
+        help="cycles between answer checks, as ANSWER_CHECK_EVERY; 0: never (default: 1)",
+    )
     return parser
 
 

@@ -131,3 +131,41 @@ def line(canary: Any) -> str | None:
             f"expected {canary.answer_expected!r}, got {canary.answer_got!r}"
         )
     return f"answer check {check}"
+
+
+# "Reply with OK" is 3 input tokens where the canary's "Hi" is 1 (before the 5.x
+# tokenizer factor); its output is at most CHECK_MAX_TOKENS where the canary's is 1.
+CHECK_EXTRA_INPUT_TOKENS = 2
+
+
+def cost_lines(
+    prices: Mapping[str, Any], models: tuple[str, ...], requests: float, every: int
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """The check's added cost per model over the plain canary, in `cost.Item`'s fields
+    (add `region=`): every checked request (all of a check cycle's samples, `requests`
+    a month in all) pays the longer question and up to CHECK_MAX_TOKENS out, an upper
+    bound. And the models whose check is skipped, with why."""
+    from .canary import MAX_TOKENS
+
+    lines, skipped = [], {}
+    for model in models:
+        plan = plan_one(model, every)
+        if plan != "check":
+            skipped[model] = plan
+            continue
+        price = prices[model]
+        extra_in = CHECK_EXTRA_INPUT_TOKENS * price.get("tokenizer_factor", 1.0)
+        extra_out = CHECK_MAX_TOKENS - MAX_TOKENS
+        per_request = (extra_in * price["input"] + extra_out * price["output"]) / 1e6
+        checked = requests / every
+        lines.append(
+            {
+                "name": f"Answer check {model} (+{extra_in:g} in, +{extra_out} out, "
+                f"every {every} cycle{'s' if every != 1 else ''})",
+                "quantity": checked,
+                "unit": "requests",
+                "unit_usd": per_request,
+                "usd": checked * per_request,
+            }
+        )
+    return lines, skipped

@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from . import metrics
+from . import answer, metrics
 from .canary import MAX_TOKENS, PROMPT
 
 PRICES = Path(__file__).with_name("prices.json")
@@ -100,6 +100,7 @@ def estimate(
     webhooks: int = 0,
     chat_channels: int = 0,
     bedrock_models: str | None = None,
+    answer_check_every: int = 1,
 ) -> dict[str, Any]:
     """The monthly bill of a deployment. The dashboard and the topic's KMS key are
     opt-in (`-c dashboard=true`, `-c topicKey=true`); `optional` prices them anyway."""
@@ -107,6 +108,8 @@ def estimate(
         raise ValueError(f"--failure-share must be between 0 and 1, got {failure_share}")
     if burst < 1:
         raise ValueError(f"--burst must be at least 1, got {burst}")
+    if not 0 <= answer_check_every <= 1440:
+        raise ValueError(f"--answer-check-every must be 0 to 1440, got {answer_check_every}")
     if webhooks < 0 or chat_channels < 0:
         raise ValueError("--webhooks and --chat-channels must be 0 or more")
     prices = json.loads(PRICES.read_text())
@@ -146,6 +149,10 @@ def estimate(
         items += [
             Item(region=region, **line) for line in bedrock_cost_lines(bedrock, runs, input_tokens)
         ]
+        checks, skipped = answer.cost_lines(
+            prices["models_per_mtok"], models, runs * requests_per_run, answer_check_every
+        )
+        items += [Item(region=region, **line) for line in checks]
         items += [
             i
             for i in _optional_items(prices, region)
@@ -193,6 +200,10 @@ def estimate(
             "canary_output_tokens": MAX_TOKENS,
             "canary_prompt": PROMPT,
             "bedrock_models": bedrock,
+            "answer_check_every": answer_check_every,
+            "answer_check_prompt": answer.CHECK_PROMPT,
+            "answer_check_output_tokens": answer.CHECK_MAX_TOKENS,
+            "answer_check_skipped": skipped,
             "notifications_per_month": NOTIFICATIONS_PER_MONTH,
             "sparse_metrics_note": "published only in cycles where they are non-zero; "
             "prorated by the hour, about $0 in a healthy month",
@@ -444,6 +455,10 @@ def render(report: dict[str, Any], width: int = 80) -> str:
         f"Canary requests per run: {a['canary_requests_per_run']:g} (up to {a['canary_burst']} "
         f"while a model's window holds a failure, in {a['canary_failure_share']:.0%} of "
         "cycles; see --failure-share).",
+        *[
+            f"Answer check skipped for {m}: {why.removeprefix('skipped: ')}."
+            for m, why in a.get("answer_check_skipped", {}).items()
+        ],
         f"Sparse metrics ({', '.join(SPARSE_METRICS)}) are published only while they say "
         "something and cost about nothing in a healthy month. SMS is priced per country "
         "and not included.",
@@ -491,6 +506,7 @@ def run_cost(args: Any) -> int:
             webhooks=getattr(args, "webhooks", 0) or 0,
             chat_channels=getattr(args, "chat_channels", 0) or 0,
             bedrock_models=getattr(args, "bedrock_models", None),
+            answer_check_every=getattr(args, "answer_check_every", 1),
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
