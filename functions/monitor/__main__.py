@@ -52,6 +52,12 @@ environment variables that matter most (all are listed in docs/REFERENCE.md):
   ERROR_RATE_WARN          failure share over the window that warns (0.05)
   CANARY_BURST             requests per model per cycle while its window
                            holds a failure (3)
+  ANSWER_CHECK_EVERY       cycles between answer checks: the canaries ask
+                           "Reply with OK" and a wrong text is wrong_answer
+                           (1; 0: never). Skipped for claude-opus-5-5 and
+                           claude-fable-5-1: their thinking is always on and
+                           cannot be bounded, so the JSON says
+                           answer_check "skipped: ..."
   LOCAL_DB_PATH            the local history (.monitor/state.sqlite3)
   TABLE_NAME / TOPIC_ARN   use DynamoDB / SNS instead
   NO_COLOR                 non-empty: no colour (also off for TERM=dumb or a
