@@ -167,3 +167,18 @@ def test_a_repeated_region_is_one_stack_not_a_traceback():
 
     stacks = build(cdk.App(context={"regions": "us-east-1,us-east-1"}))
     assert [s.region for s in stacks] == ["us-east-1"]
+
+
+def test_answer_check_every_reaches_the_function_and_the_function_accepts_it():
+    # Given the default and a chosen answerCheckEvery
+    from functions.monitor.config import load_config
+
+    for context, expected in (
+        ({}, 1),
+        ({"answerCheckEvery": "0"}, 0),
+        ({"answerCheckEvery": "5"}, 5),
+    ):
+        env = load(context).function_environment("us-east-1", "t", "arn:aws:sns:us-east-1:1:t")
+        # Then the function's environment carries it and the function reads it back
+        assert env["ANSWER_CHECK_EVERY"] == str(expected)
+        assert load_config({**env, "AWS_REGION": "us-east-1"}).answer_check_every == expected
