@@ -84,6 +84,32 @@ def judge(text: str, stop_reason: str | None, thought: bool) -> tuple[str, str |
     return WRONG, "a different answer"
 
 
+def text_of(message: Mapping[str, Any]) -> tuple[str, bool]:
+    """A complete message's text blocks joined (capped), and whether it holds a
+    thinking block."""
+    blocks = [b for b in message.get("content") or [] if isinstance(b, dict)]
+    text = "".join(
+        b["text"] for b in blocks if b.get("type") == "text" and isinstance(b.get("text"), str)
+    )
+    return text[:MAX_KEPT], any(b.get("type") in ("thinking", "redacted_thinking") for b in blocks)
+
+
+def judge_into(result: Any, text: str, thought: bool, redactor: Any) -> str | None:
+    """Judge a check's answer into `result` (a CanaryResult whose stop reason is set);
+    the detail when it is wrong. The answer is redacted whole, then cut to what is
+    shown."""
+    verdict, why = judge(text, result.stop_reason, thought)
+    result.answer_check, result.answer_expected = verdict, EXPECTED
+    result.answer_got = shown(redactor(text))
+    if verdict == INCONCLUSIVE:
+        return None
+    result.answers_checked = 1
+    if verdict == PASSED:
+        return None
+    result.answers_wrong = 1
+    return f"{why}: expected {EXPECTED!r}, got {result.answer_got!r}"
+
+
 def shown(text: str) -> str:
     """The answer as the JSON, the store and the message show it: printable, one line,
     at most SHOWN characters (the caller redacts it)."""

@@ -288,15 +288,6 @@ async def _consume_stream(response: Any, state: _StreamState) -> tuple[str, str 
     return state.ended()
 
 
-def _text_of(data: dict[str, Any]) -> tuple[str, bool]:
-    """A complete message's text blocks joined, and whether it holds a thinking block."""
-    blocks = [b for b in data.get("content") or [] if isinstance(b, dict)]
-    text = "".join(
-        b["text"] for b in blocks if b.get("type") == "text" and isinstance(b.get("text"), str)
-    )
-    return text[: answer.MAX_KEPT], any(b.get("type") == "thinking" for b in blocks)
-
-
 async def _non_stream_body(
     response: Any, result: CanaryResult, state: _StreamState
 ) -> tuple[str, str | None, str]:
@@ -312,7 +303,7 @@ async def _non_stream_body(
     if isinstance(data, dict) and data.get("type") == "message" and "content" in data:
         reason = data.get("stop_reason")
         result.stop_reason = reason if isinstance(reason, str) else None
-        state.text, state.thought = _text_of(data)
+        state.text, state.thought = answer.text_of(data)
         return OK, None, "non-streaming message"
     ctype = response.headers.get("content-type", "?").split(";")[0]
     return "bad_response", None, f"2xx answer is {ctype}, not a Messages API answer"
@@ -327,21 +318,6 @@ def request_body(model: str, check: bool = False) -> dict[str, Any]:
         "stream": True,
         "messages": [{"role": "user", "content": answer.CHECK_PROMPT if check else PROMPT}],
     }
-
-
-def _judge(result: CanaryResult, state: _StreamState, redactor: Redactor) -> str | None:
-    """Judge the check's answer into `result`; the detail when it is wrong. The
-    answer is redacted whole before it is cut to what is shown."""
-    verdict, why = answer.judge(state.text, result.stop_reason, state.thought)
-    result.answer_check, result.answer_expected = verdict, answer.EXPECTED
-    result.answer_got = answer.shown(redactor(state.text))
-    if verdict == answer.INCONCLUSIVE:
-        return None
-    result.answers_checked = 1
-    if verdict == answer.PASSED:
-        return None
-    result.answers_wrong = 1
-    return f"{why}: expected {answer.EXPECTED!r}, got {result.answer_got!r}"
 
 
 async def _exchange(
@@ -377,7 +353,9 @@ async def _exchange(
             result.ttft_ms, result.stop_reason = state.ttft_ms, state.stop_reason
         else:
             outcome, error_type, detail = await _non_stream_body(response, result, state)
-        wrong = _judge(result, state, Redactor(api_key)) if check and outcome == OK else None
+        wrong = None
+        if check and outcome == OK:
+            wrong = answer.judge_into(result, state.text, state.thought, Redactor(api_key))
         if wrong:
             outcome, detail = WRONG_ANSWER, wrong
         if outcome == "bad_response" and not result.request_id:
@@ -450,7 +428,7 @@ def scrub(result: CanaryResult, redactor: Redactor) -> CanaryResult:
     result.error_type = _one_line(redactor(result.error_type or ""), 80)
     result.request_id = _one_line(redactor(result.request_id or ""), 120)
     result.stop_reason = _one_line(redactor(result.stop_reason or ""), 40)
-    if result.answer_got:  # redacted whole by _judge; again here, as every field
+    if result.answer_got:  # redacted whole by answer.judge_into; again, as every field
         result.answer_got = answer.shown(redactor(result.answer_got))
     result.ratelimit = {
         (_one_line(redactor(key), 60) or "?"): value for key, value in result.ratelimit.items()
