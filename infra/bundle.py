@@ -4,6 +4,11 @@ The run-time requirements are installed with pip for the Lambda's platform (arm6
 manylinux wheels, CPython 3.13), once per requirements hash, into `build/`; the
 function's code is copied fresh beside them on every synth. boto3 and botocore are
 left out: the Lambda runtime ships them, and they are most of the size.
+
+Only what the handler runs is copied: the command line (`functions/monitor/cli/`,
+with the cost model and the renderers), `python -m`'s entry and the local simulator
+(`functions/simulator/`) stay out. tests/unit/test_architecture.py walks the
+handler's imports to prove none of them is needed.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ PLATFORM = [
     "3.13",
     "--only-binary=:all:",
 ]
+# Paths under functions/ that the Lambda never runs.
+NOT_SHIPPED = ("simulator", "monitor/cli", "monitor/__main__.py")
 RUNTIME_PROVIDED = (
     "boto3",
     "botocore",
@@ -74,6 +81,13 @@ def _dependencies() -> Path:
     return target
 
 
+def _not_shipped(folder: str, names: list[str]) -> set[str]:
+    """copytree's ignore: caches, and the command-line and simulator code."""
+    here = Path(folder).relative_to(ROOT / "functions")
+    skip = {n for n in names if n == "__pycache__" or n.endswith(".pyc")}
+    return skip | {n for n in names if (here / n).as_posix() in NOT_SHIPPED}
+
+
 def build_asset() -> Path:
     """The folder CDK zips as the function's code: dependencies plus `functions/`."""
     asset = BUILD / "lambda-asset"
@@ -82,6 +96,6 @@ def build_asset() -> Path:
     shutil.copytree(
         ROOT / "functions",
         asset / "functions",
-        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"),
+        ignore=_not_shipped,
     )
     return asset

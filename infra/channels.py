@@ -8,7 +8,7 @@ All optional, all from CDK context (`parse_channel_context`):
     -c quiet=22-07 -c chatGuardrail=deny-all
 
 Chat channels subscribe to the alert topic itself: Amazon Q renders our custom
-notifications (the `https` key of each publish, see functions/monitor/chat.py) and
+notifications (the `https` key of each publish, see functions/monitor/tell/chat.py) and
 the stack's CloudWatch alarms natively. Its channel role may only read CloudWatch
 (what rendering alarm notifications needs), and a guardrail policy with the same
 read-only actions caps it: without a guardrail Amazon Q applies AdministratorAccess
@@ -50,7 +50,7 @@ from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagSuppressions
 from constructs import Construct
 
-from functions.monitor.quiet import parse_quiet
+from functions.monitor.config import parse_quiet
 from infra.queues import dead_letter_queue
 
 # What the channel role may do, and the guardrail that caps it: read CloudWatch only.

@@ -8,7 +8,7 @@ topic when they say what the function cannot: the monitor itself is broken
 (`Heartbeat`, `FunctionErrors`, `FailedChecksQueued`, `ApiKeyUnavailable`) or
 something it does not notify on (`HeadroomLow-*`, `LatencyHigh-*`).
 
-Metric names and dimensions match what functions/monitor/metrics.py publishes
+Metric names and dimensions match what functions/monitor/tell/metrics.py publishes
 through Powertools (which adds the `service` dimension to every metric).
 """
 

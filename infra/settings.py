@@ -122,7 +122,7 @@ def _headroom(value: Any) -> float:
     """The function publishes RateLimitHeadroom only below HEADROOM_REPORT_BELOW, so an
     alarm threshold above it would never see the values between (and so never alarm
     where it says it would)."""
-    from functions.monitor.metrics import HEADROOM_REPORT_BELOW
+    from functions.monitor.tell.metrics import HEADROOM_REPORT_BELOW
 
     share = _float("headroomAlarmBelow", value, 0.0, 1.0)
     if share > HEADROOM_REPORT_BELOW:
@@ -392,7 +392,7 @@ def _bedrock(
 ) -> tuple[tuple[str, str], ...]:
     """`bedrockModels` (model=bedrock-id,...), checked against `models` and, for a
     geographic profile, against every stack's Region, at synth."""
-    from functions.monitor.bedrock import parse_bedrock_models, region_problem
+    from functions.monitor.config import parse_bedrock_models, region_problem
 
     try:
         mapping = parse_bedrock_models(str(raw or ""), models)

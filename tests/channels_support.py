@@ -10,7 +10,7 @@ from functions.monitor.models import (
     Transition,
     Verdict,
 )
-from functions.monitor.notify import compose
+from functions.monitor.tell.text import compose
 
 
 def outage(region="eu-west-1", transitions=None, lead=4.0, verdict="outage", reachable=True):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from functions.monitor.simulator import Simulator
+from functions.simulator.server import Simulator
 from tests.aws_support import FaultProxy, MotoServer
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,10 +20,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from functions.monitor.config import load_config  # noqa: E402
-from functions.monitor.cycle import build_cycle  # noqa: E402
-from functions.monitor.history import render, summarise  # noqa: E402
-from functions.monitor.simulator import TIMELINES, Simulator  # noqa: E402
+from functions.monitor.cli.history import render, summarise
+from functions.monitor.config import load_config
+from functions.monitor.wiring import build_cycle
+from functions.simulator.scenarios import TIMELINES
+from functions.simulator.server import Simulator
 
 
 def main() -> int:

@@ -22,7 +22,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from functions.monitor.models import Notification
-from functions.monitor.simulator import Simulator
+from functions.simulator.server import Simulator
 
 START = datetime(2026, 4, 9, 12, 0, tzinfo=UTC)
 CONTEXT = SimpleNamespace(

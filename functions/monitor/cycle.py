@@ -34,18 +34,19 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from .alerting import ALERT, WEBHOOK, MonitorState, OutboxEntry, Plan, Stored, plan_cycle
-from .answer import checks_for
 from .config import Config
-from .errorwindow import samples_for
-from .metrics import MetricsSink, NullMetrics
+from .decide.errorwindow import samples_for
+from .decide.state import ALERT, WEBHOOK, MonitorState, OutboxEntry, Stored
+from .keep.store import CommitUncertain, DuplicateCycle, StateConflict, Store, StoreError
 from .models import CheckResult, Incident, Notification
-from .notify import ConsoleNotifier, Notifier, NotifyError
+from .observe.answer import checks_for
+from .plan import Plan, plan_cycle
 from .probe import probe
-from .store import CommitUncertain, DuplicateCycle, StateConflict, Store, StoreError
+from .tell.metrics import MetricsSink, NullMetrics
+from .tell.notifiers import Notifier, NotifyError
 
 log = logging.getLogger("claude_status.cycle")
 MAX_REPLANS = 3
@@ -152,7 +153,7 @@ class Cycle:
 
     def read_key(self, budget: Budget) -> str | None:
         """The key from the configuration or SSM; raises KeyUnavailable (one line)."""
-        from .apikey import KeyUnavailable, resolve_api_key
+        from .keep.apikey import KeyUnavailable, resolve_api_key
 
         from_ssm = self.config.api_key_parameter and not self.config.api_key
         if from_ssm and not budget.allows(self.config.aws_call_s):
@@ -160,7 +161,7 @@ class Cycle:
         return resolve_api_key(self.config)
 
     def _read_key(self, budget: Budget) -> str | None:
-        from .apikey import KeyUnavailable
+        from .keep.apikey import KeyUnavailable
 
         try:
             return self.read_key(budget)
@@ -359,97 +360,3 @@ class Cycle:
     def _fault(self, result: CheckResult, message: str) -> None:
         log.error("cycle fault: %s", message, extra={"error": message, "cycle": result.cycle_id})
         result.errors.append(message)
-
-
-def aws_client(service: str, region: str | None, timeouts: tuple[float, float]) -> Any:
-    """A boto3 client making exactly one attempt with short timeouts (built once per
-    container: `build_cycle` runs once, the SSM provider is cached).
-
-    One attempt: a publish retried after a timed-out success sends the message twice
-    (SNS Publish is not idempotent), and three attempts of 2 s each would eat the
-    deadline. The outbox, the backlog and the next cycle are the retries. botocore's
-    `total_max_attempts` counts the first attempt:
-    https://docs.aws.amazon.com/boto3/latest/guide/retries.html
-    """
-    import boto3
-    from botocore.config import Config as BotoConfig
-
-    connect, read = timeouts
-    return boto3.client(
-        service,
-        region_name=region,
-        config=BotoConfig(
-            connect_timeout=connect,
-            read_timeout=read,
-            retries={"total_max_attempts": 1, "mode": "standard"},
-        ),
-    )
-
-
-def build_store(config: Config) -> Store:
-    """DynamoDB when TABLE_NAME is set, the local SQLite file otherwise."""
-    if config.table_name:
-        from .dynamo import DynamoStore
-
-        return DynamoStore(
-            config.table_name,
-            aws_client("dynamodb", config.aws_region, config.aws_timeouts_s),
-            config.retention_days,
-        )
-    from .store import SqliteStore
-
-    return SqliteStore(config.local_db_path, config.retention_days)
-
-
-def build_cycle(config: Config) -> Cycle:
-    """The adapters the configuration asks for: AWS when named, local otherwise."""
-    notifier: Notifier
-    webhooks: Notifier | None = None
-    sns = None
-    if config.topic_arn or config.webhook_topic_arn:
-        sns = aws_client("sns", config.aws_region, config.aws_timeouts_s)
-    if config.topic_arn:
-        from .notify import SnsNotifier
-
-        notifier = SnsNotifier(config.topic_arn, sns)
-    else:
-        notifier = ConsoleNotifier()
-    if config.webhook_topic_arn:
-        from .notify import WebhookNotifier
-
-        webhooks = WebhookNotifier(config.webhook_topic_arn, sns)
-    return Cycle(
-        config=config,
-        store=build_store(config),
-        notifier=notifier,
-        webhooks=webhooks,
-        store_call_s=config.aws_call_s if config.table_name else LOCAL_CALL_S,
-        notify_call_s=config.aws_call_s if sns is not None else LOCAL_CALL_S,
-        bedrock_client=build_bedrock_client(config),
-    )
-
-
-def build_bedrock_client(config: Config) -> Any:
-    """The bedrock-runtime client for BEDROCK_MODELS, or None without it. Its socket
-    timeouts are the probe budget; the probe itself returns by the cycle's window."""
-    if not config.bedrock_models:
-        return None
-    from .bedrock import bedrock_client
-    from .config import ConfigError
-
-    try:
-        return bedrock_client(config.aws_region or "", config.probe_budget_s)
-    except Exception as exc:  # noqa: BLE001 - e.g. a malformed Region name
-        raise ConfigError(
-            f"AWS_REGION {str(config.aws_region)[:40]!r} cannot serve BEDROCK_MODELS: "
-            f"{type(exc).__name__}"
-        ) from None
-
-
-def run_local_check(config: Config) -> CheckResult:
-    """The command line's cycle: a key that cannot be read is an error (exit 3)."""
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    budget = Budget.start(config.deadline_s)
-    cycle = build_cycle(config)
-    return cycle.run(cycle.read_key(budget), datetime.now(UTC), budget=budget)

@@ -60,8 +60,8 @@ def _build() -> tuple[Any, Any]:
     from aws_lambda_powertools.logging.utils import copy_config_to_registered_loggers
 
     from .config import load_config
-    from .cycle import build_cycle
-    from .metrics import EmfMetrics
+    from .tell.metrics import EmfMetrics
+    from .wiring import build_cycle
 
     config = load_config()
     cycle = build_cycle(config)

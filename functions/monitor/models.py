@@ -23,6 +23,9 @@ RATE_LIMITED = "rate_limited"
 # The stream was fine but the answer to the check's question was not (answer.py):
 # a platform failure, never retried.
 WRONG_ANSWER = "wrong_answer"
+# A canary's `answer_check` when its answers were judged (observe/answer.py).
+ANSWER_PASSED = "passed"
+ANSWER_WRONG = "wrong"
 PLATFORM_OUTCOMES = frozenset(
     {"server_error", "overloaded", "timeout", "stream_error", "bad_response", WRONG_ANSWER}
 )
@@ -248,3 +251,13 @@ class CheckResult:
             "bedrock": [b.to_dict() for b in self.bedrock],
             "failover": dict(self.failover),
         }
+
+
+@dataclass
+class BedrockResult(CanaryResult):
+    """A canary result for the Bedrock path; `model` is the monitored model's name."""
+
+    # The Bedrock model or inference-profile id that was called.
+    model_id: str = ""
+    # Tokens Bedrock billed for this request: {"input_tokens", "output_tokens"}.
+    usage: dict[str, int] = field(default_factory=dict)

@@ -8,13 +8,14 @@ from collections.abc import Awaitable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from . import answer
-from .bedrock import BedrockResult, annotate, probe_bedrock
-from .canary import Tally, run_canary
 from .config import Config
-from .models import OK, SKIPPED, SLOW, CanaryResult, CheckResult, StatusPage
-from .statuspage import fetch_status
-from .verdict import decide
+from .decide.failover import annotate
+from .decide.verdict import decide
+from .models import OK, SKIPPED, SLOW, BedrockResult, CanaryResult, CheckResult, StatusPage
+from .observe import answer
+from .observe.bedrock import probe_bedrock
+from .observe.canary import Tally, run_canary
+from .observe.statuspage import fetch_status
 
 
 def utc_iso(moment: datetime) -> str:

@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from functions.monitor.simulator import Simulator  # noqa: E402
+from functions.simulator.server import Simulator  # noqa: E402
 from tests import timelines  # noqa: E402
 from tests.replay import Replay, replay_env, run  # noqa: E402
 
@@ -162,7 +162,7 @@ def _table(rows: list[Row]) -> str:
 
 
 def _write(table: str, note: str) -> None:
-    from functions.monitor.errorwindow import __doc__ as window_doc
+    from functions.monitor.decide.errorwindow import __doc__ as window_doc
 
     path = ROOT / "docs" / "SIGNAL.md"
     path.write_text(

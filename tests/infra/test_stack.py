@@ -347,7 +347,7 @@ def test_function_errors_and_dlq_messages_alarm(template):
 
 
 def test_alarm_count_matches_what_the_cost_model_assumes(template):
-    from functions.monitor.cost import alarms_per_region
+    from functions.monitor.cli.cost import alarms_per_region
 
     alarms = template.find_resources("AWS::CloudWatch::Alarm")
     assert len(alarms) == alarms_per_region(models=2)

@@ -133,7 +133,7 @@ def test_given_webhooks_without_a_topic_key_then_cdk_nag_is_clean_and_no_kms_gra
 
 
 def test_given_webhooks_then_the_alarm_count_is_the_cost_models(wired):
-    from functions.monitor.cost import alarms_per_region
+    from functions.monitor.cli.cost import alarms_per_region
 
     _, template = wired
     alarms = template.find_resources("AWS::CloudWatch::Alarm")

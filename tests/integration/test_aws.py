@@ -12,8 +12,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from functions.monitor.config import load_config
-from functions.monitor.cycle import build_cycle
 from functions.monitor.probe import probe
+from functions.monitor.wiring import build_cycle
 from tests.conftest import SECRET, run_cli, sim_env
 
 T0 = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)

@@ -12,10 +12,10 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from functions.monitor.cycle import build_cycle
+from functions.monitor.decide.verdict import decide
 from functions.monitor.models import Incident
 from functions.monitor.probe import probe
-from functions.monitor.verdict import decide
+from functions.monitor.wiring import build_cycle
 from tests.integration.test_aws import checked, config_for, items
 
 T0 = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)

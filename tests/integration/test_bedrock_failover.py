@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from functions.monitor.bedrock import BEDROCK_ONLY, FAIL_OVER, FAILING_EVERYWHERE
-from functions.monitor.bedrock_sim import BedrockSimulator
+from functions.monitor.decide.failover import BEDROCK_ONLY, FAIL_OVER, FAILING_EVERYWHERE
+from functions.simulator.bedrock import BedrockSimulator
 from tests.conftest import run_cli, sim_env
 
 MODEL = "claude-haiku-4-5"
@@ -210,9 +210,9 @@ def test_with_dynamodb_a_steady_cycle_with_bedrock_still_makes_two_requests(
     # Given: DynamoDB and SNS (moto behind the counting proxy) and Bedrock (its fake)
     import json as jsonlib
 
-    from functions.monitor import bedrock as bedrock_module
     from functions.monitor.config import load_config
-    from functions.monitor.cycle import build_cycle
+    from functions.monitor.observe import bedrock as bedrock_module
+    from functions.monitor.wiring import build_cycle
     from tests.integration.test_aws import at, items
 
     monkeypatch.setenv("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", bsim.url)

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from functions.monitor import bedrock
-from functions.monitor.bedrock_sim import EXPECTED_OUTCOME, SCENARIOS, BedrockSimulator
+from functions.monitor.observe import bedrock
+from functions.simulator.bedrock import EXPECTED_OUTCOME, SCENARIOS, BedrockSimulator
 from tests.conftest import closed_port
 
 PROFILE = "us.anthropic.claude-haiku-4-5-20251001-v1:0"

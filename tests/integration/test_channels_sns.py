@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import jsonschema
 import pytest
 
-from functions.monitor.chat import (
+from functions.monitor.tell.chat import (
     CHAT_SCHEMA,
     WEBHOOK_SCHEMA,
     alert_topic_message,
@@ -119,7 +119,7 @@ def test_given_a_body_kept_in_the_outbox_when_published_later_then_it_arrives_un
 
 def test_given_a_committed_subject_sns_would_refuse_then_the_publish_still_goes_out(aws):
     from functions.monitor.models import Notification
-    from functions.monitor.notify import SnsNotifier
+    from functions.monitor.tell.notifiers import SnsNotifier
 
     # Given committed notifications whose subject SNS refuses (over 100 characters, a
     # line break): another version's, or a corrupt item; re-sent as committed, they
@@ -138,7 +138,7 @@ def test_given_a_committed_subject_sns_would_refuse_then_the_publish_still_goes_
 
 def test_given_a_committed_notification_with_an_empty_verdict_then_it_still_goes_out(aws):
     from functions.monitor.models import Notification
-    from functions.monitor.notify import SnsNotifier
+    from functions.monitor.tell.notifiers import SnsNotifier
 
     # Given a committed notification whose verdict is empty (SNS refuses an empty
     # attribute value, on every re-send)

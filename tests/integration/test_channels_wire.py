@@ -15,10 +15,10 @@ from datetime import timedelta
 import jsonschema
 import pytest
 
-from functions.monitor.chat import CHAT_SCHEMA, WEBHOOK_SCHEMA
-from functions.monitor.cycle import build_cycle
-from functions.monitor.mute import run_mute
-from functions.monitor.quiet import parse_quiet
+from functions.monitor.cli.mute import run_mute
+from functions.monitor.config import parse_quiet
+from functions.monitor.tell.chat import CHAT_SCHEMA, WEBHOOK_SCHEMA
+from functions.monitor.wiring import build_cycle
 from tests.conftest import run_cli
 from tests.integration.test_aws import at, cli_env, config_for
 from tests.integration.test_channels_sns import _Inbox, _url
@@ -208,7 +208,7 @@ def test_mute_retries_once_when_a_cycle_commits_in_between(sim, aws, wired, monk
     sim.set("healthy")
     build_cycle(config).run(config.api_key, at(0))
     # Given the table answers the first conditional write with a conflict
-    from functions.monitor.dynamo import DynamoStore
+    from functions.monitor.keep.dynamo import DynamoStore
 
     calls = {"n": 0}
     original = DynamoStore.write_state

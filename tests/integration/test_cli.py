@@ -182,7 +182,7 @@ def test_check_help_lists_exit_statuses_and_the_variables_that_matter(tmp_path, 
 
 
 def test_simulate_help_lists_scenarios_and_the_default_port(tmp_path, healthy_sim):
-    from functions.monitor.simulator import SCENARIOS, TIMELINES
+    from functions.simulator.scenarios import SCENARIOS, TIMELINES
 
     run = run_cli("simulate", "--help", env=sim_env(healthy_sim, tmp_path, COLUMNS="80"))
     assert run.code == 0 and "8765" in run.stdout
@@ -193,9 +193,9 @@ def test_simulate_help_lists_scenarios_and_the_default_port(tmp_path, healthy_si
 
 @pytest.mark.parametrize("command", ["history", "cost"])
 def test_every_option_of_history_and_cost_has_help(tmp_path, healthy_sim, command):
-    from functions.monitor.__main__ import _parser
+    from functions.monitor.cli.parser import build_parser
 
-    parser = _parser()
+    parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command").choices[command]
     for action in sub._actions:
         assert action.help, f"{command} {action.option_strings} has no help"

@@ -61,7 +61,7 @@ def lambda_env(sim, tmp_path, aws, monkeypatch):
             monkeypatch.setenv(key, value)
     monkeypatch.setattr(lambda_handler, "_cycle", None)
     monkeypatch.setattr(lambda_handler, "_config", None)
-    from functions.monitor.apikey import _provider
+    from functions.monitor.keep.apikey import _provider
 
     _provider.cache_clear()
     return aws
@@ -117,7 +117,7 @@ def test_scheduled_time_reads_the_event_and_falls_back_to_now():
 @pytest.fixture
 def hanging_page():
     """A second simulator whose status page hangs (the first one hangs the API)."""
-    from functions.monitor.simulator import Simulator
+    from functions.simulator.server import Simulator
 
     with Simulator(scenario="page_hang") as page:
         yield page

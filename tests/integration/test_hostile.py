@@ -12,7 +12,7 @@ import pytest
 
 from functions.monitor.config import load_config
 from functions.monitor.probe import probe
-from functions.monitor.simulator import _stream_bomb, gzip_bomb
+from functions.simulator.wire import gzip_bomb, stream_bomb
 from tests.conftest import SECRET, sim_env
 
 MiB = 1024 * 1024
@@ -42,7 +42,7 @@ def peak_during(fn):
 @pytest.fixture(scope="module", autouse=True)
 def bombs_built():
     # Built once, before any measurement: the simulator's own cost is not the monitor's.
-    gzip_bomb(), _stream_bomb()
+    gzip_bomb(), stream_bomb()
 
 
 def test_given_a_gzip_bomb_as_the_status_page_then_it_is_unreadable_and_memory_stays_bounded(

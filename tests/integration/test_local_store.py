@@ -4,11 +4,11 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from functions.monitor.alerting import OutboxEntry
 from functions.monitor.config import load_config
-from functions.monitor.cycle import build_cycle
+from functions.monitor.decide.state import OutboxEntry
+from functions.monitor.keep.sqlite import SqliteStore
 from functions.monitor.probe import probe
-from functions.monitor.store import SqliteStore
+from functions.monitor.wiring import build_cycle
 from tests.conftest import run_cli, sim_env
 
 T0 = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
@@ -177,7 +177,7 @@ def test_given_fields_a_newer_version_stored_then_a_cycle_and_a_mute_write_them_
     import sqlite3
     import time
 
-    from functions.monitor.mute import run_mute
+    from functions.monitor.cli.mute import run_mute
 
     # Given a store whose state, one target and one outbox entry carry fields that a
     # newer version wrote (as after a rollback)
@@ -219,7 +219,7 @@ def test_given_an_outbox_clear_that_fails_then_the_next_writes_of_the_same_store
 ):
     import sqlite3
 
-    from functions.monitor.store import StoreError
+    from functions.monitor.keep.store import StoreError
 
     # Given a warm process's store whose outbox clear and mark fail (the database
     # refuses the write)

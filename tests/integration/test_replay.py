@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from functions.monitor.store import SqliteStore
+from functions.monitor.keep.sqlite import SqliteStore
 from tests import timelines
 from tests.replay import at, replay_env, run
 

@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from functions.monitor.config import load_config
+from functions.monitor.observe.statuspage import parse_summary
 from functions.monitor.probe import probe
-from functions.monitor.statuspage import parse_summary
 from tests.conftest import sim_env
 
 MODEL = "claude-haiku-5-5"
@@ -194,7 +194,7 @@ def test_given_a_bad_update_then_it_is_refused_with_a_reason(healthy_sim, body):
 def test_given_the_new_timelines_then_each_step_serves_what_it_says(
     sim, timeline, step, confirms, fails
 ):
-    from functions.monitor.simulator import SCENARIOS, TIMELINES
+    from functions.simulator.scenarios import SCENARIOS, TIMELINES
 
     page_, api = SCENARIOS[TIMELINES[timeline][step]]
     assert bool(api.fail_every) is fails
@@ -206,7 +206,7 @@ def test_given_the_new_timelines_then_each_step_serves_what_it_says(
 
 
 def test_the_partial_outage_timelines_fail_one_request_in_k():
-    from functions.monitor.simulator import SCENARIOS, TIMELINES
+    from functions.simulator.scenarios import SCENARIOS, TIMELINES
 
     for name, k in (("partial_outage_25", 4), ("partial_outage_10", 10)):
         failing = [SCENARIOS[s][1].fail_every for s in TIMELINES[name]]

@@ -239,7 +239,7 @@ def test_given_a_name_that_does_not_resolve_then_the_canary_and_page_name_the_ho
 
 def test_the_slow_scenario_is_slow_under_the_default_settings():
     from functions.monitor.config import Config
-    from functions.monitor.simulator import SimState
+    from functions.simulator.state import SimState
 
     # Slower than LATENCY_SLOW_MS, yet answered inside the default probe budget.
     assert Config().latency_slow_ms < SimState().slow_ms < Config().probe_budget_s * 1000

@@ -9,9 +9,9 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from functions.monitor.config import load_config
-from functions.monitor.cycle import build_cycle
+from functions.monitor.keep.sqlite import SqliteStore
 from functions.monitor.probe import probe
-from functions.monitor.store import SqliteStore
+from functions.monitor.wiring import build_cycle
 from tests.conftest import sim_env
 
 T0 = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)

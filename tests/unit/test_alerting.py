@@ -2,18 +2,12 @@
 
 from dataclasses import replace
 
-from functions.monitor.alerting import (
-    OVERALL,
-    MonitorState,
-    OutboxEntry,
-    Stored,
-    TargetState,
-    advance,
-    plan_cycle,
-)
 from functions.monitor.config import Config
+from functions.monitor.decide.hysteresis import advance
+from functions.monitor.decide.state import OVERALL, MonitorState, OutboxEntry, Stored, TargetState
+from functions.monitor.decide.verdict import decide
 from functions.monitor.models import CanaryResult, CheckResult, StatusPage, Verdict
-from functions.monitor.verdict import decide
+from functions.monitor.plan import plan_cycle
 
 CONFIG = Config(failure_threshold=2, recovery_threshold=2)
 

@@ -5,10 +5,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from functions.monitor import answer
-from functions.monitor.canary import _StreamState, request_body
 from functions.monitor.config import Config
-from functions.monitor.sse import Event
+from functions.monitor.observe import answer
+from functions.monitor.observe.canary import _StreamState, request_body
+from functions.monitor.observe.sse import Event
 
 
 @pytest.mark.parametrize(

@@ -5,25 +5,25 @@ from __future__ import annotations
 import pytest
 from botocore import exceptions as bx
 
-from functions.monitor.bedrock import (
+from functions.monitor.cli.bedrock_cost import (
+    bedrock_cost_lines,
+    bedrock_price_per_mtok,
+    bedrock_token_cost_usd,
+)
+from functions.monitor.config import parse_bedrock_models, split_model_id
+from functions.monitor.decide.failover import (
     BEDROCK_ONLY,
     FAIL_OVER,
     FAILING_EVERYWHERE,
-    BedrockResult,
-    bedrock_cost_lines,
     bedrock_observations,
     bedrock_ok,
-    bedrock_price_per_mtok,
     bedrock_target,
-    bedrock_token_cost_usd,
     failover_advice,
     failover_steps,
-    parse_bedrock_models,
-    run_bedrock_canary,
-    split_model_id,
 )
-from functions.monitor.models import CanaryResult, StatusPage
-from functions.monitor.verdict import decide
+from functions.monitor.decide.verdict import decide
+from functions.monitor.models import BedrockResult, CanaryResult, StatusPage
+from functions.monitor.observe.bedrock import run_bedrock_canary
 
 HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 MONITORED = ("claude-haiku-4-5", "claude-sonnet-4-5")
@@ -314,7 +314,7 @@ def test_every_combination_of_the_two_paths_through_the_verdict_table(api, bedro
 
 
 def test_cost_lines_fit_the_cost_commands_items():
-    from functions.monitor.cost import Item
+    from functions.monitor.cli.cost import Item
 
     lines = bedrock_cost_lines({"claude-haiku-4-5": HAIKU}, runs=43_200, input_tokens=8)
     [item] = [Item(region="us-east-1", **line) for line in lines]

@@ -3,20 +3,15 @@ table. Results built by hand; the real boto3 path is in tests/integration."""
 
 from __future__ import annotations
 
-from functions.monitor.alerting import MonitorState, Stored, plan_cycle
-from functions.monitor.bedrock import (
-    BEDROCK_ONLY,
-    FAIL_OVER,
-    FAILING_EVERYWHERE,
-    BedrockResult,
-    annotate,
-)
+from functions.monitor.cli.history import render, summarise
+from functions.monitor.cli.render import render_table
 from functions.monitor.config import Config
-from functions.monitor.history import render, summarise
-from functions.monitor.models import CanaryResult, CheckResult, StatusPage
-from functions.monitor.render import render_table
-from functions.monitor.store import History, cycle_record
-from functions.monitor.verdict import decide, next_step
+from functions.monitor.decide.failover import BEDROCK_ONLY, FAIL_OVER, FAILING_EVERYWHERE, annotate
+from functions.monitor.decide.state import MonitorState, Stored
+from functions.monitor.decide.verdict import decide, next_step
+from functions.monitor.keep.store import History, cycle_record
+from functions.monitor.models import BedrockResult, CanaryResult, CheckResult, StatusPage
+from functions.monitor.plan import plan_cycle
 
 MODEL = "claude-haiku-4-5"
 PROFILE = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
@@ -150,7 +145,7 @@ def test_a_bedrock_alert_while_the_api_is_fine_is_a_warning_not_an_ok():
     import json
     from dataclasses import replace
 
-    from functions.monitor.quiet import parse_quiet
+    from functions.monitor.config import parse_quiet
 
     # Given BEDROCK_ALERTS, webhooks, and the Anthropic API passing all along
     hooks = "arn:aws:sns:us-east-1:123456789012:monitor-webhooks"

@@ -6,7 +6,7 @@ import zlib
 
 import pytest
 
-from functions.monitor.bounded import BodyTooLarge, BodyUnreadable, read_bounded
+from functions.monitor.observe.bounded import BodyTooLarge, BodyUnreadable, read_bounded
 
 DATA = b'{"status": "ok"}' * 500
 

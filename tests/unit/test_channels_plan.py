@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 import jsonschema
 
-from functions.monitor.alerting import MonitorState, OutboxEntry, Stored, plan_cycle
-from functions.monitor.chat import CHAT_SCHEMA, WEBHOOK_SCHEMA
-from functions.monitor.config import Config
+from functions.monitor.config import Config, parse_quiet
+from functions.monitor.decide.quiet import QuietState
+from functions.monitor.decide.state import MonitorState, OutboxEntry, Stored
+from functions.monitor.decide.verdict import decide
 from functions.monitor.models import CanaryResult, CheckResult, StatusPage
-from functions.monitor.notify import sns_message
-from functions.monitor.quiet import QuietState, parse_quiet
-from functions.monitor.verdict import decide
+from functions.monitor.plan import plan_cycle
+from functions.monitor.tell.chat import CHAT_SCHEMA, WEBHOOK_SCHEMA
+from functions.monitor.tell.notifiers import sns_message
 
 HOOKS = "arn:aws:sns:us-east-1:123456789012:monitor-webhooks"
 CONFIG = Config(failure_threshold=2, recovery_threshold=2, webhook_topic_arn=HOOKS)
@@ -292,7 +293,7 @@ def test_given_an_entry_dated_far_ahead_then_it_is_sent_not_kept_waiting_for_eve
 
 
 def test_given_a_committed_webhook_body_this_version_cannot_publish_then_it_is_recomposed():
-    from functions.monitor.chat import webhook_publish_kwargs
+    from functions.monitor.tell.chat import webhook_publish_kwargs
 
     # Given a half-sent entry (alert done) whose stored webhook body is not one this
     # version can publish (another version's shape, a corrupt item)

@@ -14,15 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from functions.monitor.chat import (
-    CHAT_SCHEMA,
-    DESCRIPTION_MAX,
-    URGENCY,
-    WEBHOOK_SCHEMA,
-    chat_message,
-    webhook_body,
-    webhook_subject,
-)
+from functions.monitor.decide.verdict import NEXT_STEP
 from functions.monitor.models import (
     ALL_OUTCOMES,
     SEVERITY,
@@ -33,8 +25,16 @@ from functions.monitor.models import (
     Transition,
     Verdict,
 )
-from functions.monitor.notify import compose
-from functions.monitor.verdict import NEXT_STEP
+from functions.monitor.tell.chat import (
+    CHAT_SCHEMA,
+    DESCRIPTION_MAX,
+    URGENCY,
+    WEBHOOK_SCHEMA,
+    chat_message,
+    webhook_body,
+    webhook_subject,
+)
+from functions.monitor.tell.text import compose
 from tests.channels_support import outage
 
 

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from functions.monitor.canary import backoff_s, classify_http, parse_retry_after, redact
 from functions.monitor.models import ALL_OUTCOMES
+from functions.monitor.observe.canary import backoff_s, redact
+from functions.monitor.observe.classify import classify_http, parse_retry_after
 
 RID = {"request-id": "req_0123"}
 CF = {"cf-ray": "8a1b2c3d4e5f-SJC", "server": "cloudflare"}

@@ -4,8 +4,9 @@ import json
 
 import pytest
 
-from functions.monitor.canary import MAX_TOKENS
-from functions.monitor.cost import alarms_per_region, estimate, render, runs_per_month
+from functions.monitor.cli.cost import alarms_per_region, estimate, runs_per_month
+from functions.monitor.cli.cost_table import render
+from functions.monitor.observe.canary import MAX_TOKENS
 from tests.conftest import run_cli
 
 
@@ -129,7 +130,7 @@ def test_cost_rejects_an_unknown_model_in_one_line_as_a_usage_error():
 
 
 def test_given_webhooks_and_chat_then_their_deliveries_topic_queue_and_alarm_are_priced():
-    from functions.monitor.cost import WEBHOOK_NAMES, alarms_per_region, estimate
+    from functions.monitor.cli.cost import WEBHOOK_NAMES, alarms_per_region, estimate
 
     plain = estimate()
     wired = estimate(webhooks=2, chat_channels=1)
@@ -150,7 +151,7 @@ HAIKU_PROFILE = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 
 def test_given_bedrock_models_then_each_region_bills_one_probe_per_run_at_bedrock_prices():
     # Given: haiku 4.5 mapped to a US profile, two regions, one-minute cycles
-    from functions.monitor.bedrock import bedrock_price_per_mtok
+    from functions.monitor.cli.bedrock_cost import bedrock_price_per_mtok
 
     base = estimate(models=("claude-haiku-4-5",), regions=("us-east-1", "eu-west-1"))
     report = estimate(

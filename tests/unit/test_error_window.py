@@ -10,11 +10,12 @@ import random
 
 import pytest
 
-from functions.monitor import errorwindow
-from functions.monitor.alerting import OVERALL, MonitorState, Stored, plan_cycle
 from functions.monitor.config import Config
+from functions.monitor.decide import errorwindow
+from functions.monitor.decide.state import OVERALL, MonitorState, Stored
+from functions.monitor.decide.verdict import decide
 from functions.monitor.models import CanaryResult, CheckResult, StatusPage, Verdict
-from functions.monitor.verdict import decide
+from functions.monitor.plan import plan_cycle
 
 MODEL = "claude-haiku-5-5"
 CONFIG = Config(canary_models=(MODEL,))

@@ -2,8 +2,8 @@
 
 import json
 
-from functions.monitor.metrics import EmfMetrics, datapoints
 from functions.monitor.models import CanaryResult, CheckResult, StatusPage, Verdict
+from functions.monitor.tell.metrics import EmfMetrics, datapoints
 
 
 def result(
@@ -65,7 +65,7 @@ def test_emf_documents_carry_namespace_model_dimension_and_region(capsys):
 
 
 def test_always_on_metric_count_matches_what_a_healthy_cycle_publishes():
-    from functions.monitor.metrics import counts
+    from functions.monitor.tell.metrics import counts
 
     assert counts(1)["always"] == len(names(datapoints(result())))
 
@@ -92,7 +92,7 @@ def test_given_an_unreadable_page_then_the_sparse_unreadable_metric_is_published
 
 
 def test_sparse_metric_count_names_every_sparse_metric():
-    from functions.monitor.metrics import SPARSE_GLOBAL, SPARSE_PER_MODEL, counts
+    from functions.monitor.tell.metrics import SPARSE_GLOBAL, SPARSE_PER_MODEL, counts
 
     assert "CanaryErrorRate" in SPARSE_PER_MODEL and "StatusPageUnreadable" in SPARSE_GLOBAL
     assert counts(2)["sparse"] == len(SPARSE_GLOBAL) + 2 * len(SPARSE_PER_MODEL)

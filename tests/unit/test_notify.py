@@ -12,7 +12,7 @@ from functions.monitor.models import (
     Transition,
     Verdict,
 )
-from functions.monitor.notify import (
+from functions.monitor.tell.text import (
     _GSM7,
     SMS_MAX,
     SUBJECT_MAX,

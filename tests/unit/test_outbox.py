@@ -6,18 +6,13 @@ from dataclasses import replace
 
 import pytest
 
-from functions.monitor.alerting import MonitorState, OutboxEntry, Stored, plan_cycle
 from functions.monitor.config import Config
-from functions.monitor.models import (
-    CanaryResult,
-    CheckResult,
-    Incident,
-    Notification,
-    StatusPage,
-)
-from functions.monitor.notify import _GSM7, compose
-from functions.monitor.outbox import EMAIL_MAX_BYTES, SNS_MAX_BYTES, cap_email, merge
-from functions.monitor.verdict import decide
+from functions.monitor.decide.state import MonitorState, OutboxEntry, Stored
+from functions.monitor.decide.verdict import decide
+from functions.monitor.models import CanaryResult, CheckResult, Incident, Notification, StatusPage
+from functions.monitor.plan import plan_cycle
+from functions.monitor.tell.outbox import EMAIL_MAX_BYTES, SNS_MAX_BYTES, cap_email, merge
+from functions.monitor.tell.text import _GSM7, compose
 
 CONFIG = Config(failure_threshold=2, recovery_threshold=2)
 
@@ -169,7 +164,7 @@ def test_a_short_email_is_untouched_and_a_text_without_incidents_is_cut_with_a_n
 
 
 def test_the_sns_message_of_an_oversized_committed_notification_still_fits():
-    from functions.monitor.notify import sns_message
+    from functions.monitor.tell.notifiers import sns_message
 
     email = compose("n-1", [], long_incidents_result(), None).email
     big = Notification("n-1", "S", "sms", email, "critical", "outage")
@@ -191,7 +186,7 @@ def _within(seconds: float, work):
 
 
 def test_given_a_committed_chat_message_too_large_then_the_message_is_built_and_fits():
-    from functions.monitor.notify import sns_message
+    from functions.monitor.tell.notifiers import sns_message
 
     # Given a committed notification whose chat variant alone is over SNS's limit
     # (another version's, a corrupt item)

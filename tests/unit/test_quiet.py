@@ -8,15 +8,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions.monitor.quiet import (
+from functions.monitor.config import QuietHours, parse_quiet
+from functions.monitor.decide.quiet import (
     HeldDigest,
     Mute,
-    QuietHours,
     active_mute,
     decide_delivery,
     digest_severity,
     parse_duration,
-    parse_quiet,
     release_digest,
 )
 
@@ -238,7 +237,7 @@ def test_given_a_critical_sent_after_a_held_warning_then_its_recovery_is_not_hel
 
 
 def test_given_a_night_of_warnings_and_an_outage_then_the_outage_goes_and_the_rest_waits():
-    from functions.monitor.quiet import QuietState
+    from functions.monitor.decide.quiet import QuietState
 
     state = QuietState()
     went_down = [{"target": "overall", "from": "operational", "to": "degraded"}]
@@ -260,7 +259,7 @@ def test_given_a_night_of_warnings_and_an_outage_then_the_outage_goes_and_the_re
 
 
 def test_given_a_mute_then_a_real_outage_meanwhile_is_told_once_when_it_ends():
-    from functions.monitor.quiet import QuietState
+    from functions.monitor.decide.quiet import QuietState
 
     state = QuietState()
     mute = state.mute(at(10), timedelta(hours=1), "rotating the key")
@@ -275,7 +274,7 @@ def test_given_a_mute_then_a_real_outage_meanwhile_is_told_once_when_it_ends():
 
 
 def test_given_an_active_mute_when_unmuted_then_it_ends_now_and_delivery_resumes():
-    from functions.monitor.quiet import QuietState
+    from functions.monitor.decide.quiet import QuietState
 
     state = QuietState()
     state.mute(at(10), timedelta(hours=2), "gateway move")
@@ -293,7 +292,7 @@ def test_given_fields_a_newer_version_stored_in_quiet_state_then_they_are_writte
         "held": {"items": [{**asdict(_held()), "lead": "5 min"}], "folded": {}},
     }
     # When this version reads it and writes it back
-    from functions.monitor.quiet import QuietState
+    from functions.monitor.decide.quiet import QuietState
 
     again = QuietState.from_dict(stored).to_dict()
     # Then nothing it does not know is lost
@@ -302,6 +301,6 @@ def test_given_fields_a_newer_version_stored_in_quiet_state_then_they_are_writte
 
 
 def _held():
-    from functions.monitor.quiet import Held
+    from functions.monitor.decide.quiet import Held
 
     return Held("n-1", "2026-11-26T01:00:00Z", "warning", "degraded", "s", [], "quiet")

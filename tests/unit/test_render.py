@@ -6,11 +6,11 @@ import io
 
 import pytest
 
-from functions.monitor.__main__ import colour_wanted
-from functions.monitor.history import render, summarise
+from functions.monitor.cli.history import render, summarise
+from functions.monitor.cli.main import colour_wanted
+from functions.monitor.cli.render import render_table, window_rate
+from functions.monitor.keep.store import History
 from functions.monitor.models import CanaryResult, CheckResult, Incident, StatusPage, Verdict
-from functions.monitor.render import render_table, window_rate
-from functions.monitor.store import History
 
 URL = "https://stspg.io/a-rather-long-incident-shortlink-0001"
 

@@ -5,10 +5,11 @@ the hysteresis invariants under random sequences. Pure: plan_cycle over data."""
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from functions.monitor.alerting import OVERALL, MonitorState, Stored, plan_cycle
 from functions.monitor.config import Config
+from functions.monitor.decide.state import OVERALL, MonitorState, Stored
+from functions.monitor.decide.verdict import decide
 from functions.monitor.models import CanaryResult, CheckResult, Incident, StatusPage
-from functions.monitor.verdict import decide
+from functions.monitor.plan import plan_cycle
 
 MODEL = "claude-haiku-5-5"
 CONFIG = Config(canary_models=(MODEL,), failure_threshold=2, recovery_threshold=2)
@@ -259,7 +260,7 @@ def test_given_canaries_pass_and_the_page_is_unreadable_then_nothing_is_sent_but
 
 
 def test_the_plan_and_a_record_helper_say_which_incident_confirmed_which_model():
-    from functions.monitor.verdict import confirmed_by
+    from functions.monitor.decide.verdict import confirmed_by
 
     bad = (page(), "overloaded")
     plans = replay([bad] * 4 + [(page(incidents=[HAIKU_INCIDENT]), "overloaded")])

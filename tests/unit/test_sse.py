@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from functions.monitor.sse import Event, SSEDecoder
+from functions.monitor.observe.sse import Event, SSEDecoder
 
 STREAM = (
     b": keep-alive comment\r\n"

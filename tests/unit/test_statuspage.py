@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from functions.monitor.simulator import API_COMPONENT, Page, summary_json
-from functions.monitor.statuspage import model_key, parse_summary
+from functions.monitor.observe.statuspage import model_key, parse_summary
+from functions.simulator.scenarios import API_COMPONENT, Page
+from functions.simulator.state import summary_json
 
 API = (API_COMPONENT,)
 MODELS = (
@@ -284,7 +285,7 @@ def test_model_ids_parse_to_family_and_version(model, key):
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=120), st.none() | st.text(max_size=120))
 def test_property_any_incident_text_never_raises(name, body):
-    from functions.monitor.statuspage import confirms
+    from functions.monitor.observe.statuspage import confirms
 
     got = confirms(name, body, [], set(API), MODELS)
     assert set(got) <= {"api", *MODELS}
@@ -309,7 +310,7 @@ def test_property_any_incident_text_never_raises(name, body):
 def test_redirects_are_followed_only_on_the_same_host_or_to_https(start, location, allowed):
     import httpx
 
-    from functions.monitor.statuspage import _allowed_redirect
+    from functions.monitor.observe.statuspage import _allowed_redirect
 
     current = httpx.URL(start)
     assert _allowed_redirect(current, current.join(location)) is allowed

@@ -2,8 +2,8 @@
 
 import pytest
 
+from functions.monitor.decide.verdict import NEXT_STEP, decide, next_step
 from functions.monitor.models import SEVERITY, CanaryResult, Incident, StatusPage
-from functions.monitor.verdict import NEXT_STEP, decide, next_step
 
 API = "Claude API (api.anthropic.com)"
 

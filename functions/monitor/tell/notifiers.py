@@ -1,0 +1,134 @@
+"""Where notifications go: SNS topics (email, SMS, chat; webhooks), or the terminal locally.
+
+Each notifier turns its SDK's errors into NotifyError, so the cycle keeps the entry in
+its outbox and sends it again on a later cycle.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any, Protocol, TextIO
+
+from ..models import Notification
+from .text import SUBJECT_MAX, ascii_line, fit_text
+
+
+class NotifyError(Exception):
+    """Publishing failed; the message is one line and holds no secret."""
+
+
+class Notifier(Protocol):
+    def publish(self, notification: Notification) -> None: ...
+
+
+class ConsoleNotifier:
+    """Local stand-in for SNS: prints the same subject and text to stderr."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+
+    def publish(self, notification: Notification) -> None:
+        stream = self.stream or sys.stderr
+        bar = "=" * 60
+        print(
+            f"{bar}\nNOTIFICATION {notification.subject}\nSMS: {notification.sms}\n"
+            f"{notification.email}\n{bar}",
+            file=stream,
+            flush=True,
+        )
+
+
+def sns_message(notification: Notification) -> str:
+    """The JSON message with its email, default and SMS variants, and, when composed,
+    the chat message under `https` (the protocol Amazon Q subscribes with), under SNS's
+    256 KiB (the email was capped when committed; this is the last guard, for what an
+    older version committed)."""
+    from .outbox import CHAT_MAX_BYTES, SNS_MAX_BYTES, cap_email
+
+    email = notification.email
+    chat = notification.chat
+    fits = chat and len(json.dumps(chat).encode()) <= CHAT_MAX_BYTES
+    extra = {"https": chat} if fits else {}
+    limit = SNS_MAX_BYTES - 4096  # the subject and the message attributes
+    budget = (limit - len(json.dumps(extra).encode())) // 2  # both variants carry the email
+    for _ in range(3):
+        message = json.dumps({"default": email, "email": email, "sms": notification.sms, **extra})
+        if len(message.encode()) <= limit:
+            return message
+        budget //= 2
+        email = cap_email(email, budget)
+    return json.dumps({"default": email, "email": email, "sms": notification.sms[:160], **extra})
+
+
+def sns_subject(subject: str) -> str:
+    """The subject as SNS takes it (one ASCII line, at most 100 characters), whatever
+    was committed: a subject it refuses would fail every re-send of the entry."""
+    return fit_text(ascii_line(subject), SUBJECT_MAX) or "Claude API monitor"
+
+
+def _attributes(notification: Notification) -> dict[str, Any]:
+    """The message attributes subscribers filter on; an empty one is left out, as SNS
+    refuses an empty value (and would refuse every re-send of the entry)."""
+    values = {
+        "severity": notification.severity,
+        "verdict": notification.verdict,
+        "notification_id": notification.id,
+    }
+    return {k: {"DataType": "String", "StringValue": v} for k, v in values.items() if v}
+
+
+class SnsNotifier:
+    """Publishes one JSON-structured message with email and SMS variants."""
+
+    def __init__(self, topic_arn: str, client: Any) -> None:
+        self.topic_arn = topic_arn
+        self.client = client
+
+    def publish(self, notification: Notification) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self.client.publish(
+                TopicArn=self.topic_arn,
+                Subject=sns_subject(notification.subject),
+                Message=sns_message(notification),
+                MessageStructure="json",
+                MessageAttributes=_attributes(notification),
+            )
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            raise NotifyError(
+                f"SNS publish failed: {error.get('Code', '?')}: {error.get('Message', '')}"[:300]
+            ) from None
+        except BotoCoreError as exc:
+            raise NotifyError(f"SNS publish failed: {type(exc).__name__}: {exc}"[:300]) from None
+
+
+class WebhookNotifier:
+    """Publishes the committed webhook body (docs/WEBHOOKS.md) to the webhook topic."""
+
+    def __init__(self, topic_arn: str, client: Any) -> None:
+        self.topic_arn = topic_arn
+        self.client = client
+
+    def publish(self, notification: Notification) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        from .chat import webhook_publish_kwargs
+
+        try:
+            body = json.loads(notification.webhook)
+            kwargs = webhook_publish_kwargs(body)
+        except (ValueError, KeyError, TypeError):
+            raise NotifyError("webhook body unreadable; not sent") from None
+        try:
+            self.client.publish(TopicArn=self.topic_arn, **kwargs)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            text = f"{error.get('Code', '?')}: {error.get('Message', '')}"
+            raise NotifyError(f"SNS webhook publish failed: {text}"[:300]) from None
+        except BotoCoreError as exc:
+            raise NotifyError(
+                f"SNS webhook publish failed: {type(exc).__name__}: {exc}"[:300]
+            ) from None

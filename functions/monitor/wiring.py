@@ -1,0 +1,87 @@
+"""The composition root: the clients, store and notifiers a configuration asks for.
+
+The handler and the command line build their cycle here, once per container or run;
+nothing else constructs an adapter.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from .aws import aws_client
+from .config import Config
+from .cycle import LOCAL_CALL_S, Budget, Cycle
+from .keep.store import Store
+from .models import CheckResult
+from .tell.notifiers import ConsoleNotifier, Notifier
+
+
+def build_store(config: Config) -> Store:
+    """DynamoDB when TABLE_NAME is set, the local SQLite file otherwise."""
+    if config.table_name:
+        from .keep.dynamo import DynamoStore
+
+        return DynamoStore(
+            config.table_name,
+            aws_client("dynamodb", config.aws_region, config.aws_timeouts_s),
+            config.retention_days,
+        )
+    from .keep.sqlite import SqliteStore
+
+    return SqliteStore(config.local_db_path, config.retention_days)
+
+
+def build_cycle(config: Config) -> Cycle:
+    """The adapters the configuration asks for: AWS when named, local otherwise."""
+    notifier: Notifier
+    webhooks: Notifier | None = None
+    sns = None
+    if config.topic_arn or config.webhook_topic_arn:
+        sns = aws_client("sns", config.aws_region, config.aws_timeouts_s)
+    if config.topic_arn:
+        from .tell.notifiers import SnsNotifier
+
+        notifier = SnsNotifier(config.topic_arn, sns)
+    else:
+        notifier = ConsoleNotifier()
+    if config.webhook_topic_arn:
+        from .tell.notifiers import WebhookNotifier
+
+        webhooks = WebhookNotifier(config.webhook_topic_arn, sns)
+    return Cycle(
+        config=config,
+        store=build_store(config),
+        notifier=notifier,
+        webhooks=webhooks,
+        store_call_s=config.aws_call_s if config.table_name else LOCAL_CALL_S,
+        notify_call_s=config.aws_call_s if sns is not None else LOCAL_CALL_S,
+        bedrock_client=build_bedrock_client(config),
+    )
+
+
+def build_bedrock_client(config: Config) -> Any:
+    """The bedrock-runtime client for BEDROCK_MODELS, or None without it. Its socket
+    timeouts are the probe budget; the probe itself returns by the cycle's window."""
+    if not config.bedrock_models:
+        return None
+    from .config import ConfigError
+    from .observe.bedrock import bedrock_client
+
+    try:
+        return bedrock_client(config.aws_region or "", config.probe_budget_s)
+    except Exception as exc:  # noqa: BLE001 - e.g. a malformed Region name
+        raise ConfigError(
+            f"AWS_REGION {str(config.aws_region)[:40]!r} cannot serve BEDROCK_MODELS: "
+            f"{type(exc).__name__}"
+        ) from None
+
+
+def run_local_check(config: Config) -> CheckResult:
+    """The command line's cycle: a key that cannot be read is an error (exit 3)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    budget = Budget.start(config.deadline_s)
+    cycle = build_cycle(config)
+    return cycle.run(cycle.read_key(budget), datetime.now(UTC), budget=budget)
