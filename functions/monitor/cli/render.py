@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
 from ..decide.verdict import next_step
 from ..models import CheckResult
@@ -68,6 +69,15 @@ def _table(rows: Sequence[tuple[str, ...]], width: int) -> list[str]:
     return lines
 
 
+def _alert_lines(hold: dict[str, Any] | None, width: int) -> list[str]:
+    """The open alert beside the verdict: an OPERATIONAL line must not hide it."""
+    if not hold:
+        return []
+    since = f" since {hold['since']}" if hold.get("since") else ""
+    reported = str(hold["reported"]).replace("_", " ")
+    return _wrap(f"Alert still open ({reported}{since}): {hold['why']}.", width)
+
+
 def _bedrock_lines(result: CheckResult, width: int) -> list[str]:
     """The failover probe's rows, under the canaries, in the same 80-column habit."""
     if not result.bedrock:
@@ -92,6 +102,7 @@ def render_table(
     lines = _wrap(f"{head}  {result.checked_at}  {verdict.summary}", width)
     if colour:
         lines[0] = lines[0].replace(head, f"\033[1;{_COLOUR[verdict.severity]}m{head}\033[0m", 1)
+    lines += _alert_lines(result.open_alert, width)
     lines.append("")
 
     page = result.status_page
@@ -151,6 +162,13 @@ def render_table(
         lines += _wrap("Notifications: " + "; ".join(quiet), width)
     # The verdict's own step: it carries the failover step when Bedrock is probed.
     step = next_step(verdict)
+    hold = result.open_alert
+    if hold and verdict.verdict == "operational":
+        n = hold["good_cycles_to_close"]
+        step = (
+            f"Nothing to do now; the alert closes by itself after {n} more good "
+            f"cycle{'s' if n != 1 else ''} in a row (no RESOLVED is sent before)."
+        )
     if not key_present and verdict.verdict == "network_error":
         step = NO_KEY_NETWORK_STEP
     lines.append("")
