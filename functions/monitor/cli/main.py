@@ -168,6 +168,12 @@ def _mute(args: argparse.Namespace) -> int:
     return run_mute(load_config(), args.duration, args.reason, args.off, as_json=args.json)
 
 
+def _notify(args: argparse.Namespace) -> int:
+    from .notify_test import run_notify_test
+
+    return run_notify_test(load_config(), as_json=args.json)
+
+
 def _cost(args: argparse.Namespace) -> int:
     from .cost_table import run_cost
 
@@ -185,6 +191,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "simulate": _simulate,
         "cost": _cost,
         "mute": _mute,
+        "notify": _notify,
     }
     try:
         return commands[args.command](args)
