@@ -12,8 +12,8 @@ import pytest
 from functions.monitor.tell.chat import CHAT_SCHEMA, WEBHOOK_SCHEMA
 from tests.conftest import run_cli, sim_env
 from tests.integration.test_aws import cli_env
-from tests.integration.test_channels_wire import endpoint  # noqa: F401 - fixture
 from tests.integration.test_channels_sns import _url
+from tests.integration.test_channels_wire import endpoint  # noqa: F401 - fixture
 
 
 @pytest.fixture
@@ -104,9 +104,7 @@ def test_given_a_real_alert_and_a_test_then_the_test_is_neither_stored_nor_dedup
     assert run_cli("check", "--json", env=env).json["open_alert"]["reported"] == opened["verdict"]
 
 
-def test_given_a_topic_that_refuses_when_notify_test_then_one_line_and_exit_1(
-    sim, tmp_path, aws
-):
+def test_given_a_topic_that_refuses_when_notify_test_then_one_line_and_exit_1(sim, tmp_path, aws):
     env = cli_env(sim, tmp_path, aws, TOPIC_ARN=aws.topic_arn)
     aws.proxy.faults["sns"] = "error"
     run = run_cli("notify", "--test", env=env)
@@ -115,9 +113,7 @@ def test_given_a_topic_that_refuses_when_notify_test_then_one_line_and_exit_1(
     assert "Traceback" not in run.stderr
 
 
-def test_given_no_topic_when_notify_test_then_it_is_printed_and_says_it_was_not_sent(
-    sim, tmp_path
-):
+def test_given_no_topic_when_notify_test_then_it_is_printed_and_says_it_was_not_sent(sim, tmp_path):
     run = run_cli("notify", "--test", env=sim_env(sim, tmp_path))
     assert run.code == 0, run.stderr
     assert "NOTIFICATION TEST:" in run.stdout
