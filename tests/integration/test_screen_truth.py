@@ -73,3 +73,34 @@ def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def test_given_no_simulator_on_a_loopback_url_when_check_then_it_says_nothing_answers_there(
+    sim, tmp_path
+):
+    # Given: base URLs on loopback where nothing listens
+    port = _closed_port()
+    url = f"http://127.0.0.1:{port}"
+    env = sim_env(sim, tmp_path, STATUS_PAGE_URL=url, ANTHROPIC_BASE_URL=url, COLUMNS="200")
+    # When: check
+    run = run_cli("check", env=env)
+    # Then: still network_error (exit 3), and the step names the address and the simulator
+    assert run.code == 3
+    assert f"Next step: Nothing answers on 127.0.0.1:{port}:" in run.stdout
+    assert "`make simulate`" in run.stdout
+    assert "Check DNS, proxy, firewall" not in run.stdout
+    assert run_cli("check", "--json", env=env).json["verdict"] == "network_error"
+    # And: without a key (the status page alone), the same
+    no_key = run_cli("check", env={**env, "ANTHROPIC_API_KEY": ""})
+    assert f"Nothing answers on 127.0.0.1:{port}" in no_key.stdout
+
+
+def test_given_a_remote_host_that_fails_when_check_then_the_network_advice_stands(sim, tmp_path):
+    # Given: a name that does not resolve (not this machine)
+    url = "http://monitor-test.invalid"
+    env = sim_env(sim, tmp_path, STATUS_PAGE_URL=url, ANTHROPIC_BASE_URL=url, COLUMNS="200")
+    run = run_cli("check", env=env)
+    # Then: the advice is about the network, not about a local server
+    assert run.code == 3
+    assert "Nothing answers on" not in run.stdout
+    assert "Check DNS" in run.stdout

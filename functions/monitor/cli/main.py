@@ -53,6 +53,7 @@ def _check(args: argparse.Namespace) -> int:
     unstored = _store_problem(config)
     result = run_local_check(config)
     result.open_alert = _open_alert(config, result)
+    _local_step(config, result)
     if args.json:
         print(json.dumps(result.to_dict()))
     else:
@@ -86,6 +87,15 @@ def _open_alert(config: Config, result: CheckResult) -> dict[str, Any] | None:
     ran = any(c.outcome != SKIPPED for c in result.canaries)
     hold = alert_hold(state, config.recovery_threshold, result.verdict.verdict, ran)
     return hold.to_dict() if hold else None
+
+
+def _local_step(config: Config, result: CheckResult) -> None:
+    """A base URL on this machine that refuses: say the local server is not running."""
+    from ..decide.loopback import loopback_step
+
+    step = loopback_step(result, config.status_page_url, config.anthropic_base_url)
+    if step:
+        result.verdict.next_step = step
 
 
 def _store_problem(config: Config) -> str | None:

@@ -6,6 +6,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from ..decide.loopback import NOTHING_ANSWERS
 from ..decide.verdict import next_step
 from ..models import CheckResult
 from ..tell.text import lead_words
@@ -169,7 +170,8 @@ def render_table(
             f"Nothing to do now; the alert closes by itself after {n} more good "
             f"cycle{'s' if n != 1 else ''} in a row (no RESOLVED is sent before)."
         )
-    if not key_present and verdict.verdict == "network_error":
+    local = step.startswith(NOTHING_ANSWERS)
+    if not key_present and verdict.verdict == "network_error" and not local:
         step = NO_KEY_NETWORK_STEP
     lines.append("")
     lines += _wrap(f"Next step: {step}", width)
