@@ -22,6 +22,7 @@ from typing import Any
 from ..config import Config
 from ..models import Notification
 from ..tell.chat import chat_message, webhook_body
+from ..tell.notifiers import ConsoleNotifier, Notifier, NotifyError
 
 SUBJECT = "TEST: Claude API monitor test notification, no action needed"
 SEVERITY, VERDICT = "critical", "operational"
@@ -121,7 +122,6 @@ def test_webhook_pair(
 
 def send_test(config: Config, out: Any = None) -> list[Sent]:
     """Publish the test everywhere configured; one line of what happened per destination."""
-    from ..tell.notifiers import ConsoleNotifier, NotifyError
     from ..wiring import build_notifiers
 
     checked_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -129,7 +129,7 @@ def send_test(config: Config, out: Any = None) -> list[Sent]:
     notifier, webhooks = build_notifiers(config, console=ConsoleNotifier(out or sys.stdout))
     sent = []
     if config.topic_arn:
-        sent.append(_publish(notifier, note, "alert", config.topic_arn, NotifyError))
+        sent.append(_publish(notifier, note, "alert", config.topic_arn))
     else:
         notifier.publish(note)
         detail = "printed above, not sent: TOPIC_ARN is not set"
@@ -138,19 +138,17 @@ def send_test(config: Config, out: Any = None) -> list[Sent]:
         sent.append(Sent("webhook", "-", "skipped", "none: WEBHOOK_TOPIC_ARN is not set"))
         return sent
     alarm, resolve = test_webhook_pair(config, note, checked_at)
-    first = _publish(webhooks, alarm, "webhook", config.webhook_topic_arn, NotifyError)
+    first = _publish(webhooks, alarm, "webhook", config.webhook_topic_arn)
     sent.append(first)
     if first.ok:
-        sent.append(
-            _publish(webhooks, resolve, "webhook resolve", config.webhook_topic_arn, NotifyError)
-        )
+        sent.append(_publish(webhooks, resolve, "webhook resolve", config.webhook_topic_arn))
     return sent
 
 
-def _publish(notifier: Any, note: Notification, name: str, arn: str, error: type) -> Sent:
+def _publish(notifier: Notifier, note: Notification, name: str, arn: str) -> Sent:
     try:
         notifier.publish(note)
-    except error as exc:
+    except NotifyError as exc:
         return Sent(name, arn, "failed", str(exc))
     what = "to its email, SMS and chat subscribers" if name == "alert" else note.id
     return Sent(name, arn, "sent", f"published {what}")
