@@ -8,7 +8,7 @@ from typing import Any
 
 from ..decide.loopback import NOTHING_ANSWERS
 from ..decide.verdict import next_step
-from ..models import CheckResult
+from ..models import OK, SKIPPED, SLOW, CanaryResult, CheckResult
 from ..tell.text import lead_words
 
 _COLOUR = {"ok": "32", "warning": "33", "critical": "31", "unknown": "35"}
@@ -37,10 +37,48 @@ def _wrap(text: str, width: int, indent: str = "", hang: str = "  ") -> list[str
 
 
 def window_rate(window: dict[str, int] | None) -> str:
-    """'9/31 failed' over the model's sliding window, or '-' before there is one."""
+    """'9/31' platform errors over the model's sliding window, or '-' before there is one."""
     if not window or not window.get("requests"):
         return "-"
-    return f"{window.get('failed', 0)}/{window['requests']} failed"
+    return f"{window.get('failed', 0)}/{window['requests']}"
+
+
+def failed_requests(outcome: str, requests: int, platform_failed: int, samples: int) -> int:
+    """Of this cycle's requests (retries included), how many failed for any reason: a
+    person's count, not the error window's (platform errors only).
+
+    A retry follows only a failure, so a model that failed in the end failed every
+    request; one that passed failed at least its retries (every request beyond one
+    per probe) and its platform errors."""
+    if outcome == SKIPPED or requests <= 0:
+        return 0
+    if outcome not in (OK, SLOW):
+        return requests
+    return min(requests, max(platform_failed, requests - max(samples, 1)))
+
+
+def cycle_rate(c: CanaryResult) -> str:
+    """'2/3': this cycle's failed requests of those sent, retries included."""
+    requests = c.requests or c.attempts
+    if c.outcome == SKIPPED or requests <= 0:
+        return "-"
+    return f"{failed_requests(c.outcome, requests, c.failed_requests, c.samples)}/{requests}"
+
+
+def window_note(result: CheckResult) -> list[str]:
+    """The footnotes of the two counting columns: what each counts."""
+    ran = [c for c in result.canaries if c.outcome != SKIPPED]
+    if not ran:
+        return []
+    notes = ["failed: this cycle's failed requests / requests sent (retries included)."]
+    cycles = [c.window.get("cycles", 0) for c in ran if c.window]
+    if cycles:
+        notes.append(
+            "* window: platform errors (5xx, 529, timeouts, broken streams) / requests "
+            f"of the last {max(cycles)} cycles, as the error-rate rule counts them; "
+            "not network or client errors."
+        )
+    return notes
 
 
 def _columns(rows: Sequence[tuple[str, ...]], width: int) -> list[str] | None:
@@ -125,9 +163,7 @@ def render_table(
             indent="  ",
         )
 
-    rows = [
-        ("model", "outcome", "http", "ttft", "latency", "tries", "sent", "window", "request id")
-    ]
+    rows = [("model", "outcome", "http", "ttft", "latency", "failed", "window*", "request id")]
     for c in result.canaries:
         rows.append(
             (
@@ -136,14 +172,15 @@ def render_table(
                 str(c.http_status or "-"),
                 _ms(c.ttft_ms),
                 _ms(c.latency_ms),
-                str(c.attempts),
-                str(c.samples),
+                cycle_rate(c),
                 window_rate(c.window),
                 c.request_id or "-",
             )
         )
     lines.append("")
     lines += _table(rows, width)
+    for note in window_note(result):
+        lines += _wrap(note, width, indent="  ")
     for c in result.canaries:
         if c.detail and c.outcome not in ("ok", "skipped"):
             lines += _wrap(f"{c.model}: {c.detail}", width, indent="  ")
