@@ -32,6 +32,9 @@ def test_given_a_flap_hold_when_check_then_it_says_the_alert_is_held_and_when_it
     assert hold["reason"] == "flapping" and hold["reported"] == "outage"
     left = hold["good_cycles_to_close"]
     assert 1 < left <= 15, hold
+    # And: the cycle before, still recovering, already counted the hold it would start
+    before = results[-2]["open_alert"]
+    assert before["reason"] == "recovering" and before["good_cycles_to_close"] == left + 1
     # And: the table says the same to a person, with a next step that is not silent
     sim.set("healthy")
     table = run_cli("check", env=env)

@@ -74,7 +74,7 @@ def alert_hold(
     if state.flapping:
         reason = FLAPPING
         why = (
-            f"held open as flapping (the verdict changed {FLAP_TRANSITIONS} times within "
+            f"held open as flapping (it opened or closed {FLAP_TRANSITIONS} times within "
             f"{FLAP_WINDOW} cycles): {closes}"
         )
     elif state.canary_alert and not canaries_ran:
