@@ -289,7 +289,9 @@ def _email(
     lines += ["", "Canaries:"]
     for c in result.canaries:
         window = (
-            f", window {c.window['failed']} of {c.window['requests']} requests failed"
+            # The error window counts platform errors only: a network error's 0 of 3
+            # must not read as "nothing failed".
+            f", window: platform errors in {c.window['failed']} of {c.window['requests']} requests"
             if c.window and c.window.get("requests")
             else ""
         )
