@@ -121,3 +121,22 @@ def test_given_no_topic_when_notify_test_then_it_is_printed_and_says_it_was_not_
     assert "webhook: none: WEBHOOK_TOPIC_ARN is not set" in run.stdout
     # And: nothing was stored locally
     assert not (tmp_path / "state.sqlite3").exists()
+
+
+def test_the_test_messages_fit_their_channels_and_say_test_everywhere():
+    from functions.monitor.cli.notify_test import alert_test_notification, webhook_test_pair
+    from functions.monitor.config import load_config
+    from functions.monitor.tell.text import SMS_MAX, gsm7
+
+    config = load_config({"MONITOR_REGION": "ap-southeast-2"})
+    note = alert_test_notification(config, "2026-12-06T08:00:00Z", "abc123")
+    # Then: one SMS part in GSM-7, a subject SNS takes, TEST in every variant
+    assert len(note.sms) <= SMS_MAX and gsm7(note.sms) == note.sms
+    assert len(note.subject) <= 100 and note.subject.startswith("TEST")
+    assert note.email.startswith("TEST") and "TEST" in json.loads(note.chat)["content"]["title"]
+    alarm, resolve = webhook_test_pair(config, note, "2026-12-06T08:00:00Z")
+    bodies = [json.loads(n.webhook) for n in (alarm, resolve)]
+    for body in bodies:
+        jsonschema.validate(body, WEBHOOK_SCHEMA)
+    assert [b["kind"] for b in bodies] == ["alert", "resolved"]
+    assert alarm.id != resolve.id != note.id.replace("test-", "n-")

@@ -67,7 +67,7 @@ def _result(config: Config, checked_at: str) -> dict[str, Any]:
     }
 
 
-def test_notification(config: Config, checked_at: str, token: str) -> Notification:
+def alert_test_notification(config: Config, checked_at: str, token: str) -> Notification:
     """The alert topic's test message: email, SMS and the chat variant, all marked TEST."""
     note_id = f"test-{checked_at}-{token}"
     where = f"region {config.region}"
@@ -101,7 +101,7 @@ def test_notification(config: Config, checked_at: str, token: str) -> Notificati
     return note
 
 
-def test_webhook_pair(
+def webhook_test_pair(
     config: Config, note: Notification, checked_at: str
 ) -> tuple[Notification, Notification]:
     """The webhook topic's alarm and its resolve: the documented body, `test: true`,
@@ -125,7 +125,7 @@ def send_test(config: Config, out: Any = None) -> list[Sent]:
     from ..wiring import build_notifiers
 
     checked_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    note = test_notification(config, checked_at, secrets.token_hex(3))
+    note = alert_test_notification(config, checked_at, secrets.token_hex(3))
     notifier, webhooks = build_notifiers(config, console=ConsoleNotifier(out or sys.stdout))
     sent = []
     if config.topic_arn:
@@ -137,7 +137,7 @@ def send_test(config: Config, out: Any = None) -> list[Sent]:
     if webhooks is None or not config.webhook_topic_arn:
         sent.append(Sent("webhook", "-", "skipped", "none: WEBHOOK_TOPIC_ARN is not set"))
         return sent
-    alarm, resolve = test_webhook_pair(config, note, checked_at)
+    alarm, resolve = webhook_test_pair(config, note, checked_at)
     first = _publish(webhooks, alarm, "webhook", config.webhook_topic_arn)
     sent.append(first)
     if first.ok:
