@@ -222,6 +222,10 @@ class CheckResult:
     # verdict never reads it. `failover`: model -> next step from both paths.
     bedrock: list[CanaryResult] = field(default_factory=list)
     failover: dict[str, str] = field(default_factory=dict)
+    # The overall alert still open in the store after this cycle (decide/hold.py):
+    # reported, since, reason, good_cycles_to_close, why; None when none is open or
+    # not looked up (the command line fills it, the Lambda does not).
+    open_alert: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.cycle_id = self.cycle_id or self.checked_at
@@ -250,6 +254,7 @@ class CheckResult:
             "mute_reason": self.mute_reason,
             "bedrock": [b.to_dict() for b in self.bedrock],
             "failover": dict(self.failover),
+            "open_alert": self.open_alert,
         }
 
 

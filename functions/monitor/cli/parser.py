@@ -290,6 +290,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="cycles between answer checks, as ANSWER_CHECK_EVERY; 0: never (default: 1)",
     )
+
+    # issue 19a: `notify --test` (make test-alert).
+    notify = sub.add_parser(
+        "notify",
+        help="send one test notification through every configured destination",
+        description="Publish one notification marked TEST through every destination "
+        "configured: the alert topic (TOPIC_ARN: email, SMS, chat) and the webhook topic "
+        "(WEBHOOK_TOPIC_ARN), where a resolve follows at once. Never stored, never counted "
+        "as an alert. Without TOPIC_ARN it is printed here.",
+        epilog="exit status: 0 every destination took it, 1 one did not, 3 a bad "
+        "configuration, 64 a usage error",
+    )
+    notify.add_argument(
+        "--test", action="store_true", required=True, help="send the test notification"
+    )
+    notify.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 
