@@ -111,3 +111,14 @@ destroy: $(STAMP) $(NODE_STAMP) ## Delete the stacks, without prompting (table a
 
 clean: ## Remove .venv, node_modules, build output and the local history.
 	rm -rf $(VENV) node_modules cdk.out build .monitor .pytest_cache .mypy_cache .ruff_cache
+
+# issue 19a: the end-to-end test alert, and mute/history on the simulator's store.
+.PHONY: test-alert mute-sim history-sim
+test-alert: $(STAMP) ## One TEST notification to every destination (TOPIC_ARN, WEBHOOK_TOPIC_ARN).
+	@$(MONITOR) notify --test $(ARGS)
+
+mute-sim: $(STAMP) ## `make mute` for the store check-sim reads (SIM_DB).
+	@TABLE_NAME= LOCAL_DB_PATH=$(SIM_DB) $(MONITOR) mute $(ARGS)
+
+history-sim: $(STAMP) ## `make history` of the store check-sim writes (SIM_DB).
+	@TABLE_NAME= LOCAL_DB_PATH=$(SIM_DB) $(MONITOR) history $(ARGS)
