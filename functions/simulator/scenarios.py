@@ -38,6 +38,8 @@ class Api:
     # Stream shape: "text", or "thinking" (a thinking block first); and its stop reason.
     shape: str = "text"
     stop_reason: str = "end_turn"
+    # The stream's content type (media types are case-insensitive).
+    stream_ctype: str = "text/event-stream; charset=utf-8"
     # Every fail_every-th Messages request fails with fail_status (0: never).
     fail_every: int = 0
     fail_status: int = 500
@@ -58,6 +60,11 @@ _CF_PAGE = (
     b"Gateway</h1></center><hr><center>cloudflare</center></body></html>"
 )
 _CF = (("server", "cloudflare"), ("cf-ray", "8e6f1a2b3c4d5e6f-SJC"))
+_CF_BLOCK = (
+    b"<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head>"
+    b"<body><h1>Sorry, you have been blocked</h1><p>This website is using a security "
+    b"service to protect itself.</p><p>Cloudflare Ray ID: 8e6f1a2b3c4d5e6f</p></body></html>"
+)
 
 
 SCENARIOS: dict[str, tuple[Page, Api]] = {
@@ -162,6 +169,10 @@ SCENARIOS: dict[str, tuple[Page, Api]] = {
             503, _CF_PAGE.replace(b"502 Bad Gateway", b"503 Service Unavailable"), "text/html", *_CF
         ),
     ),
+    # A valid stream whose content type is in another case.
+    "stream_mixed_case_type": (Page(), Api(stream_ctype="Text/Event-Stream; Charset=UTF-8")),
+    # Cloudflare Gateway or a WAF's block page: Cloudflare's marks, no Anthropic error.
+    "cloudflare_403_block": (Page(), _raw(403, _CF_BLOCK, "text/html", *_CF)),
     "anthropic_200_json": (
         Page(),
         _raw(200, b'{"status": "ok", "service": "edge"}', "application/json", anthropic=True),

@@ -149,6 +149,13 @@ async def _consume_stream(response: Any, state: _StreamState) -> tuple[str, str 
     return state.ended()
 
 
+def media_type(headers: Any) -> str:
+    """The content type's media type, lower case, without parameters: media types are
+    case-insensitive (RFC 9110, section 8.3.1), so `Text/Event-Stream;
+    Charset=UTF-8` is an event stream."""
+    return (headers.get("content-type") or "").split(";")[0].strip().lower()
+
+
 async def _non_stream_body(response: Any, result: CanaryResult) -> tuple[str, str | None, str]:
     """A 2xx that is not SSE: only a complete Messages API JSON message counts."""
     try:
@@ -163,7 +170,7 @@ async def _non_stream_body(response: Any, result: CanaryResult) -> tuple[str, st
         reason = data.get("stop_reason")
         result.stop_reason = reason if isinstance(reason, str) else None
         return OK, None, "non-streaming message"
-    ctype = response.headers.get("content-type", "?").split(";")[0]
+    ctype = media_type(response.headers) or "?"
     return "bad_response", None, f"2xx answer is {ctype}, not a Messages API answer"
 
 
@@ -198,7 +205,7 @@ async def _exchange(
             outcome, error_type, detail = classify_http(
                 response.status_code, body, response.headers
             )
-        elif "text/event-stream" in response.headers.get("content-type", ""):
+        elif media_type(response.headers) == "text/event-stream":
             state = _StreamState(started)
             outcome, error_type, detail = await _consume_stream(response, state)
             result.ttft_ms, result.stop_reason = state.ttft_ms, state.stop_reason
