@@ -47,7 +47,8 @@ DEFAULTS: dict[str, Any] = {
     "latencySlowMs": 10000,
     "errorWindowCycles": 15,
     "errorRateWarn": 0.05,
-    "canaryBurst": 3,
+    "canaryBurst": 10,
+    "canarySamples": 2,
     "headroomAlarmBelow": 0.1,
     "memoryMb": 256,
     "retentionDays": 90,
@@ -198,6 +199,7 @@ class Settings:
     error_window_cycles: int
     error_rate_warn: float
     canary_burst: int
+    canary_samples: int
     headroom_alarm_below: float
     memory_mb: int
     retention_days: int
@@ -237,6 +239,7 @@ class Settings:
             "ERROR_WINDOW_CYCLES": str(self.error_window_cycles),
             "ERROR_RATE_WARN": str(self.error_rate_warn),
             "CANARY_BURST": str(self.canary_burst),
+            "CANARY_SAMPLES": str(self.canary_samples),
             "RETENTION_DAYS": str(self.retention_days),
             "METRICS_NAMESPACE": self.namespace,
             "MONITOR_REGION": region,
@@ -326,6 +329,7 @@ def load(context: Any) -> Settings:
         error_window_cycles=_int("errorWindowCycles", value("errorWindowCycles"), 1, 1440),
         error_rate_warn=_float("errorRateWarn", value("errorRateWarn"), 0.0, 1.0),
         canary_burst=_int("canaryBurst", value("canaryBurst"), 1, 10),
+        canary_samples=_int("canarySamples", value("canarySamples"), 1, 10),
         headroom_alarm_below=_headroom(value("headroomAlarmBelow")),
         memory_mb=_int("memoryMb", value("memoryMb"), 128, 10240),
         retention_days=_int(
@@ -355,6 +359,7 @@ _CONTEXT_OF = {
     "ERROR_WINDOW_CYCLES": "errorWindowCycles",
     "ERROR_RATE_WARN": "errorRateWarn",
     "CANARY_BURST": "canaryBurst",
+    "CANARY_SAMPLES": "canarySamples",
     "RETENTION_DAYS": "retentionDays",
     "METRICS_NAMESPACE": "namespace",
     "BEDROCK_MODELS": "bedrockModels",

@@ -95,3 +95,19 @@ def claude_ai_only(minutes: int = 15) -> Timeline:
         "Elevated errors on claude.ai", 0, began=0, component="claude.ai", impact="minor"
     )
     return Timeline("incident on claude.ai only", [World(incident=page)] * minutes)
+
+
+def random_partial(rate: float, length: int, before: int = 2, after: int = 25) -> Timeline:
+    """Each request fails by chance with probability `rate` (500), the page says
+    nothing: a real partial outage, as opposed to `partial`'s every k-th request."""
+    worlds = [HEALTHY] * before + [World(fail_rate=rate, fail_status=500)] * length
+    worlds += [HEALTHY] * after
+    return Timeline(f"{rate:.0%} of requests failing at random", worlds, starts=before)
+
+
+def random_background(rate: float, minutes: int) -> Timeline:
+    """Steady background noise: each request fails with probability `rate`."""
+    return Timeline(
+        f"{rate:.1%} of requests failing at random for {minutes} cycles",
+        [World(fail_rate=rate, fail_status=500)] * minutes,
+    )

@@ -37,7 +37,10 @@ class Config:
     reminder_minutes: int = 0
     error_window_cycles: int = 15
     error_rate_warn: float = 0.05
-    canary_burst: int = 3
+    # Concurrent requests per model per cycle, and the extra ones while a model's
+    # score is suspicious (decide/score.py).
+    canary_samples: int = 2
+    canary_burst: int = 10
     retention_days: int = 90
     table_name: str | None = None
     topic_arn: str | None = None
@@ -290,7 +293,8 @@ def _build(env: Mapping[str, str]) -> Config:
         error_rate_warn=_number(
             env, "ERROR_RATE_WARN", 0.05, minimum=0, maximum=1, below_max=True, integer=False
         ),
-        canary_burst=_number(env, "CANARY_BURST", 3, minimum=1, maximum=10, integer=True),
+        canary_samples=_number(env, "CANARY_SAMPLES", 2, minimum=1, maximum=10, integer=True),
+        canary_burst=_number(env, "CANARY_BURST", 10, minimum=1, maximum=10, integer=True),
         retention_days=_number(env, "RETENTION_DAYS", 90, minimum=1, maximum=3650, integer=True),
         table_name=_text(env, "TABLE_NAME", None),
         topic_arn=_text(env, "TOPIC_ARN", None),

@@ -38,7 +38,7 @@ from datetime import datetime
 from typing import Any
 
 from .config import Config
-from .decide.errorwindow import samples_for
+from .decide.score import samples_for
 from .decide.state import ALERT, WEBHOOK, MonitorState, OutboxEntry, Stored
 from .keep.store import CommitUncertain, DuplicateCycle, StateConflict, Store, StoreError
 from .models import CheckResult, Incident, Notification
@@ -106,7 +106,7 @@ class Cycle:
     notify_call_s: float = LOCAL_CALL_S
     # Why the last cycle had no key (one line, no secret), for the handler to raise.
     key_error: str | None = None
-    # Requests per model chosen for the last cycle (errorwindow.samples_for).
+    # Requests per model chosen for the last cycle (score.samples_for).
     samples: dict[str, int] = field(default_factory=dict)
     # The bedrock-runtime client (BEDROCK_MODELS), built once per container.
     bedrock_client: Any = None
@@ -126,7 +126,7 @@ class Cycle:
         if read_key:
             api_key = self._read_key(budget)
         stored, load_error = self._load(budget)
-        # The error-rate window in the loaded state decides the requests per model.
+        # The score in the loaded state decides the requests per model.
         self.samples = samples_for(stored.state if stored else MonitorState(), self.config)
         result = asyncio.run(
             probe(

@@ -115,7 +115,7 @@ class CanaryResult:
     requests: int = 0
     failed_requests: int = 0
     # The model's sliding window after this cycle: {"cycles", "requests", "failed"}.
-    window: dict[str, int] | None = None
+    window: dict[str, Any] | None = None
     # The answer said `x-should-retry: false`; internal, not part of the JSON.
     no_retry: bool = False
 

@@ -58,6 +58,8 @@ ROOT = Path(__file__).resolve().parents[2]
         ("topicKey", "2", "true or false"),
         ("alarmActions", "some", "monitor, all"),
         ("canaryBurst", "0", "between 1 and"),
+        ("canarySamples", "0", "between 1 and"),
+        ("canarySamples", "11", "between 1 and 10"),
     ],
 )
 def test_a_bad_context_value_fails_with_one_line_naming_it(name, value, says):
@@ -119,6 +121,7 @@ def test_every_bound_the_synth_accepts_the_function_accepts_too():
         "latencySlowMs": "900000",
         "errorWindowCycles": "1440",
         "canaryBurst": "10",
+        "canarySamples": "10",
         "retentionDays": "3650",
         "models": ",".join(f"claude-m{n}" for n in range(20)),
     }
@@ -126,6 +129,7 @@ def test_every_bound_the_synth_accepts_the_function_accepts_too():
     env = settings.function_environment("us-east-1", "t", "arn:aws:sns:us-east-1:1:t")
     config = load_config({**env, "AWS_REGION": "us-east-1"})
     assert config.deadline_s == 840 and config.failure_threshold == 60
+    assert (config.canary_samples, config.canary_burst) == (10, 10)
     assert len(config.canary_models) == 20
 
 
