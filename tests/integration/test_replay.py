@@ -113,9 +113,7 @@ def test_given_a_confirming_incident_then_the_stored_record_keeps_who_confirmed_
     assert healthy["stop_reason"] == "end_turn" and healthy["failed_requests"] == 0
 
 
-def test_given_a_steady_random_10_percent_outage_then_one_warning_held_until_it_ends(
-    sim, tmp_path
-):
+def test_given_a_steady_random_10_percent_outage_then_one_warning_held_until_it_ends(sim, tmp_path):
     # Given 45 minutes of each request failing with probability 10% (seeded), the page
     # silent, then healthy again
     line = timelines.random_partial(0.10, length=45, before=2, after=22)

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from ..models import OK, SKIPPED, SLOW, CanaryResult
 from .errorwindow import wilson_upper
@@ -85,9 +85,9 @@ def load(value: Any, alert_open: bool) -> dict[str, Any]:
     open when the score is at or above THRESHOLD."""
     if not isinstance(value, Mapping):
         return fresh(alert_open)
-    score = value.get("score")
-    readable = _number(score) and math.isfinite(score)
-    score = min(max(float(score), 0.0), CEILING) if readable else None
+    score = _finite(value.get("score"))
+    if score is not None:
+        score = min(max(score, 0.0), CEILING)
     opened = value.get("open")
     if not isinstance(opened, bool):
         opened = alert_open if score is None else score >= THRESHOLD or alert_open
@@ -98,8 +98,11 @@ def load(value: Any, alert_open: bool) -> dict[str, Any]:
     return record
 
 
-def _number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _finite(value: Any) -> float | None:
+    """A stored number as a float; None for anything else (text, bool, NaN, inf)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
 
 
 def _recent(value: Any) -> list[list[int]]:
@@ -193,8 +196,9 @@ def reason(model: str, window: Mapping[str, Any]) -> str:
     return f"{model}: {failed} of {requests} requests failed in the last {minutes} min{share}"
 
 
-def is_open(window: Mapping[str, Any] | None) -> bool:
-    return bool(window and window.get("open"))
+def is_open(window: Mapping[str, Any] | None) -> TypeGuard[Mapping[str, Any]]:
+    """Is this canary's partial-outage warning open (its `window` says so)?"""
+    return bool(window and window.get("open") is True)
 
 
 def samples_for(state: Any, config: Any) -> dict[str, int]:
@@ -214,6 +218,5 @@ def _suspicious(record: Any) -> bool:
     """Open, or a score at least SUSPICIOUS; an unreadable record is not."""
     if not isinstance(record, Mapping):
         return False
-    value = record.get("score")
-    high = _number(value) and value >= SUSPICIOUS
-    return record.get("open") is True or high
+    value = _finite(record.get("score"))
+    return record.get("open") is True or (value is not None and value >= SUSPICIOUS)
