@@ -64,6 +64,20 @@ def test_given_cycles_whose_canary_failed_outright_then_the_score_stays_below_ha
     assert record["score"] == score.THRESHOLD / 2 and not record["open"]
 
 
+def test_given_the_ragged_edges_of_a_hard_outage_then_no_partial_warning_opens():
+    # Given a hard outage whose first and last cycles pass on one sample of twelve
+    # after 33 failed requests, with failing cycles between them
+    edge = CanaryResult(MODEL, "ok", samples=12, requests=34, failed_requests=33)
+    hard = CanaryResult(MODEL, "overloaded", samples=12, requests=36, failed_requests=36)
+    record = step(score.fresh(), edge)
+    # Then one cycle counts for at most CYCLE_MAX failed requests
+    assert record["score"] == pytest.approx(score.CYCLE_MAX * UP + DOWN, abs=1e-3)
+    for canary in (hard, hard, hard, edge):
+        record = step(record, canary)
+    # And the outage's edges leave no partial-outage warning behind it
+    assert record["open"] is False and record["score"] < score.THRESHOLD
+
+
 def test_given_an_open_model_then_it_closes_only_on_evidence():
     opened = {**score.fresh(opened=True), "score": score.CEILING}
     # Given a silent cycle (no failure) with a window still holding failures
