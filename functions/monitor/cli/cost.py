@@ -31,7 +31,7 @@ NOTIFICATIONS_PER_MONTH = 30
 DEFAULT_MODELS = ("claude-haiku-5-5",)
 # Sampling (decide/score.py): CANARY_SAMPLES requests per model per cycle, and
 # CANARY_BURST more while its score is suspicious. FAILURE_SHARE is the share of
-# cycles that burst: `make replay` measures it at a 0.1% background (about 0.4%,
+# cycles that burst: `make replay` measures it at a 0.1% background (about 0.5%,
 # docs/SIGNAL.md) and checks that this assumption stays above what it measures.
 DEFAULT_SAMPLES = 2
 DEFAULT_BURST = 10

@@ -53,7 +53,7 @@ def render(report: dict[str, Any], width: int = 80) -> str:
         f"Canary requests per run: {a['canary_requests_per_run']:g} per model "
         f"({a.get('canary_samples', 1)} a cycle, {a['canary_burst']} more while a model's "
         f"score is suspicious, assumed in {a['canary_failure_share']:.1%} of cycles: "
-        "make replay measures about 0.4% at a 0.1% background; see --samples, --burst, "
+        "make replay measures about 0.5% at a 0.1% background; see --samples, --burst, "
         "--failure-share).",
         f"Sparse metrics ({', '.join(SPARSE_METRICS)}) are published only while they say "
         "something and cost about nothing in a healthy month. SMS is priced per country "

@@ -270,7 +270,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=float,
         default=0.01,
         help="share of cycles in which a model's failure score is suspicious, so it "
-        "sends --burst more requests (default: 0.01; 0.4%% measured at a 0.1%% background)",
+        "sends --burst more requests (default: 0.01; 0.5%% measured at a 0.1%% background)",
     )
     cost.add_argument(
         "--burst",
