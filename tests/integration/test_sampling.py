@@ -31,9 +31,7 @@ def test_given_no_samples_then_canary_samples_requests_are_sent(healthy_sim, tmp
     assert sent(healthy_sim) == 1
 
 
-def test_given_the_default_base_rate_then_two_concurrent_requests_are_sent(
-    healthy_sim, tmp_path
-):
+def test_given_the_default_base_rate_then_two_concurrent_requests_are_sent(healthy_sim, tmp_path):
     # Given the default CANARY_SAMPLES (2), when a cycle probes without a plan
     env = {k: v for k, v in sim_env(healthy_sim, tmp_path).items() if k != "CANARY_SAMPLES"}
     config = load_config(env)
