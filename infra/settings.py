@@ -47,9 +47,10 @@ DEFAULTS: dict[str, Any] = {
     "latencySlowMs": 10000,
     "errorWindowCycles": 15,
     "errorRateWarn": 0.05,
-    "canaryBurst": 3,
     # Cycles between answer checks ("Reply with OK"); 0: never.
     "answerCheckEvery": 1,
+    "canaryBurst": 10,
+    "canarySamples": 2,
     "headroomAlarmBelow": 0.1,
     "memoryMb": 256,
     "retentionDays": 90,
@@ -200,6 +201,7 @@ class Settings:
     error_window_cycles: int
     error_rate_warn: float
     canary_burst: int
+    canary_samples: int
     headroom_alarm_below: float
     memory_mb: int
     retention_days: int
@@ -241,6 +243,7 @@ class Settings:
             "ERROR_RATE_WARN": str(self.error_rate_warn),
             "CANARY_BURST": str(self.canary_burst),
             "ANSWER_CHECK_EVERY": str(self.answer_check_every),
+            "CANARY_SAMPLES": str(self.canary_samples),
             "RETENTION_DAYS": str(self.retention_days),
             "METRICS_NAMESPACE": self.namespace,
             "MONITOR_REGION": region,
@@ -331,6 +334,7 @@ def load(context: Any) -> Settings:
         error_rate_warn=_float("errorRateWarn", value("errorRateWarn"), 0.0, 1.0),
         canary_burst=_int("canaryBurst", value("canaryBurst"), 1, 10),
         answer_check_every=_int("answerCheckEvery", value("answerCheckEvery"), 0, 1440),
+        canary_samples=_int("canarySamples", value("canarySamples"), 1, 10),
         headroom_alarm_below=_headroom(value("headroomAlarmBelow")),
         memory_mb=_int("memoryMb", value("memoryMb"), 128, 10240),
         retention_days=_int(
@@ -361,6 +365,7 @@ _CONTEXT_OF = {
     "ERROR_RATE_WARN": "errorRateWarn",
     "CANARY_BURST": "canaryBurst",
     "ANSWER_CHECK_EVERY": "answerCheckEvery",
+    "CANARY_SAMPLES": "canarySamples",
     "RETENTION_DAYS": "retentionDays",
     "METRICS_NAMESPACE": "namespace",
     "BEDROCK_MODELS": "bedrockModels",

@@ -57,6 +57,9 @@ def sim_env(sim: Simulator, tmp_path: Path, **extra: str) -> dict[str, str]:
         CHECK_DEADLINE_SECONDS="10",
         LOCAL_DB_PATH=str(tmp_path / "state.sqlite3"),
         NO_COLOR="1",
+        # One request per model per cycle: these tests count requests and retries;
+        # the tests of sampling (test_sampling.py) set CANARY_SAMPLES themselves.
+        CANARY_SAMPLES="1",
     )
     env.update(extra)
     return env

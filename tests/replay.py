@@ -21,6 +21,8 @@ from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import httpx
+
 from functions.monitor.models import Notification
 from functions.simulator.server import Simulator
 
@@ -41,6 +43,8 @@ class World:
     # 0: every request succeeds; 1: every request fails; k: every k-th request fails.
     fail_every: int = 0
     fail_status: int = 529
+    # Each request fails by chance with this probability (a random partial outage).
+    fail_rate: float = 0.0
     api_status: str = "operational"
     # name, component ("api", "claude.ai" or None), created_at, started_at, impact
     incident: dict[str, Any] | None = None
@@ -157,13 +161,18 @@ def replay_env(sim: Simulator, db_path: str, **extra: str) -> dict[str, str]:
     }
 
 
-def run(sim: Simulator, worlds: list[World], env: dict[str, str]) -> Replay:
-    """Play `worlds`, one scheduled invocation of the handler per minute."""
+def run(sim: Simulator, worlds: list[World], env: dict[str, str], seed: int = 0) -> Replay:
+    """Play `worlds`, one scheduled invocation of the handler per minute; `seed` fixes
+    the simulator's draws for `fail_rate`."""
     from functions.monitor import handler
 
     replay = Replay()
     recorder = Recorder()
     sim.set("healthy")
+    # One client for the minute-by-minute updates: a new one each minute would load
+    # the CA bundle each time (about 0.1 s), a third of a replayed minute.
+    updates = httpx.Client(base_url=sim.url)
+    _update(updates, seed=seed)
     level = handler.logger.log_level
     # One "cycle done" line a minute would bury the replay's own output.
     handler.logger.setLevel("WARNING")
@@ -171,9 +180,11 @@ def run(sim: Simulator, worlds: list[World], env: dict[str, str]) -> Replay:
         handler._cycle = handler._config = None
         try:
             for minute, world in enumerate(worlds):
-                sim.update(
+                _update(
+                    updates,
                     fail_every=world.fail_every or None,
                     fail_status=world.fail_status,
+                    fail_rate=world.fail_rate or None,
                     api_status=world.api_status,
                     incident=world.incident,
                     wrong_rate=world.wrong_rate or None,
@@ -190,11 +201,19 @@ def run(sim: Simulator, worlds: list[World], env: dict[str, str]) -> Replay:
                 if summary.get("lead_time_min") is not None:
                     replay.lead_times.append((minute, summary["lead_time_min"]))
         finally:
+            updates.close()
             handler._cycle = handler._config = None
             handler.clock = handler._wall_clock
             handler.logger.setLevel(level)
     replay.sent = recorder.sent
     return replay
+
+
+def _update(client: httpx.Client, **options: Any) -> None:
+    """`Simulator.update` over a kept client."""
+    response = client.post("/_sim/update", json=options)
+    if response.status_code != 200:
+        raise ValueError(response.json().get("error", response.text))
 
 
 def _invoke(handler: Any, recorder: Recorder, moment: datetime) -> dict[str, Any]:

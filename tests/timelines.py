@@ -103,3 +103,19 @@ def wrong_answers(rate: float, length: int, seed: int, before: int = 2, after: i
     wrong = World(wrong_rate=rate, wrong_seed=seed)
     worlds = [World(wrong_seed=seed)] * before + [wrong] * length + [World(wrong_seed=seed)] * after
     return Timeline(f"{rate:.0%} of answers wrong, seed {seed}", worlds, starts=before)
+
+
+def random_partial(rate: float, length: int, before: int = 2, after: int = 25) -> Timeline:
+    """Each request fails by chance with probability `rate` (500), the page says
+    nothing: a real partial outage, as opposed to `partial`'s every k-th request."""
+    worlds = [HEALTHY] * before + [World(fail_rate=rate, fail_status=500)] * length
+    worlds += [HEALTHY] * after
+    return Timeline(f"{rate:.0%} of requests failing at random", worlds, starts=before)
+
+
+def random_background(rate: float, minutes: int) -> Timeline:
+    """Steady background noise: each request fails with probability `rate`."""
+    return Timeline(
+        f"{rate:.1%} of requests failing at random for {minutes} cycles",
+        [World(fail_rate=rate, fail_status=500)] * minutes,
+    )

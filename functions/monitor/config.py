@@ -37,7 +37,10 @@ class Config:
     reminder_minutes: int = 0
     error_window_cycles: int = 15
     error_rate_warn: float = 0.05
-    canary_burst: int = 3
+    # Concurrent requests per model per cycle, and the extra ones while a model's
+    # score is suspicious (decide/score.py).
+    canary_samples: int = 2
+    canary_burst: int = 10
     # ANSWER_CHECK_EVERY: the canaries ask "Reply with OK" and judge the answer every
     # this many cycles (answer.py); 0: never.
     answer_check_every: int = 1
@@ -293,7 +296,8 @@ def _build(env: Mapping[str, str]) -> Config:
         error_rate_warn=_number(
             env, "ERROR_RATE_WARN", 0.05, minimum=0, maximum=1, below_max=True, integer=False
         ),
-        canary_burst=_number(env, "CANARY_BURST", 3, minimum=1, maximum=10, integer=True),
+        canary_samples=_number(env, "CANARY_SAMPLES", 2, minimum=1, maximum=10, integer=True),
+        canary_burst=_number(env, "CANARY_BURST", 10, minimum=1, maximum=10, integer=True),
         answer_check_every=_number(
             env, "ANSWER_CHECK_EVERY", 1, minimum=0, maximum=1440, integer=True
         ),

@@ -38,7 +38,7 @@ from datetime import datetime
 from typing import Any
 
 from .config import Config
-from .decide.errorwindow import samples_for
+from .decide.score import samples_for
 from .decide.state import ALERT, WEBHOOK, MonitorState, OutboxEntry, Stored
 from .keep.store import CommitUncertain, DuplicateCycle, StateConflict, Store, StoreError
 from .models import CheckResult, Incident, Notification
@@ -107,7 +107,7 @@ class Cycle:
     notify_call_s: float = LOCAL_CALL_S
     # Why the last cycle had no key (one line, no secret), for the handler to raise.
     key_error: str | None = None
-    # Requests per model chosen for the last cycle (errorwindow.samples_for).
+    # Requests per model chosen for the last cycle (score.samples_for).
     samples: dict[str, int] = field(default_factory=dict)
     # The bedrock-runtime client (BEDROCK_MODELS), built once per container.
     bedrock_client: Any = None

@@ -121,7 +121,7 @@ class CanaryResult:
     requests: int = 0
     failed_requests: int = 0
     # The model's sliding window after this cycle: {"cycles", "requests", "failed"}.
-    window: dict[str, int] | None = None
+    window: dict[str, Any] | None = None
     # The answer check (answer.py): "passed", "wrong", "inconclusive: ...",
     # "skipped: ..." or None (not due this cycle, or no stream to judge); what was
     # expected and what came back (one line, at most 80 characters, redacted), and

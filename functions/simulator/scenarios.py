@@ -1,4 +1,29 @@
-"""The simulator's scenarios: what the status page and the Messages API answer in each."""
+"""The simulator's scenarios: what the status page and the Messages API answer in each.
+
+A scenario fixes what the page and the API answer; a timeline is a list of
+scenarios, one per step of `step_seconds`, so an outage can unfold over time.
+
+Scenarios for answers that are not Anthropic's (the canary says `intercepted`):
+`proxy_404` (empty body, no request id), `captive_portal` (302 to a login page),
+`proxy_502` (HTML, `server: nginx`, no cf-ray), `proxy_200_html` (a 200 HTML page
+without request id). Anthropic's own odd answers: `cloudflare_502` and
+`cloudflare_503` (its CDN edge's HTML error pages, with cf-ray: `server_error`),
+`bad_response` (200 HTML with a request id) and `anthropic_200_json` (200 JSON
+that is not a message, with a request id): `bad_response`. `cloudflare_403_block`
+(a 403 block page with Cloudflare's marks, no Anthropic error): `intercepted`.
+`stream_mixed_case_type`: a valid stream sent as `Text/Event-Stream`: `ok`.
+Stream shapes that are success: `thinking_stream` (begins with a thinking block),
+`stop_max_tokens`, `stop_refusal`. Well-formed streams with the wrong text (the
+answer check says `wrong_answer`): `wrong_answer` (a fluent but wrong reply),
+`garbled` (right length, wrong script), `empty_text` (an empty text block).
+Hostile answers: `reflect_key` and `reflect_key_stream` (the key echoed into
+error.type, request-id and body, or into the stop reason and text), `page_gzip_bomb`,
+`api_error_gzip_bomb`, `stream_gzip_bomb` (200 KiB of gzip that inflate to about
+200 MiB), `page_redirect_elsewhere`.
+Partial outages: `fail_every_4`, `fail_every_10` (scenarios) and the timelines
+`partial_outage_25`, `partial_outage_10`, `model_named_incident`,
+`claude_ai_only`.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +63,8 @@ class Api:
     # Stream shape: "text", or "thinking" (a thinking block first); and its stop reason.
     shape: str = "text"
     stop_reason: str = "end_turn"
+    # The stream's content type (media types are case-insensitive).
+    stream_ctype: str = "text/event-stream; charset=utf-8"
     # Every fail_every-th Messages request fails with fail_status (0: never).
     fail_every: int = 0
     fail_status: int = 500
@@ -65,6 +92,11 @@ _CF_PAGE = (
     b"Gateway</h1></center><hr><center>cloudflare</center></body></html>"
 )
 _CF = (("server", "cloudflare"), ("cf-ray", "8e6f1a2b3c4d5e6f-SJC"))
+_CF_BLOCK = (
+    b"<!DOCTYPE html><html><head><title>Attention Required! | Cloudflare</title></head>"
+    b"<body><h1>Sorry, you have been blocked</h1><p>This website is using a security "
+    b"service to protect itself.</p><p>Cloudflare Ray ID: 8e6f1a2b3c4d5e6f</p></body></html>"
+)
 
 
 SCENARIOS: dict[str, tuple[Page, Api]] = {
@@ -169,6 +201,10 @@ SCENARIOS: dict[str, tuple[Page, Api]] = {
             503, _CF_PAGE.replace(b"502 Bad Gateway", b"503 Service Unavailable"), "text/html", *_CF
         ),
     ),
+    # A valid stream whose content type is in another case.
+    "stream_mixed_case_type": (Page(), Api(stream_ctype="Text/Event-Stream; Charset=UTF-8")),
+    # Cloudflare Gateway or a WAF's block page: Cloudflare's marks, no Anthropic error.
+    "cloudflare_403_block": (Page(), _raw(403, _CF_BLOCK, "text/html", *_CF)),
     "anthropic_200_json": (
         Page(),
         _raw(200, b'{"status": "ok", "service": "edge"}', "application/json", anthropic=True),

@@ -14,6 +14,9 @@ One process serves both on loopback:
     counting every model and retry, fails with an Anthropic-shaped error (and
     request id) when n is a multiple of `fail_every`; `fail_every: 1` fails all.
     Other requests get what the scenario says.
+  - `fail_rate` (0 to 1) and `seed` (int): each Messages request fails by chance
+    with probability `fail_rate` (a random partial outage), drawn from a generator
+    that `seed` resets, so a replay is repeatable.
   - `incident`: {"name", "component": "api" | "claude.ai" | null, "created_at",
     "started_at" (ISO times, default now), "impact" (default "minor"), "status"
     (default "investigating"), "body" (the latest update's text)}: one unresolved
@@ -27,27 +30,8 @@ One process serves both on loopback:
   "2026-11-25T16:07:00Z", "started_at": "2026-11-25T15:58:00Z", "impact": "none"},
   "api_status": "operational"}.
 
-A scenario fixes what the page and the API answer; a timeline is a list of
-scenarios, one per step of `step_seconds`, so an outage can unfold over time.
-
-Scenarios for answers that are not Anthropic's (the canary says `intercepted`):
-`proxy_404` (empty body, no request id), `captive_portal` (302 to a login page),
-`proxy_502` (HTML, `server: nginx`, no cf-ray), `proxy_200_html` (a 200 HTML page
-without request id). Anthropic's own odd answers: `cloudflare_502` and
-`cloudflare_503` (its CDN edge's HTML error pages, with cf-ray: `server_error`),
-`bad_response` (200 HTML with a request id) and `anthropic_200_json` (200 JSON
-that is not a message, with a request id): `bad_response`.
-Stream shapes that are success: `thinking_stream` (begins with a thinking block),
-`stop_max_tokens`, `stop_refusal`. Well-formed streams with the wrong text (the
-answer check says `wrong_answer`): `wrong_answer` (a fluent but wrong reply),
-`garbled` (right length, wrong script), `empty_text` (an empty text block).
-Hostile answers: `reflect_key` and `reflect_key_stream` (the key echoed into
-error.type, request-id and body, or into the stop reason and text), `page_gzip_bomb`,
-`api_error_gzip_bomb`, `stream_gzip_bomb` (200 KiB of gzip that inflate to about
-200 MiB), `page_redirect_elsewhere`.
-Partial outages: `fail_every_4`, `fail_every_10` (scenarios) and the timelines
-`partial_outage_25`, `partial_outage_10`, `model_named_incident`,
-`claude_ai_only`.
+Its scenarios and timelines, and what each answers: scenarios.py (`make simulate
+ARGS=--help` lists them).
 """
 
 from __future__ import annotations
@@ -164,12 +148,16 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(400, json.dumps({"error": str(exc)}).encode(), "application/json")
         with self.server.lock:
             state = self.server.state
+            if options.get("seed") is not None:
+                state.rng.seed(options["seed"])
             for name, value in options.items():
+                if name == "seed":
+                    continue
                 if value is None and name != "incident":
                     state.overrides.pop(name, None)
                 else:
                     state.overrides[name] = value
-            if state.overrides.get("fail_every") is None:
+            if state.overrides.get("fail_every") is None and not state.overrides.get("fail_rate"):
                 state.overrides.pop("fail_status", None)
             state.reseed(options.get("wrong_seed"))
         self._send(200, b'{"ok":true}', "application/json")
@@ -199,6 +187,8 @@ class _Handler(BaseHTTPRequestHandler):
         with self.server.lock:
             state.messages[model] = state.messages.get(model, 0) + 1
             count = sum(state.messages.values())
+            rate = state.overrides.get("fail_rate") or 0
+            by_chance = bool(rate) and state.rng.random() < rate
             state.last_request = {
                 "headers": {
                     k.lower(): ("<present>" if k.lower() in _SECRET_HEADERS else v)
@@ -226,10 +216,11 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if not model.startswith("claude-"):
             return self._error(404, "not_found_error", f"model: {model}")
-        if api.fail_every and count % api.fail_every == 0:
-            kind = "overloaded_error" if api.fail_status == 529 else "api_error"
-            text = "Overloaded" if api.fail_status == 529 else "Internal server error"
-            return self._error(api.fail_status, kind, text)
+        if by_chance or (api.fail_every and count % api.fail_every == 0):
+            status = state.overrides.get("fail_status", api.fail_status)
+            kind = "overloaded_error" if status == 529 else "api_error"
+            text = "Overloaded" if status == 529 else "Internal server error"
+            return self._error(status, kind, text)
         if not self._hostile(api):
             with self.server.lock:
                 text = state.answer_text(api)
@@ -301,7 +292,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _stream(self, model: str, api: Api, state: SimState) -> None:
         self.send_response(200)
-        self.send_header("content-type", "text/event-stream; charset=utf-8")
+        self.send_header("content-type", api.stream_ctype)
         self.send_header("cache-control", "no-cache")
         self.send_header("connection", "close")
         for name, value in self._headers.items():

@@ -39,6 +39,9 @@ class SimState:
         if seed is not None and seed != self.wrong_seeded:
             self.wrong_rng, self.wrong_seeded = random.Random(seed), seed
 
+    # Draws for `fail_rate` (random partial outages); `seed` in an update resets it.
+    rng: random.Random = field(default_factory=random.Random)
+
     def current(self) -> tuple[Page, Api]:
         if self.name in TIMELINES:
             steps = TIMELINES[self.name]
@@ -80,13 +83,30 @@ def check_update(options: Any) -> dict[str, Any]:
     """Validate a /_sim/update body; raise ValueError with a one-line reason."""
     if not isinstance(options, dict):
         raise ValueError("update must be a JSON object")
-    allowed = {"fail_every", "fail_status", "incident", "api_status", "wrong_rate", "wrong_seed"}
+    allowed = {
+        "fail_every",
+        "fail_status",
+        "fail_rate",
+        "seed",
+        "incident",
+        "api_status",
+        "wrong_rate",
+        "wrong_seed",
+    }
     unknown = set(options) - allowed
     if unknown:
         raise ValueError(f"unknown option(s) {sorted(unknown)}; known: {sorted(allowed)}")
     every = options.get("fail_every")
     if every is not None and (not isinstance(every, int) or every < 1):
         raise ValueError("fail_every must be a whole number >= 1 (or null)")
+    rate = options.get("fail_rate")
+    if rate is not None and (
+        isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate <= 1
+    ):
+        raise ValueError("fail_rate must be a number from 0 to 1 (or null)")
+    seed = options.get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise ValueError("seed must be a whole number (or null)")
     if options.get("fail_status", 500) not in (500, 529):
         raise ValueError("fail_status must be 500 or 529")
     incident = options.get("incident")

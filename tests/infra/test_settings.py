@@ -60,6 +60,8 @@ ROOT = Path(__file__).resolve().parents[2]
         ("canaryBurst", "0", "between 1 and"),
         ("answerCheckEvery", "-1", "between 0 and 1440"),
         ("answerCheckEvery", "often", "whole number"),
+        ("canarySamples", "0", "between 1 and"),
+        ("canarySamples", "11", "between 1 and 10"),
     ],
 )
 def test_a_bad_context_value_fails_with_one_line_naming_it(name, value, says):
@@ -122,6 +124,7 @@ def test_every_bound_the_synth_accepts_the_function_accepts_too():
         "errorWindowCycles": "1440",
         "canaryBurst": "10",
         "answerCheckEvery": "1440",
+        "canarySamples": "10",
         "retentionDays": "3650",
         "models": ",".join(f"claude-m{n}" for n in range(20)),
     }
@@ -130,6 +133,7 @@ def test_every_bound_the_synth_accepts_the_function_accepts_too():
     config = load_config({**env, "AWS_REGION": "us-east-1"})
     assert config.deadline_s == 840 and config.failure_threshold == 60
     assert config.answer_check_every == 1440
+    assert (config.canary_samples, config.canary_burst) == (10, 10)
     assert len(config.canary_models) == 20
 
 

@@ -134,3 +134,24 @@ def test_given_two_hours_of_right_answers_then_every_check_passes_and_nothing_is
     assert replay.sent == [] and set(replay.verdicts) == {"operational"}
     assert sim.requests()["last"]["body"]["messages"][0]["content"] == "Reply with OK"
     assert sum(sim.requests()["messages"].values()) == 120
+
+
+def test_given_a_steady_random_10_percent_outage_then_one_warning_held_until_it_ends(sim, tmp_path):
+    # Given 45 minutes of each request failing with probability 10% (seeded), the page
+    # silent, then healthy again
+    line = timelines.random_partial(0.10, length=45, before=2, after=22)
+    end = line.starts + 45
+    env = replay_env(sim, str(tmp_path / "replay.sqlite3"), CANARY_MODELS=line.models)
+    replay = run(sim, line.worlds, env, seed=3)
+    # Then one warning, within 30 minutes, naming the figures of the last hour
+    assert [s.severity for s in replay.sent] == ["warning", "ok"], [
+        (s.minute, s.notification.subject) for s in replay.sent
+    ]
+    warning, resolved = replay.sent
+    assert warning.minute - line.starts <= 30
+    assert "requests failed in the last" in warning.text and "%)" in warning.text
+    # And no operational verdict while it lasts: the warning is held open
+    assert "operational" not in replay.verdicts[warning.minute : end]
+    # And one RESOLVED within 20 minutes after it ends, with its duration and share
+    assert end <= resolved.minute <= end + 20
+    assert "Lasted" in resolved.text and "requests failed" in resolved.text

@@ -24,10 +24,22 @@ def sent(sim):
     return sum(sim.requests()["messages"].values())
 
 
-def test_given_no_samples_then_one_request_is_sent(healthy_sim, tmp_path):
+def test_given_no_samples_then_canary_samples_requests_are_sent(healthy_sim, tmp_path):
+    # Given CANARY_SAMPLES=1 (the tests' environment), then one request
     [canary] = check(healthy_sim, tmp_path).canaries
     assert (canary.samples, canary.requests, canary.failed_requests) == (1, 1, 0)
     assert sent(healthy_sim) == 1
+
+
+def test_given_the_default_base_rate_then_two_concurrent_requests_are_sent(healthy_sim, tmp_path):
+    # Given the default CANARY_SAMPLES (2), when a cycle probes without a plan
+    env = {k: v for k, v in sim_env(healthy_sim, tmp_path).items() if k != "CANARY_SAMPLES"}
+    config = load_config(env)
+    [canary] = asyncio.run(probe(config, config.api_key)).canaries
+    # Then two independent requests went out, and one success is reported
+    assert config.canary_samples == 2
+    assert (canary.outcome, canary.samples, canary.requests) == ("ok", 2, 2)
+    assert sent(healthy_sim) == 2
 
 
 def test_given_three_samples_then_three_independent_requests_are_sent(healthy_sim, tmp_path):
@@ -37,7 +49,8 @@ def test_given_three_samples_then_three_independent_requests_are_sent(healthy_si
     assert sent(healthy_sim) == 3
 
 
-def test_given_more_samples_than_the_burst_then_they_are_capped(healthy_sim, tmp_path):
+def test_given_more_samples_than_base_and_burst_then_they_are_capped(healthy_sim, tmp_path):
+    # Given CANARY_SAMPLES=1 and CANARY_BURST=2: at most 3 requests per model
     result = check(
         healthy_sim,
         tmp_path,
@@ -45,8 +58,8 @@ def test_given_more_samples_than_the_burst_then_they_are_capped(healthy_sim, tmp
         CANARY_MODELS=f"{MODEL},claude-other-1",
         CANARY_BURST="2",
     )
-    assert [c.samples for c in result.canaries] == [2, 1]
-    assert sent(healthy_sim) == 3
+    assert [c.samples for c in result.canaries] == [3, 1]
+    assert sent(healthy_sim) == 4
 
 
 def test_given_every_second_request_failing_then_retries_and_failures_are_all_counted(
@@ -113,6 +126,19 @@ def page(sim, models=(MODEL,)):
     return parse_summary(body, ("Claude API (api.anthropic.com)",), models)
 
 
+def test_given_a_fail_rate_and_a_seed_then_requests_fail_by_chance_repeatably(healthy_sim):
+    # Given 30% of requests failing at random from seed 7
+    healthy_sim.update(fail_rate=0.3, seed=7, fail_status=529)
+    first = messages(healthy_sim, 100)
+    # Then about 30% fail, with Anthropic's shape (checked in `messages`)
+    assert 15 <= first.count(529) <= 45 and set(first) == {200, 529}
+    # And the same seed gives the same draws; null ends the outage
+    healthy_sim.update(seed=7)
+    assert messages(healthy_sim, 100) == first
+    healthy_sim.update(fail_rate=None)
+    assert messages(healthy_sim, 20) == [200] * 20
+
+
 def test_given_fail_every_k_then_every_kth_request_fails_and_counters_are_kept(healthy_sim):
     assert messages(healthy_sim, 2) == [200, 200]
     healthy_sim.update(fail_every=4, fail_status=529)
@@ -171,6 +197,9 @@ def test_given_an_incident_on_a_component_then_confirms_follows_the_component(
     [
         {"fail_every": 0},
         {"fail_every": 2, "fail_status": 503},
+        {"fail_rate": 1.5},
+        {"fail_rate": "half"},
+        {"seed": 1.5},
         {"incident": {"component": "api"}},
         {"incident": {"name": "x", "component": "nope"}},
         {"bogus": 1},

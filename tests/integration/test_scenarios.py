@@ -51,6 +51,10 @@ CASES = {
     "cloudflare_502": ("server_error", 3, "unconfirmed_outage"),
     "cloudflare_503": ("server_error", 3, "unconfirmed_outage"),
     "anthropic_200_json": ("bad_response", 1, "unconfirmed_outage"),
+    # A 403 block page with Cloudflare's marks but no Anthropic error: not the key.
+    "cloudflare_403_block": ("intercepted", 1, "network_error"),
+    # Media types are case-insensitive: a valid stream sent as Text/Event-Stream.
+    "stream_mixed_case_type": ("ok", 1, "operational"),
     # Streams that are a success of the platform.
     "thinking_stream": ("ok", 1, "operational"),
     "stop_max_tokens": ("ok", 1, "operational"),

@@ -122,7 +122,7 @@ def test_the_sdk_accepts_the_answers_the_check_calls_wrong(sim, scenario, expect
     client = anthropic.Anthropic(base_url=sim.url, api_key="sim-key", max_retries=0)
     ask = {
         "model": "claude-haiku-5-5",
-        "max_tokens": 2,
+        "max_tokens": 1,
         "messages": [{"role": "user", "content": "Reply with OK"}],
     }
     # When the official SDK streams it, and asks for it whole

@@ -57,6 +57,10 @@ def body(error_type, message="m"):
         (429, b"slow down", {}, "intercepted"),
         (500, b'{"error": "internal"}', {}, "intercepted"),
         (500, b'{"type":"error","error":{"type":"x"}}', {}, "intercepted"),  # no message
+        # A block page with Cloudflare's marks but no Anthropic error (Cloudflare
+        # Gateway, a WAF, a region block): stopped before the API, the key not blamed.
+        (403, b"<html>Sorry, you have been blocked</html>", CF, "intercepted"),
+        (403, b"", {"cf-ray": "x"}, "intercepted"),
         # The API never redirects, whatever the headers say.
         (302, b"<html>Sign in to the Wi-Fi</html>", {}, "intercepted"),
         (301, b"", RID, "intercepted"),
@@ -66,7 +70,9 @@ def test_given_an_http_answer_then_it_maps_to_one_outcome(status, payload, heade
     got, _, detail = classify_http(status, payload, headers)
     assert got == outcome
     assert got in ALL_OUTCOMES
-    if got == "intercepted":
+    if got == "intercepted" and status == 403:
+        assert "firewall, secure web gateway or region block" in detail
+    elif got == "intercepted":
         assert "proxy, captive portal or firewall" in detail
 
 

@@ -71,6 +71,9 @@ def test_the_key_never_appears_in_the_config_repr():
         ("ANSWER_CHECK_EVERY", "1441"),
         ("ANSWER_CHECK_EVERY", "-1"),
         ("ANSWER_CHECK_EVERY", "1.5"),
+        ("CANARY_SAMPLES", "11"),
+        ("CANARY_SAMPLES", "0"),
+        ("CANARY_SAMPLES", "two"),
         ("ERROR_WINDOW_CYCLES", "1441"),
         ("FAILURE_THRESHOLD", "61"),
         ("RECOVERY_THRESHOLD", "1000000"),
@@ -97,12 +100,14 @@ def test_the_bounds_themselves_are_accepted():
             "ERROR_RATE_WARN": "0.99",
             "CANARY_BURST": "10",
             "ANSWER_CHECK_EVERY": "1440",
+            "CANARY_SAMPLES": "10",
             "CANARY_MODELS": ",".join(f"m{i}" for i in range(20)),
             "STATUS_PAGE_URL": "http://[::1]:8080",
         }
     )
     assert config.deadline_s == 840 and len(config.canary_models) == 20
     assert config.answer_check_every == 1440 and load_config({}).answer_check_every == 1
+    assert config.canary_samples == 10
 
 
 @pytest.mark.parametrize("key", ["sk-ant-abc\u200bdef", "sk-ant abc", "sk-ant-\x7fabc", "sk-ant-é"])

@@ -69,16 +69,22 @@ def test_5x_models_count_30_percent_more_input_tokens():
     assert haiku5["unit_usd"] == pytest.approx((10.4 * 0.10 + MAX_TOKENS * 0.50) / 1e6)
 
 
-def test_adaptive_sampling_adds_the_expected_extra_requests():
-    # Given 5% of cycles bursting to 3 requests, then 10% more canary requests
+def test_sampling_counts_the_base_rate_and_the_bursts():
+    # Given CANARY_SAMPLES = 2 a cycle and 1% of cycles bursting 10 more
     calm = estimate(failure_share=0.0)
-    healthy = estimate(failure_share=0.05, burst=3)
+    healthy = estimate(failure_share=0.01, burst=10, samples=2)
+    one = estimate(failure_share=0.0, samples=1)
     tokens = [
-        next(i for i in r["items"] if i["name"].startswith("Canary")) for r in (calm, healthy)
+        next(i for i in r["items"] if i["name"].startswith("Canary")) for r in (calm, healthy, one)
     ]
-    assert tokens[1]["quantity"] == pytest.approx(tokens[0]["quantity"] * 1.10)
+    # Then the base rate doubles the requests of one sample, and bursts add 5% on top
+    assert tokens[0]["quantity"] == pytest.approx(tokens[2]["quantity"] * 2)
+    assert tokens[1]["quantity"] == pytest.approx(tokens[0]["quantity"] * 1.05)
+    assert healthy["assumptions"]["canary_requests_per_run"] == pytest.approx(2.1)
     with pytest.raises(ValueError, match="--failure-share"):
         estimate(failure_share=1.5)
+    with pytest.raises(ValueError, match="--samples"):
+        estimate(samples=0)
 
 
 def test_every_current_model_has_a_price():

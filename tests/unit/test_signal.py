@@ -311,12 +311,14 @@ def test_given_a_partial_outage_then_warning_and_later_the_page_confirmation_wit
         plans[-1].result = result
         stored = Stored(plans[-1].state, minute, {})
     notes = sent(plans)
-    assert [i for i, _ in notes] == [6, 10]
+    # The score crosses its threshold at 16:07 (7 cycles of 1 failure in 4 requests);
+    # the hysteresis tells at 16:08.
+    assert [i for i, _ in notes] == [8, 10]
     warning, confirmed = notes[0][1], notes[1][1]
     assert warning.subject.startswith("WARNING: Claude API degraded")
     assert "requests failed in the last" in warning.email
-    # Our window was confidently above 5% from 16:05; the page posted at 16:09.
-    assert plans[9].lead_time_min == 4.0
+    # Our score was open from 16:07; the page posted at 16:09.
+    assert plans[9].lead_time_min == 2.0
     assert confirmed.subject.startswith("CONFIRMED")
-    assert "Seen 4 min before the status page posted an incident (posted 16:09" in (confirmed.email)
+    assert "Seen 2 min before the status page posted an incident (posted 16:09" in (confirmed.email)
     assert confirmed.severity == "warning"

@@ -314,3 +314,35 @@ def test_redirects_are_followed_only_on_the_same_host_or_to_https(start, locatio
 
     current = httpx.URL(start)
     assert _allowed_redirect(current, current.join(location)) is allowed
+
+
+FIVE = ("claude-haiku-5-5", "claude-opus-5-5", "claude-sonnet-5-5", "claude-opus-4-6")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        # A version of every family: every configured model of that version.
+        ("Elevated errors on Claude 5.5 models", FIVE[:3]),
+        # A family with no version: every configured model of that family.
+        ("Elevated errors on Opus", ("claude-opus-5-5", "claude-opus-4-6")),
+        ("Elevated errors on Sonnet", ("claude-sonnet-5-5",)),
+        # The whole API, in other words.
+        ("Elevated errors across Claude models", ("api",)),
+        ("Elevated errors on all models", ("api",)),
+        # Other products never confirm, whatever model they name.
+        ("Elevated errors on Opus in Claude Code", ()),
+        ("Claude for Government unavailable for Sonnet", ()),
+        ("Cowork errors on Claude 5.5 models", ()),
+        ("Console slow across Claude models", ()),
+        ("Elevated errors on claude.ai for Opus", ()),
+    ],
+)
+def test_given_loose_model_names_and_no_component_then_they_confirm_what_they_mean(name, expected):
+    # Given an unresolved incident with no component whose name is loose
+    from functions.monitor.observe.statuspage import confirms
+
+    # When its text is read against the configured models
+    got = confirms(name, None, [], set(API), FIVE)
+    # Then it confirms the family, the version or the API it names, or nothing
+    assert sorted(got) == sorted(expected)

@@ -170,8 +170,9 @@ def test_given_no_key_then_no_wording_claims_the_api_was_unreachable():
     assert "No API request was made" in next_step(decide(page(reachable=False), c("skipped")))
 
 
-def test_given_a_window_above_the_threshold_then_operational_or_degraded_becomes_degraded():
-    window = {"cycles": 15, "requests": 31, "failed": 9}
+def test_given_an_open_partial_outage_score_then_operational_or_degraded_becomes_degraded():
+    # Given a model whose partial-outage score is open (decide/score.py)
+    window = {"cycles": 15, "requests": 31, "failed": 9, "open": True, "score": 9.5}
     canaries = [CanaryResult("m0", "ok", window=window)]
     assert decide(page(), canaries, 0.05).verdict == "degraded"
     assert decide(page("degraded_performance"), canaries, 0.05).verdict == "degraded"
@@ -202,3 +203,21 @@ def test_given_no_key_then_an_incident_naming_a_monitored_model_still_makes_it_d
     # Then it is degraded, as with a passing canary, and only that incident is named
     assert verdict.verdict == "degraded"
     assert "Claude Haiku 5.5" in verdict.summary and "claude.ai login" not in verdict.summary
+
+
+def test_given_a_403_block_page_then_the_step_names_the_firewall_not_the_key():
+    # Given a canary stopped by a 403 block page before the API (classified intercepted)
+    blocked = CanaryResult("m0", "intercepted", http_status=403)
+    # When the verdict is decided, alone or beside a passing canary
+    alone = decide(page(), [blocked])
+    beside = decide(page(), [blocked, CanaryResult("m1", "ok")])
+    # Then it is the network path, and the step names a firewall, gateway or region
+    # block, never the API key
+    assert alone.verdict == "network_error" and beside.verdict == "degraded"
+    for verdict in (alone, beside):
+        step = next_step(verdict)
+        assert "secure web gateway" in step and "region" in step
+        assert "check the API key" not in step
+    # And an intercepted answer of another kind keeps the proxy step
+    portal = decide(page(), [CanaryResult("m0", "intercepted", http_status=302)])
+    assert "captive portal" in next_step(portal)

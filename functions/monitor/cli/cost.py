@@ -30,11 +30,13 @@ LOG_BYTES_PER_CYCLE = 1800  # Lambda's START/END/REPORT, one summary line, EMF d
 LOG_BYTES_PER_MODEL = 400
 NOTIFICATIONS_PER_MONTH = 30
 DEFAULT_MODELS = ("claude-haiku-5-5",)
-# Adaptive sampling: while a model's failure window holds a failure, each cycle sends up
-# to CANARY_BURST requests for it. FAILURE_SHARE is the share of cycles that do; a
-# healthy month keeps it at or under 5%.
-DEFAULT_BURST = 3
-DEFAULT_FAILURE_SHARE = 0.05
+# Sampling (decide/score.py): CANARY_SAMPLES requests per model per cycle, and
+# CANARY_BURST more while its score is suspicious. FAILURE_SHARE is the share of
+# cycles that burst: `make replay` measures it at a 0.1% background (about 0.5%,
+# docs/SIGNAL.md) and checks that this assumption stays above what it measures.
+DEFAULT_SAMPLES = 2
+DEFAULT_BURST = 10
+DEFAULT_FAILURE_SHARE = 0.01
 OPTIONAL = ("CloudWatch dashboard", "KMS key for the alert topic")
 # Alarms a deployment's webhook topic forwards (the acting ones: heartbeat, function
 # errors, dead-letter queue, API key unavailable), each an ALARM and an OK a month.
@@ -97,6 +99,7 @@ def estimate(
     topic_key: bool = False,
     failure_share: float = DEFAULT_FAILURE_SHARE,
     burst: int = DEFAULT_BURST,
+    samples: int = DEFAULT_SAMPLES,
     webhooks: int = 0,
     chat_channels: int = 0,
     bedrock_models: str | None = None,
@@ -110,6 +113,8 @@ def estimate(
         raise ValueError(f"--burst must be at least 1, got {burst}")
     if not 0 <= answer_check_every <= 1440:
         raise ValueError(f"--answer-check-every must be 0 to 1440, got {answer_check_every}")
+    if samples < 1:
+        raise ValueError(f"--samples must be at least 1, got {samples}")
     if webhooks < 0 or chat_channels < 0:
         raise ValueError("--webhooks and --chat-channels must be 0 or more")
     prices = json.loads(PRICES.read_text())
@@ -129,7 +134,7 @@ def estimate(
     n = len(models)
     alarms = alarms_per_region(n) + (1 if webhooks else 0) if alarms is None else alarms
     always = metrics.counts(n)["always"] if custom_metrics is None else custom_metrics
-    requests_per_run = 1 + failure_share * (burst - 1)
+    requests_per_run = samples + failure_share * burst
     items: list[Item] = []
     for region in regions:
         items += _region_items(
@@ -199,6 +204,7 @@ def estimate(
             "canary_input_tokens": input_tokens,
             "canary_failure_share": failure_share,
             "canary_burst": burst,
+            "canary_samples": samples,
             "webhooks": webhooks,
             "chat_channels": chat_channels,
             "canary_requests_per_run": round(requests_per_run, 4),

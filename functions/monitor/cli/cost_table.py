@@ -10,6 +10,7 @@ from .cost import (
     CANARY_INPUT_TOKENS,
     DEFAULT_DURATION_MS,
     DEFAULT_MEMORY_MB,
+    DEFAULT_SAMPLES,
     OPTIONAL,
     SPARSE_METRICS,
     estimate,
@@ -49,9 +50,11 @@ def render(report: dict[str, Any], width: int = 80) -> str:
             f"({opt['free_tier_note']}); deploy with {how}."
         )
     notes += [
-        f"Canary requests per run: {a['canary_requests_per_run']:g} (up to {a['canary_burst']} "
-        f"while a model's window holds a failure, in {a['canary_failure_share']:.0%} of "
-        "cycles; see --failure-share).",
+        f"Canary requests per run: {a['canary_requests_per_run']:g} per model "
+        f"({a.get('canary_samples', 1)} a cycle, {a['canary_burst']} more while a model's "
+        f"score is suspicious, assumed in {a['canary_failure_share']:.1%} of cycles: "
+        "make replay measures about 0.5% at a 0.1% background; see --samples, --burst, "
+        "--failure-share).",
         *[
             f"Answer check skipped for {m}: {why.removeprefix('skipped: ')}."
             for m, why in a.get("answer_check_skipped", {}).items()
@@ -100,6 +103,7 @@ def run_cost(args: Any) -> int:
             topic_key=args.topic_key,
             failure_share=args.failure_share,
             burst=args.burst,
+            samples=getattr(args, "samples", None) or DEFAULT_SAMPLES,
             webhooks=getattr(args, "webhooks", 0) or 0,
             chat_channels=getattr(args, "chat_channels", 0) or 0,
             bedrock_models=getattr(args, "bedrock_models", None),

@@ -34,8 +34,9 @@ environment variables that matter most (all are listed in docs/REFERENCE.md):
   RECOVERY_THRESHOLD       good cycles before it closes (2)
   ERROR_WINDOW_CYCLES      cycles in each model's failure-rate window (15)
   ERROR_RATE_WARN          failure share over the window that warns (0.05)
-  CANARY_BURST             requests per model per cycle while its window
-                           holds a failure (3)
+  CANARY_SAMPLES           requests per model per cycle (2)
+  CANARY_BURST             more requests per model per cycle while its
+                           failure score is suspicious (10)
   ANSWER_CHECK_EVERY       cycles between answer checks: the canaries ask
                            "Reply with OK" and a wrong text is wrong_answer
                            (1; 0: never). Skipped for claude-opus-5-5 and
@@ -301,15 +302,21 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument(
         "--failure-share",
         type=float,
-        default=0.05,
-        help="share of cycles in which a model's failure window holds a failure, so it "
-        "sends up to --burst requests (default: 0.05, a healthy month)",
+        default=0.01,
+        help="share of cycles in which a model's failure score is suspicious, so it "
+        "sends --burst more requests (default: 0.01; 0.5%% measured at a 0.1%% background)",
     )
     cost.add_argument(
         "--burst",
         type=int,
-        default=3,
-        help="requests per model per cycle while bursting, as CANARY_BURST (default: 3)",
+        default=10,
+        help="more requests per model per cycle while bursting, as CANARY_BURST (default: 10)",
+    )
+    cost.add_argument(
+        "--samples",
+        type=int,
+        default=2,
+        help="requests per model per cycle, as CANARY_SAMPLES (default: 2)",
     )
     cost.add_argument(
         "--answer-check-every",

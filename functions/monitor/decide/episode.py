@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..decide import errorwindow
+from ..decide import errorwindow, score
 from ..models import PLATFORM_OUTCOMES, SKIPPED, CheckResult, Incident, Transition
 from .failover import annotate
 from .hysteresis import Signal, _ran
@@ -22,11 +22,11 @@ def minutes_between(start: str, end: str) -> float:
 
 
 def _suspects(result: CheckResult, warn: float | None) -> set[str]:
-    """Models our own signal says are failing: a failed canary, or a window
-    confidently above the threshold (failures the retries hid)."""
+    """Models our own signal says are failing: a failed canary, or a model whose
+    partial-outage score is open (score.py)."""
     failed = {c.model for c in result.canaries if c.outcome in PLATFORM_OUTCOMES}
     if warn is not None:
-        failed |= {c.model for c in result.canaries if errorwindow.above(c.window, warn)}
+        failed |= {c.model for c in result.canaries if score.is_open(c.window)}
     return failed
 
 
@@ -92,15 +92,23 @@ def lead_time(state: MonitorState, result: CheckResult, warn: float | None = Non
 
 
 def apply_window(state: MonitorState, result: CheckResult, config: Any) -> None:
-    """Advance the error-rate windows, show them on the canaries, re-decide the verdict
-    with them. Idempotent for a given stored state: it starts from the raw results."""
+    """Advance the error-rate windows and the scores, show them on the canaries,
+    re-decide the verdict with them. Idempotent for a given stored state: it starts
+    from the raw results."""
     state.windows = errorwindow.advance_windows(
         state.windows, result.canaries, config.error_window_cycles
     )
+    overall = state.targets.get(OVERALL)
+    warned = bool(overall and overall.alerting and overall.reported == "degraded")
+    state.scores = score.advance(state.scores, result.canaries, state.windows, config, warned)
     for canary in result.canaries:
         entries = state.windows.get(canary.model)
         ran = canary.outcome != SKIPPED
-        canary.window = errorwindow.summary(entries) if ran and entries else None
+        canary.window = (
+            {**errorwindow.summary(entries), **score.figures(state.scores[canary.model])}
+            if ran and entries
+            else None
+        )
     result.verdict = decide(result.status_page, result.canaries, config.error_rate_warn)
     annotate(result)  # the failover step rides on the re-decided verdict
 

@@ -127,6 +127,9 @@ _STATE_CHECKS = {
     "last_cycle_at": _iso_or_none,
     "pending_lead_time_min": _number,
     "windows": lambda v: isinstance(v, dict),
+    # Each model's record is read tolerantly by score.load; only the whole must be an
+    # object here.
+    "scores": lambda v: isinstance(v, dict),
     "lead": _lead_ok,
     "episode": _episode_ok,
     "canary_alert": lambda v: isinstance(v, bool),
@@ -180,6 +183,8 @@ class MonitorState:
     last_cycle_at: str | None = None
     # Per-model error-rate window: model -> [[requests, failed], ...] (see errorwindow).
     windows: dict[str, list[list[int]]] = field(default_factory=dict)
+    # Per-model sequential test (score.py): model -> {"v", "score", "open", "recent"}.
+    scores: dict[str, Any] = field(default_factory=dict)
     # The pending lead time's detail: minutes, first_failure, incident, created_at,
     # started_at, models. Dropped once the outage it measured is over.
     lead: dict[str, Any] | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..decide import errorwindow
+from ..decide import score
 from ..models import (
     CLIENT_OUTCOMES,
     INTERCEPTED,
@@ -53,6 +53,13 @@ _WRONG_ANSWER_STEP = (
     "is wrong (see expected and got). Check your own answers for the same symptom, and "
     "report it to Anthropic with the request id; retrying does not help."
 )
+_BLOCK_STEP = (
+    "A block page answered in the API's place (HTTP 403 with Cloudflare's marks but no "
+    "Anthropic error): a firewall, secure web gateway or region block stopped the "
+    "request. Ask whoever runs this network's firewall or gateway to allow "
+    "api.anthropic.com, and check that this region is supported; the API key is not "
+    "the suspect."
+)
 _NOTHING_CHECKED_STEP = (
     "No API request was made (no API key available) and the status page could not be "
     "read from here. Check DNS, proxy and firewall for the status page, and set "
@@ -102,8 +109,8 @@ def decide(
     page: StatusPage, canaries: list[CanaryResult], error_rate_warn: float | None = None
 ) -> Verdict:
     """The verdict for one cycle. With `error_rate_warn`, a canary's `window` (set once
-    the error-rate window has advanced) can make an otherwise operational or degraded
-    verdict `degraded`."""
+    the window and the score have advanced) whose partial-outage warning is open makes
+    an otherwise operational verdict `degraded` (score.py)."""
     ran = [c for c in canaries if c.outcome != SKIPPED]
     outcomes = {c.outcome for c in ran}
     api = page.api_status if page.reachable else None
@@ -161,12 +168,18 @@ def _outage(page: StatusPage, ran: list[CanaryResult], outcomes: set[str]) -> Ve
     return None
 
 
+def _intercepted_step(ran: list[CanaryResult]) -> str:
+    """A block page (a 403) gets the firewall/gateway/region step; others the proxy's."""
+    blocked = any(c.outcome == INTERCEPTED and c.http_status == 403 for c in ran)
+    return _BLOCK_STEP if blocked else _PROXY_STEP
+
+
 def _network(ran: list[CanaryResult], outcomes: set[str]) -> Verdict:
     if INTERCEPTED in outcomes:
         return Verdict(
             "network_error",
             f"No canary reached the API, {_PROXY}: {_names(ran, outcomes)}",
-            _PROXY_STEP,
+            _intercepted_step(ran),
         )
     return Verdict("network_error", f"No canary reached the API: {_names(ran, outcomes)}")
 
@@ -178,11 +191,7 @@ def _degraded_or_operational(
     if SLOW in outcomes:
         reasons.append(f"slow canary: {_names(ran, {SLOW})}")
     if warn is not None:
-        reasons += [
-            errorwindow.reason(c.model, c.window)
-            for c in ran
-            if c.window and errorwindow.above(c.window, warn)
-        ]
+        reasons += [score.reason(c.model, c.window) for c in ran if score.is_open(c.window)]
     if outcomes & NETWORK_OUTCOMES:
         reasons.append(f"some canaries could not connect: {_names(ran, NETWORK_OUTCOMES)}")
         if INTERCEPTED in outcomes:
@@ -190,7 +199,7 @@ def _degraded_or_operational(
     if page.reachable:
         reasons += _page_reasons(page, ran)
     if reasons:
-        step = _PROXY_STEP if INTERCEPTED in outcomes else None
+        step = _intercepted_step(ran) if INTERCEPTED in outcomes else None
         return Verdict("degraded", "Degraded: " + "; ".join(reasons), step)
     if not page.reachable:
         # Every canary passed: an unreadable page alone wakes nobody.

@@ -37,9 +37,12 @@ from ..models import ANSWER_PASSED, ANSWER_WRONG
 
 CHECK_PROMPT = "Reply with OK"
 EXPECTED = "OK"
-# "OK" is one token and "OK." two, in both tokenizers; a longer answer is cut here,
-# and a cut answer that already says "OK" passes. Cost: see cli/cost.py.
-CHECK_MAX_TOKENS = 2
+# "OK" is one token in both tokenizers: enough for the answer and nothing more, as
+# the plain canary's one token. A longer answer ("OK.", "Sure, ...") is cut here, and
+# a cut answer that already says "OK" passes, so the check costs only its longer
+# question: about 2 input tokens a request (cli/cost.py). Two checked samples a cycle
+# (CANARY_SAMPLES) are what lets a 10% share of wrong answers warn within 30 min.
+CHECK_MAX_TOKENS = 1
 # What is kept of the answer while the stream is read, and what is shown of it.
 MAX_KEPT = 400
 SHOWN = 80

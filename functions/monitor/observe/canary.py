@@ -169,6 +169,13 @@ async def _consume_stream(response: Any, state: _StreamState) -> tuple[str, str 
     return state.ended()
 
 
+def media_type(headers: Any) -> str:
+    """The content type's media type, lower case, without parameters: media types are
+    case-insensitive (RFC 9110, section 8.3.1), so `Text/Event-Stream;
+    Charset=UTF-8` is an event stream."""
+    return (headers.get("content-type") or "").split(";")[0].strip().lower()
+
+
 async def _non_stream_body(
     response: Any, result: CanaryResult, state: _StreamState
 ) -> tuple[str, str | None, str]:
@@ -186,7 +193,7 @@ async def _non_stream_body(
         result.stop_reason = reason if isinstance(reason, str) else None
         state.text, state.thought = answer.text_of(data)
         return OK, None, "non-streaming message"
-    ctype = response.headers.get("content-type", "?").split(";")[0]
+    ctype = media_type(response.headers) or "?"
     return "bad_response", None, f"2xx answer is {ctype}, not a Messages API answer"
 
 
@@ -229,7 +236,7 @@ async def _exchange(
             outcome, error_type, detail = classify_http(
                 response.status_code, body, response.headers
             )
-        elif "text/event-stream" in response.headers.get("content-type", ""):
+        elif media_type(response.headers) == "text/event-stream":
             outcome, error_type, detail = await _consume_stream(response, state)
             result.ttft_ms, result.stop_reason = state.ttft_ms, state.stop_reason
         else:

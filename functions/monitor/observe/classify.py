@@ -3,6 +3,9 @@
 The edge rule: an answer with Anthropic's JSON error shape, a request id or Cloudflare's
 marks came from the API's edge and is classified by its status; a 3xx, or a 4xx/5xx
 without any of them, was made by something between us and the API (`intercepted`).
+One exception: a 403 with Cloudflare's marks but neither the JSON error shape nor a
+request id is a block page (Cloudflare Gateway, a WAF, a region block), not the API
+refusing the key: `intercepted` too (BLOCKED), and the key is not blamed.
 """
 
 from __future__ import annotations
@@ -33,6 +36,10 @@ _ASCII_INT = re.compile(r"[0-9]{1,15}")
 _MAX_RATELIMIT_KEYS = 16
 _SPEND = re.compile(r"credit balance|usage limit|spend(ing)? limit|billing", re.I)
 NOT_THE_API = "a proxy, captive portal or firewall answered instead of the API"
+BLOCKED = (
+    "a block page (Cloudflare's marks, no Anthropic error): a firewall, secure web "
+    "gateway or region block stopped the request before the API"
+)
 
 
 def _header(headers: Any, name: str) -> str:
@@ -72,7 +79,10 @@ def classify_http(
     if 300 <= status < 400:
         # The API never redirects; a captive portal or misrouted proxy does.
         return INTERCEPTED, None, f"HTTP {status} redirect: {NOT_THE_API}"
-    anthropic = shaped or bool(_header(headers, "request-id")) or cloudflare_edge(headers)
+    request_id = bool(_header(headers, "request-id"))
+    if status == 403 and not (shaped or request_id):
+        return INTERCEPTED, None, f"HTTP 403 {BLOCKED}"
+    anthropic = shaped or request_id or cloudflare_edge(headers)
     if not anthropic:
         return (
             INTERCEPTED,

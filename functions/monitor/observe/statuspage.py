@@ -10,12 +10,14 @@ Which failures an unresolved incident confirms (`Incident.confirms`):
   monitored model its name or latest update names;
 - otherwise its name and latest update are read: a monitored model named there
   ("Claude Haiku 4.5", "Haiku 4.5", "haiku-4-5", "Opus 4 and 4.1", dated ids,
-  "Opus 4.x", "all Haiku models") is confirmed, and words meaning the whole API
-  ("the API", "Claude API", "api.anthropic.com", "all models", "multiple models")
-  confirm "api";
+  "Opus 4.x", "all Haiku models") is confirmed; a family named with no version
+  ("Elevated errors on Opus") confirms every monitored model of that family, and
+  "Claude 5.5 models" every monitored 5.5 model; words meaning the whole API
+  ("the API", "Claude API", "api.anthropic.com", "all models", "multiple models",
+  "across Claude models") confirm "api";
 - but an incident that names only other products (claude.ai, Claude Code, Cowork,
-  the Console) and not the API confirms nothing; nor does one attached only to
-  non-API components unless its text names the API itself.
+  the Console, Claude for Government) and not the API confirms nothing; nor does
+  one attached only to non-API components unless its text names the API itself.
 Versions match exactly: "Opus 4" is Opus 4 (or 4.0), never 4.1 or 4.6, and
 "Haiku 4.5" never Haiku 5.5. `StatusPage.api_incident` keeps its narrow meaning:
 an unresolved incident on an API component.
@@ -107,7 +109,8 @@ _API_WIDE = re.compile(
     r"\b(?:the|claude|anthropic|messages)\s+api\b(?!\s*keys?\b)"
     r"|api\.anthropic\.com"
     r"|\bapi\s+(?:requests|errors|calls|traffic|users|customers)\b"
-    r"|\b(?:all|multiple|several|many|most)\s+(?:of\s+our\s+|claude\s+)?models\b",
+    r"|\b(?:all|multiple|several|many|most)\s+(?:of\s+our\s+|claude\s+)?models\b"
+    r"|\b(?:across|on\s+all)\s+(?:the\s+|of\s+our\s+|claude\s+)?(?:claude\s+)?models\b",
     re.I,
 )
 # "The API is not affected": said of the API, but not about its failure.
@@ -119,7 +122,8 @@ _API_NEGATED = re.compile(
 )
 _OTHER_PRODUCTS = re.compile(
     r"claude\.ai|\bclaude\s+code\b|\bcowork\b|\bconsole\b|platform\.claude\.com"
-    r"|\bclaude\s+(?:desktop|mobile|ios|android)\b|\bclaude\s+apps?\b",
+    r"|\bclaude\s+(?:desktop|mobile|ios|android)\b|\bclaude\s+apps?\b"
+    r"|\bclaude\s+for\s+(?:government|gov)\b",
     re.I,
 )
 
@@ -150,11 +154,17 @@ def _mentions(text: str, families: set[str]) -> set[tuple[str, int, int]]:
         for match in re.finditer(rf"\b{fam}[\s-]*({versions})", lowered):
             found |= {(family, *v) for v in _versions(match.group(1))}
         # The older order: "Claude 3.5 Haiku", "claude-3-5-haiku"
-        for match in re.finditer(rf"\bclaude[\s-]+({_VERSION})[\s-]+{fam}\b", lowered):
+        older = rf"\bclaude[\s-]+({_VERSION})[\s-]+{fam}\b"
+        for match in re.finditer(older, lowered):
             found |= {(family, *v) for v in _versions(match.group(1))}
-        # The whole family: "all Opus models", "Haiku models"
-        if re.search(rf"\b{fam}\s+models\b", lowered):
+        # The whole family: "all Opus models", "Haiku models", or the family named
+        # with no version at all ("Elevated errors on Opus").
+        bare = re.sub(older, " ", lowered)
+        if re.search(rf"\b{fam}\b(?![\s-]*\d)", bare):
             found.add((family, _ANY, _ANY))
+    # A version of every family: "Claude 5.5 models", "Claude 4.x models".
+    for match in re.finditer(rf"\bclaude[\s-]+({_VERSION})\s+models\b", lowered):
+        found |= {(family, *v) for family in families for v in _versions(match.group(1))}
     return found
 
 
