@@ -138,3 +138,14 @@ destroy: $(DEV_STAMP) $(NODE_STAMP) ## Delete the stacks, without asking (the ta
 
 clean: ## Remove .venv, node_modules, cdk.out, build and local history.
 	rm -rf $(VENV) node_modules cdk.out build .monitor .pytest_cache .mypy_cache .ruff_cache
+
+# issue 19a: the end-to-end test alert, and mute/history on the simulator's store.
+.PHONY: test-alert mute-sim history-sim
+test-alert: $(STAMP) ## One TEST notification to every destination (TOPIC_ARN, WEBHOOK_TOPIC_ARN).
+	@$(MONITOR) notify --test $(ARGS)
+
+mute-sim: $(STAMP) ## `make mute` for the store check-sim reads (SIM_DB).
+	@TABLE_NAME= LOCAL_DB_PATH=$(SIM_DB) $(MONITOR) mute $(ARGS)
+
+history-sim: $(STAMP) ## `make history` of the store check-sim writes (SIM_DB).
+	@TABLE_NAME= LOCAL_DB_PATH=$(SIM_DB) $(MONITOR) history $(ARGS)

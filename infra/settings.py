@@ -48,6 +48,8 @@ DEFAULTS: dict[str, Any] = {
     "errorWindowCycles": 15,
     "errorRateWarn": 0.05,
     "canaryBurst": 3,
+    # Cycles between answer checks ("Reply with OK"); 0: never.
+    "answerCheckEvery": 1,
     "headroomAlarmBelow": 0.1,
     "memoryMb": 256,
     "retentionDays": 90,
@@ -209,6 +211,7 @@ class Settings:
     # (monitored model, Bedrock model or inference-profile id) pairs; () = no probe.
     bedrock_models: tuple[tuple[str, str], ...] = ()
     bedrock_alerts: bool = False
+    answer_check_every: int = 1
 
     @property
     def heartbeat_minutes(self) -> int:
@@ -237,6 +240,7 @@ class Settings:
             "ERROR_WINDOW_CYCLES": str(self.error_window_cycles),
             "ERROR_RATE_WARN": str(self.error_rate_warn),
             "CANARY_BURST": str(self.canary_burst),
+            "ANSWER_CHECK_EVERY": str(self.answer_check_every),
             "RETENTION_DAYS": str(self.retention_days),
             "METRICS_NAMESPACE": self.namespace,
             "MONITOR_REGION": region,
@@ -326,6 +330,7 @@ def load(context: Any) -> Settings:
         error_window_cycles=_int("errorWindowCycles", value("errorWindowCycles"), 1, 1440),
         error_rate_warn=_float("errorRateWarn", value("errorRateWarn"), 0.0, 1.0),
         canary_burst=_int("canaryBurst", value("canaryBurst"), 1, 10),
+        answer_check_every=_int("answerCheckEvery", value("answerCheckEvery"), 0, 1440),
         headroom_alarm_below=_headroom(value("headroomAlarmBelow")),
         memory_mb=_int("memoryMb", value("memoryMb"), 128, 10240),
         retention_days=_int(
@@ -355,6 +360,7 @@ _CONTEXT_OF = {
     "ERROR_WINDOW_CYCLES": "errorWindowCycles",
     "ERROR_RATE_WARN": "errorRateWarn",
     "CANARY_BURST": "canaryBurst",
+    "ANSWER_CHECK_EVERY": "answerCheckEvery",
     "RETENTION_DAYS": "retentionDays",
     "METRICS_NAMESPACE": "namespace",
     "BEDROCK_MODELS": "bedrockModels",

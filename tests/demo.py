@@ -92,7 +92,7 @@ def _demo() -> int:
         finally:
             sim.stop()
         since = "1970-01-01T00:00:00Z"
-        print("\n" + render(summarise(cycle.store.history(since), since), width))
+        print("\n" + render(summarise(cycle.store.history(since), None), width))
     return 0
 
 

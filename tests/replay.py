@@ -44,6 +44,10 @@ class World:
     api_status: str = "operational"
     # name, component ("api", "claude.ai" or None), created_at, started_at, impact
     incident: dict[str, Any] | None = None
+    # The share of answers that are well-formed streams with the wrong text, drawn at
+    # random by the simulator from `wrong_seed` (seeded once per replay).
+    wrong_rate: float = 0.0
+    wrong_seed: int = 0
 
 
 HEALTHY = World()
@@ -172,6 +176,8 @@ def run(sim: Simulator, worlds: list[World], env: dict[str, str]) -> Replay:
                     fail_status=world.fail_status,
                     api_status=world.api_status,
                     incident=world.incident,
+                    wrong_rate=world.wrong_rate or None,
+                    wrong_seed=world.wrong_seed,
                 )
                 recorder.minute = minute
                 if handler._cycle is not None:

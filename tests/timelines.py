@@ -95,3 +95,11 @@ def claude_ai_only(minutes: int = 15) -> Timeline:
         "Elevated errors on claude.ai", 0, began=0, component="claude.ai", impact="minor"
     )
     return Timeline("incident on claude.ai only", [World(incident=page)] * minutes)
+
+
+def wrong_answers(rate: float, length: int, seed: int, before: int = 2, after: int = 5) -> Timeline:
+    """A share `rate` of the answers is wrong at random (the stream is fine), the page
+    says nothing; the draws are fixed by `seed`."""
+    wrong = World(wrong_rate=rate, wrong_seed=seed)
+    worlds = [World(wrong_seed=seed)] * before + [wrong] * length + [World(wrong_seed=seed)] * after
+    return Timeline(f"{rate:.0%} of answers wrong, seed {seed}", worlds, starts=before)

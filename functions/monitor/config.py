@@ -38,6 +38,9 @@ class Config:
     error_window_cycles: int = 15
     error_rate_warn: float = 0.05
     canary_burst: int = 3
+    # ANSWER_CHECK_EVERY: the canaries ask "Reply with OK" and judge the answer every
+    # this many cycles (answer.py); 0: never.
+    answer_check_every: int = 1
     retention_days: int = 90
     table_name: str | None = None
     topic_arn: str | None = None
@@ -291,6 +294,9 @@ def _build(env: Mapping[str, str]) -> Config:
             env, "ERROR_RATE_WARN", 0.05, minimum=0, maximum=1, below_max=True, integer=False
         ),
         canary_burst=_number(env, "CANARY_BURST", 3, minimum=1, maximum=10, integer=True),
+        answer_check_every=_number(
+            env, "ANSWER_CHECK_EVERY", 1, minimum=0, maximum=1440, integer=True
+        ),
         retention_days=_number(env, "RETENTION_DAYS", 90, minimum=1, maximum=3650, integer=True),
         table_name=_text(env, "TABLE_NAME", None),
         topic_arn=_text(env, "TOPIC_ARN", None),

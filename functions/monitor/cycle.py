@@ -42,6 +42,7 @@ from .decide.errorwindow import samples_for
 from .decide.state import ALERT, WEBHOOK, MonitorState, OutboxEntry, Stored
 from .keep.store import CommitUncertain, DuplicateCycle, StateConflict, Store, StoreError
 from .models import CheckResult, Incident, Notification
+from .observe.answer import checks_for
 from .plan import Plan, plan_cycle
 from .probe import probe
 from .tell.metrics import MetricsSink, NullMetrics
@@ -127,7 +128,8 @@ class Cycle:
             api_key = self._read_key(budget)
         stored, load_error = self._load(budget)
         # The error-rate window in the loaded state decides the requests per model.
-        self.samples = samples_for(stored.state if stored else MonitorState(), self.config)
+        state = stored.state if stored else MonitorState()
+        self.samples = samples_for(state, self.config)
         result = asyncio.run(
             probe(
                 self._probe_config(budget),
@@ -135,6 +137,7 @@ class Cycle:
                 scheduled_at,
                 samples=self.samples,
                 bedrock_client=self.bedrock_client,
+                checks=checks_for(state, self.config),
             )
         )
         if self.key_error:

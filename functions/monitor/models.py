@@ -20,8 +20,14 @@ CLIENT_OUTCOMES = frozenset(
     }
 )
 RATE_LIMITED = "rate_limited"
+# The stream was fine but the answer to the check's question was not (answer.py):
+# a platform failure, never retried.
+WRONG_ANSWER = "wrong_answer"
+# A canary's `answer_check` when its answers were judged (observe/answer.py).
+ANSWER_PASSED = "passed"
+ANSWER_WRONG = "wrong"
 PLATFORM_OUTCOMES = frozenset(
-    {"server_error", "overloaded", "timeout", "stream_error", "bad_response"}
+    {"server_error", "overloaded", "timeout", "stream_error", "bad_response", WRONG_ANSWER}
 )
 NETWORK_ERROR = "network_error"
 # Something other than Anthropic answered in the API's place (proxy, captive portal,
@@ -116,6 +122,15 @@ class CanaryResult:
     failed_requests: int = 0
     # The model's sliding window after this cycle: {"cycles", "requests", "failed"}.
     window: dict[str, int] | None = None
+    # The answer check (answer.py): "passed", "wrong", "inconclusive: ...",
+    # "skipped: ..." or None (not due this cycle, or no stream to judge); what was
+    # expected and what came back (one line, at most 80 characters, redacted), and
+    # how many of this cycle's samples were judged and how many were wrong.
+    answer_check: str | None = None
+    answer_expected: str | None = None
+    answer_got: str | None = None
+    answers_checked: int = 0
+    answers_wrong: int = 0
     # The answer said `x-should-retry: false`; internal, not part of the JSON.
     no_retry: bool = False
 
@@ -207,6 +222,10 @@ class CheckResult:
     # verdict never reads it. `failover`: model -> next step from both paths.
     bedrock: list[CanaryResult] = field(default_factory=list)
     failover: dict[str, str] = field(default_factory=dict)
+    # The overall alert still open in the store after this cycle (decide/hold.py):
+    # reported, since, reason, good_cycles_to_close, why; None when none is open or
+    # not looked up (the command line fills it, the Lambda does not).
+    open_alert: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.cycle_id = self.cycle_id or self.checked_at
@@ -235,6 +254,7 @@ class CheckResult:
             "mute_reason": self.mute_reason,
             "bedrock": [b.to_dict() for b in self.bedrock],
             "failover": dict(self.failover),
+            "open_alert": self.open_alert,
         }
 
 

@@ -12,6 +12,7 @@ from .config import Config
 from .decide.failover import annotate
 from .decide.verdict import decide
 from .models import OK, SKIPPED, SLOW, BedrockResult, CanaryResult, CheckResult, StatusPage
+from .observe import answer
 from .observe.bedrock import probe_bedrock
 from .observe.canary import Tally, run_canary
 from .observe.statuspage import fetch_status
@@ -50,12 +51,18 @@ async def probe(
     client: Any = None,
     samples: Mapping[str, int] | None = None,
     bedrock_client: Any = None,
+    checks: Mapping[str, str] | None = None,
 ) -> CheckResult:
     """Read the status page and run all canaries; never raises for upstream trouble.
 
     `samples[model]` independent requests (default 1, at most `canary_burst`) are
     sent for that model, concurrently, each with its own retries, all within the
     same deadline (the cycle decides the counts; adaptive sampling).
+
+    `checks[model]` (answer.checks_for; default: as on the first cycle) says whether
+    this cycle's samples for that model ask the answer check's question. All of them
+    do, not one: a steady share of wrong answers must reach the error-rate window
+    as that share, not diluted by the burst's other samples.
 
     With BEDROCK_MODELS and a `bedrock_client`, each mapped model is also probed on
     Amazon Bedrock, concurrently and within the same window; the verdict is decided
@@ -68,6 +75,7 @@ async def probe(
     client = client or _client(config)
     plan = {model: _sample_count(config, samples, model) for model in config.canary_models}
     tallies = {model: Tally() for model in config.canary_models}
+    checks = answer.default_checks(config) if checks is None else checks
     try:
         page_task = asyncio.ensure_future(
             _guarded_page(fetch_status(client, config, config.probe_budget_s))
@@ -76,7 +84,15 @@ async def probe(
             model: [
                 asyncio.ensure_future(
                     _guarded_canary(
-                        run_canary(client, config, model, api_key, deadline, tally=tallies[model]),
+                        run_canary(
+                            client,
+                            config,
+                            model,
+                            api_key,
+                            deadline,
+                            tally=tallies[model],
+                            check=answer.wanted(checks, model),
+                        ),
                         model,
                     )
                 )
@@ -100,9 +116,13 @@ async def probe(
                 error=f"status page did not answer within {config.probe_budget_s:.1f}s",
             ),
         )
-        canaries = [
-            _merge(model, [_settle(t, lambda m=model: _hard_stop(m)) for t in ts], tallies[model])
+        settled = {
+            model: [_settle(t, lambda m=model: _hard_stop(m)) for t in ts]
             for model, ts in tasks.items()
+        }
+        canaries = [
+            _merge_answers(_merge(model, results, tallies[model]), results, checks.get(model, ""))
+            for model, results in settled.items()
         ]
         bedrock_results = _settle_bedrock(config, bedrock_task)
     finally:
@@ -186,6 +206,23 @@ def _merge(model: str, results: list[CanaryResult], tally: Tally) -> CanaryResul
     chosen.requests = max(tally.requests, len(results))
     chosen.failed_requests = min(tally.failed + tally.in_flight, chosen.requests)
     chosen.attempts = chosen.requests
+    return chosen
+
+
+def _merge_answers(chosen: CanaryResult, judged: list[CanaryResult], plan: str) -> CanaryResult:
+    """The model's answer check over its samples, on the chosen result: "wrong" with
+    the first wrong answer when any was, else the first sample's judgement; the plan
+    ("skipped: ...") when the model is not checked."""
+    if plan.startswith("skipped") and chosen.outcome != SKIPPED:
+        chosen.answer_check = plan
+        return chosen
+    wrong = [r for r in judged if r.answer_check == answer.WRONG]
+    first = wrong[0] if wrong else next((r for r in judged if r.answer_check), None)
+    if first is not None:
+        chosen.answer_check, chosen.answer_got = first.answer_check, first.answer_got
+        chosen.answer_expected = first.answer_expected
+    chosen.answers_checked = sum(r.answers_checked for r in judged)
+    chosen.answers_wrong = sum(r.answers_wrong for r in judged)
     return chosen
 
 

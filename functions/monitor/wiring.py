@@ -35,7 +35,25 @@ def build_store(config: Config) -> Store:
 
 def build_cycle(config: Config) -> Cycle:
     """The adapters the configuration asks for: AWS when named, local otherwise."""
-    notifier: Notifier
+    notifier, webhooks = build_notifiers(config)
+    uses_sns = bool(config.topic_arn or config.webhook_topic_arn)
+    return Cycle(
+        config=config,
+        store=build_store(config),
+        notifier=notifier,
+        webhooks=webhooks,
+        store_call_s=config.aws_call_s if config.table_name else LOCAL_CALL_S,
+        notify_call_s=config.aws_call_s if uses_sns else LOCAL_CALL_S,
+        bedrock_client=build_bedrock_client(config),
+    )
+
+
+def build_notifiers(
+    config: Config, console: Notifier | None = None
+) -> tuple[Notifier, Notifier | None]:
+    """The alert topic's notifier (SNS with TOPIC_ARN, else `console` or the terminal)
+    and the webhook topic's (WEBHOOK_TOPIC_ARN), one SNS client for both."""
+    notifier: Notifier = console or ConsoleNotifier()
     webhooks: Notifier | None = None
     sns = None
     if config.topic_arn or config.webhook_topic_arn:
@@ -44,21 +62,11 @@ def build_cycle(config: Config) -> Cycle:
         from .tell.notifiers import SnsNotifier
 
         notifier = SnsNotifier(config.topic_arn, sns)
-    else:
-        notifier = ConsoleNotifier()
     if config.webhook_topic_arn:
         from .tell.notifiers import WebhookNotifier
 
         webhooks = WebhookNotifier(config.webhook_topic_arn, sns)
-    return Cycle(
-        config=config,
-        store=build_store(config),
-        notifier=notifier,
-        webhooks=webhooks,
-        store_call_s=config.aws_call_s if config.table_name else LOCAL_CALL_S,
-        notify_call_s=config.aws_call_s if sns is not None else LOCAL_CALL_S,
-        bedrock_client=build_bedrock_client(config),
-    )
+    return notifier, webhooks
 
 
 def build_bedrock_client(config: Config) -> Any:

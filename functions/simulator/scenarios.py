@@ -41,6 +41,13 @@ class Api:
     # Every fail_every-th Messages request fails with fail_status (0: never).
     fail_every: int = 0
     fail_status: int = 500
+    # The answer's text (the check's question expects "OK").
+    text: str = "OK"
+
+
+# A fluent answer to another question, and "OK" in another script at the same length.
+WRONG_TEXT = "Sure! How can I help you today?"
+GARBLED_TEXT = "好的"
 
 
 def _http(status: int, error_type: str, message: str, *headers: tuple[str, str]) -> Api:
@@ -170,6 +177,10 @@ SCENARIOS: dict[str, tuple[Page, Api]] = {
     "thinking_stream": (Page(), Api(shape="thinking")),
     "stop_max_tokens": (Page(), Api(stop_reason="max_tokens")),
     "stop_refusal": (Page(), Api(stop_reason="refusal")),
+    # Well-formed streams that say the wrong thing (the answer check fails them).
+    "wrong_answer": (Page(), Api(text=WRONG_TEXT)),
+    "garbled": (Page(), Api(text=GARBLED_TEXT)),
+    "empty_text": (Page(), Api(text="")),
     # Hostile answers.
     "reflect_key": (Page(), Api("reflect_key", 500)),
     "reflect_key_stream": (Page(), Api("reflect_key_stream")),
@@ -273,6 +284,9 @@ DESCRIPTIONS: dict[str, str] = {
     "thinking_stream": "a stream opening with a thinking block: a pass",
     "stop_max_tokens": "a stream that stops at max_tokens: a pass",
     "stop_refusal": "a stream that stops with refusal: a pass",
+    "wrong_answer": "a well-formed stream with a fluent, wrong reply",
+    "garbled": "a stream whose text is in the wrong script",
+    "empty_text": "a well-formed stream with an empty text block",
     "reflect_key": "a 500 whose body echoes the API key",
     "reflect_key_stream": "a stream that echoes the API key",
     "api_error_gzip_bomb": "a 500 with a huge gzip error body",

@@ -19,6 +19,9 @@ One process serves both on loopback:
     (default "investigating"), "body" (the latest update's text)}: one unresolved
     incident on the page, replacing the scenario's; null removes it.
   - `api_status`: the API component's status (any string, kept as given).
+  - `wrong_rate` (0..1) and `wrong_seed` (int, default 0): each Messages answer is,
+    at random with that probability (a generator seeded with `wrong_seed` when the
+    seed changes), a well-formed stream whose text is a fluent wrong answer.
   Example: {"fail_every": 4, "fail_status": 529, "incident": {"name": "Elevated
   errors on Claude Haiku 4.5", "component": null, "created_at":
   "2026-11-25T16:07:00Z", "started_at": "2026-11-25T15:58:00Z", "impact": "none"},
@@ -35,10 +38,13 @@ without request id). Anthropic's own odd answers: `cloudflare_502` and
 `bad_response` (200 HTML with a request id) and `anthropic_200_json` (200 JSON
 that is not a message, with a request id): `bad_response`.
 Stream shapes that are success: `thinking_stream` (begins with a thinking block),
-`stop_max_tokens`, `stop_refusal`. Hostile answers: `reflect_key` and
-`reflect_key_stream` (the key echoed into error.type, request-id and body, or into
-the stop reason), `page_gzip_bomb`, `api_error_gzip_bomb`, `stream_gzip_bomb`
-(200 KiB of gzip that inflate to about 200 MiB), `page_redirect_elsewhere`.
+`stop_max_tokens`, `stop_refusal`. Well-formed streams with the wrong text (the
+answer check says `wrong_answer`): `wrong_answer` (a fluent but wrong reply),
+`garbled` (right length, wrong script), `empty_text` (an empty text block).
+Hostile answers: `reflect_key` and `reflect_key_stream` (the key echoed into
+error.type, request-id and body, or into the stop reason and text), `page_gzip_bomb`,
+`api_error_gzip_bomb`, `stream_gzip_bomb` (200 KiB of gzip that inflate to about
+200 MiB), `page_redirect_elsewhere`.
 Partial outages: `fail_every_4`, `fail_every_10` (scenarios) and the timelines
 `partial_outage_25`, `partial_outage_10`, `model_named_incident`,
 `claude_ai_only`.
@@ -50,13 +56,14 @@ import json
 import socket
 import struct
 import threading
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from .banner import banner
 from .scenarios import SCENARIOS, TIMELINES, Api
 from .state import SimState, check_update, summary_json
-from .wire import gzip_bomb, message_body, sse_event, stream_bomb, thinking_block
+from .wire import gzip_bomb, message_body, sse_event, stream_bomb, text_delta, thinking_block
 
 _SECRET_HEADERS = frozenset({"x-api-key", "authorization"})
 
@@ -165,6 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
                     state.overrides[name] = value
             if state.overrides.get("fail_every") is None:
                 state.overrides.pop("fail_status", None)
+            state.reseed(options.get("wrong_seed"))
         self._send(200, b'{"ok":true}', "application/json")
 
     def _error(
@@ -224,7 +232,9 @@ class _Handler(BaseHTTPRequestHandler):
             text = "Overloaded" if api.fail_status == 529 else "Internal server error"
             return self._error(api.fail_status, kind, text)
         if not self._hostile(api):
-            self._answer(api, request, model, state)
+            with self.server.lock:
+                text = state.answer_text(api)
+            self._answer(replace(api, text=text), request, model, state)
 
     def _hostile(self, api: Api) -> bool:
         """Answers built to break readers; True when one was sent."""
@@ -265,7 +275,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if not request.get("stream"):
             return self._send(
-                200, json.dumps(message_body(model)).encode(), "application/json", self._headers
+                200,
+                json.dumps(message_body(model, api.text)).encode(),
+                "application/json",
+                self._headers,
             )
         self._stream(model, api, state)
 
@@ -299,7 +312,10 @@ class _Handler(BaseHTTPRequestHandler):
         start = message_body(model, "")
         start.update(content=[], stop_reason=None, usage={"input_tokens": 10, "output_tokens": 1})
         text_index = 1 if api.shape == "thinking" else 0
-        stop_reason = self._key() if api.mode == "reflect_key_stream" else api.stop_reason
+        reflect = api.mode == "reflect_key_stream"
+        stop_reason = self._key() if reflect else api.stop_reason
+        # Reflected into the answer's text too, whole: what the answer check shows.
+        text = f"Your key is {self._key()}" if reflect else api.text
         events = [
             sse_event("message_start", {"type": "message_start", "message": start}),
             *(thinking_block() if api.shape == "thinking" else []),
@@ -312,14 +328,7 @@ class _Handler(BaseHTTPRequestHandler):
                 },
             ),
             sse_event("ping", {"type": "ping"}, pad="   "),
-            sse_event(
-                "content_block_delta",
-                {
-                    "type": "content_block_delta",
-                    "index": text_index,
-                    "delta": {"type": "text_delta", "text": "OK"},
-                },
-            ),
+            *text_delta(text_index, text),
             sse_event("content_block_stop", {"type": "content_block_stop", "index": text_index}),
             sse_event(
                 "message_delta",

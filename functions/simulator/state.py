@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import random
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .scenarios import API_COMPONENT, SCENARIOS, TIMELINES, Api, Page
+from .scenarios import API_COMPONENT, SCENARIOS, TIMELINES, WRONG_TEXT, Api, Page
 
 
 @dataclass
@@ -22,6 +23,21 @@ class SimState:
     last_request: dict[str, Any] = field(default_factory=dict)
     # Set by /_sim/update: applied over whatever the scenario or timeline serves.
     overrides: dict[str, Any] = field(default_factory=dict)
+    # Draws for `wrong_rate`, reseeded when an update brings a new `wrong_seed`.
+    wrong_rng: random.Random = field(default_factory=lambda: random.Random(0))
+    wrong_seeded: int | None = None
+
+    def answer_text(self, api: Api) -> str:
+        """The scenario's text, or a wrong one at the `wrong_rate` override's odds."""
+        rate = self.overrides.get("wrong_rate")
+        if rate and self.wrong_rng.random() < rate:
+            return WRONG_TEXT
+        return api.text
+
+    def reseed(self, seed: int | None) -> None:
+        """Reseeded only when the seed changes: a replay repeats it every minute."""
+        if seed is not None and seed != self.wrong_seeded:
+            self.wrong_rng, self.wrong_seeded = random.Random(seed), seed
 
     def current(self) -> tuple[Page, Api]:
         if self.name in TIMELINES:
@@ -64,7 +80,7 @@ def check_update(options: Any) -> dict[str, Any]:
     """Validate a /_sim/update body; raise ValueError with a one-line reason."""
     if not isinstance(options, dict):
         raise ValueError("update must be a JSON object")
-    allowed = {"fail_every", "fail_status", "incident", "api_status"}
+    allowed = {"fail_every", "fail_status", "incident", "api_status", "wrong_rate", "wrong_seed"}
     unknown = set(options) - allowed
     if unknown:
         raise ValueError(f"unknown option(s) {sorted(unknown)}; known: {sorted(allowed)}")
@@ -83,6 +99,11 @@ def check_update(options: Any) -> dict[str, Any]:
             raise ValueError('incident.component must be "api", "claude.ai" or null')
         if component is not None:
             options["incident"] = {**incident, "component": aliases[str(component).lower()]}
+    rate = options.get("wrong_rate")
+    if rate is not None and (not isinstance(rate, (int, float)) or not 0 <= rate <= 1):
+        raise ValueError("wrong_rate must be a number from 0 to 1 (or null)")
+    if not isinstance(options.get("wrong_seed", 0), int):
+        raise ValueError("wrong_seed must be a whole number")
     status = options.get("api_status")
     if "api_status" in options and status is not None and not isinstance(status, str):
         raise ValueError("api_status must be a string (or null)")

@@ -46,6 +46,13 @@ def message_body(model: str, text: str = "OK") -> dict[str, Any]:
     }
 
 
+def text_delta(index: int, text: str) -> list[bytes]:
+    """The text's one delta; none for an empty text (the block stays empty)."""
+    delta = {"type": "content_block_delta", "index": index}
+    event = {**delta, "delta": {"type": "text_delta", "text": text}}
+    return [sse_event("content_block_delta", event)] if text else []
+
+
 def thinking_block() -> list[bytes]:
     """Adaptive thinking: a thinking block (its deltas and signature) before the text.
     https://docs.claude.com/en/docs/build-with-claude/extended-thinking (streaming)."""

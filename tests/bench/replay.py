@@ -41,6 +41,31 @@ def _warning_within(sim: Simulator, every: int, limit: int) -> Row:
     return (f"{100 // every}% of requests failing", f"a warning within {limit} min", figure, held)
 
 
+# Runs of the random wrong-answer replay (fixed seeds 0..WRONG_RUNS-1).
+WRONG_RUNS = 40
+
+
+def _wrong_within(sim: Simulator, rate: float, limit: int, runs: int = WRONG_RUNS) -> Row:
+    """A share `rate` of answers wrong at random: the share of seeded runs that warn
+    within `limit` minutes (the same target as that share of 529s)."""
+    took = []
+    for seed in range(runs):
+        line = timelines.wrong_answers(rate, limit + 15, seed)
+        first = _play(sim, line).first_sent()
+        assert line.starts is not None
+        warned = first is not None and first.severity == "warning"
+        took.append(first.minute - line.starts if warned else None)  # type: ignore[union-attr]
+    within = sorted(t for t in took if t is not None and t <= limit)
+    median = f", median {within[len(within) // 2]} min" if within else ""
+    figure = f"{len(within)} of {runs} runs warned within {limit} min{median}"
+    return (
+        f"{rate:.0%} of answers wrong at random ({runs} seeds)",
+        f"a warning within {limit} min in 95% of runs",
+        figure,
+        len(within) >= 0.95 * runs,
+    )
+
+
 def _silent(sim: Simulator, line: timelines.Timeline, case: str) -> Row:
     replay = _play(sim, line)
     return (case, "0 notifications", f"{len(replay.sent)} notifications", not replay.sent)
@@ -94,6 +119,12 @@ def main() -> int:
     cases: list[Callable[[], Row]] = [
         lambda: _warning_within(sim, 4, 15),
         lambda: _warning_within(sim, 10, 30),
+        lambda: _wrong_within(sim, 0.1, 30),
+        lambda: _silent(
+            sim,
+            timelines.Timeline("right answers", [timelines.HEALTHY] * 1440),
+            "a day of right answers (answer check every cycle)",
+        ),
         lambda: _silent(sim, timelines.background(every=100, minutes=1440), "1% failing for 24 h"),
         lambda: _silent(sim, timelines.blips(minutes=240), "blips: one failing minute in 20"),
         lambda: _silent(sim, timelines.flapping(minutes=60), "flapping: every other minute"),
@@ -141,8 +172,9 @@ def _write(table: str, note: str) -> None:
         "played minute by minute through the Lambda handler against the simulator, one "
         "scheduled event per simulated minute, with the default settings "
         "(`ERROR_WINDOW_CYCLES=15`, `ERROR_RATE_WARN=0.05`, `CANARY_BURST=3`, "
-        "`FAILURE_THRESHOLD=2`). Partial outages fail every k-th request exactly, as the "
-        "simulator does.\n\n"
+        "`FAILURE_THRESHOLD=2`, `ANSWER_CHECK_EVERY=1`). Partial outages fail every k-th "
+        "request exactly, as the simulator does; wrong answers are drawn at random by the "
+        f"simulator, one seeded run per seed 0 to {WRONG_RUNS - 1}.\n\n"
         f"{table}\n\n"
         f"For information: extra canary requests are {note}.\n\n"
         "## How the error-rate window decides\n\n"

@@ -58,6 +58,8 @@ ROOT = Path(__file__).resolve().parents[2]
         ("topicKey", "2", "true or false"),
         ("alarmActions", "some", "monitor, all"),
         ("canaryBurst", "0", "between 1 and"),
+        ("answerCheckEvery", "-1", "between 0 and 1440"),
+        ("answerCheckEvery", "often", "whole number"),
     ],
 )
 def test_a_bad_context_value_fails_with_one_line_naming_it(name, value, says):
@@ -119,6 +121,7 @@ def test_every_bound_the_synth_accepts_the_function_accepts_too():
         "latencySlowMs": "900000",
         "errorWindowCycles": "1440",
         "canaryBurst": "10",
+        "answerCheckEvery": "1440",
         "retentionDays": "3650",
         "models": ",".join(f"claude-m{n}" for n in range(20)),
     }
@@ -126,6 +129,7 @@ def test_every_bound_the_synth_accepts_the_function_accepts_too():
     env = settings.function_environment("us-east-1", "t", "arn:aws:sns:us-east-1:1:t")
     config = load_config({**env, "AWS_REGION": "us-east-1"})
     assert config.deadline_s == 840 and config.failure_threshold == 60
+    assert config.answer_check_every == 1440
     assert len(config.canary_models) == 20
 
 
@@ -163,3 +167,18 @@ def test_a_repeated_region_is_one_stack_not_a_traceback():
 
     stacks = build(cdk.App(context={"regions": "us-east-1,us-east-1"}))
     assert [s.region for s in stacks] == ["us-east-1"]
+
+
+def test_answer_check_every_reaches_the_function_and_the_function_accepts_it():
+    # Given the default and a chosen answerCheckEvery
+    from functions.monitor.config import load_config
+
+    for context, expected in (
+        ({}, 1),
+        ({"answerCheckEvery": "0"}, 0),
+        ({"answerCheckEvery": "5"}, 5),
+    ):
+        env = load(context).function_environment("us-east-1", "t", "arn:aws:sns:us-east-1:1:t")
+        # Then the function's environment carries it and the function reads it back
+        assert env["ANSWER_CHECK_EVERY"] == str(expected)
+        assert load_config({**env, "AWS_REGION": "us-east-1"}).answer_check_every == expected

@@ -5,6 +5,7 @@ publish) and faults (throttling, an unreachable table, SNS errors) are shown her
 """
 
 import asyncio
+import json
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -81,6 +82,22 @@ def test_given_cycles_then_results_land_and_the_readme_queries_answer(sim, tmp_p
     )["Item"]
     assert "expires_at" not in state  # alert state never expires
     assert SECRET not in str(cycles) + str(rows) + str(state)
+
+
+def test_given_a_wrong_answer_then_the_canary_item_keeps_expected_and_got(sim, tmp_path, aws):
+    # Given an API whose streams are fine but whose answer is in the wrong script
+    sim.set("garbled")
+    config = config_for(sim, tmp_path, aws)
+    # When one cycle runs against DynamoDB
+    build_cycle(config).run(config.api_key, at(0))
+    # Then the canary item and the cycle's record say what was expected and what came
+    [row] = items(aws, "CANARY#claude-haiku-5-5")
+    assert row["outcome"]["S"] == "wrong_answer"
+    assert (row["answer_check"]["S"], row["answer_expected"]["S"]) == ("wrong", "OK")
+    assert row["answer_got"]["S"] == "好的"
+    [cycle] = items(aws, "CYCLE")
+    [canary] = json.loads(cycle["record"]["S"])["canaries"]
+    assert (canary["answer_check"], canary["answer_got"]) == ("wrong", "好的")
 
 
 def test_given_an_outage_then_one_sns_message_per_change_with_filterable_attributes(

@@ -170,10 +170,14 @@ def test_check_help_lists_exit_statuses_and_the_variables_that_matter(tmp_path, 
         "ERROR_WINDOW_CYCLES",
         "ERROR_RATE_WARN",
         "CANARY_BURST",
+        "ANSWER_CHECK_EVERY",
         "LOCAL_DB_PATH",
         "NO_COLOR",
     ):
         assert name in run.stdout, name
+    # The models whose answer is never checked are named, with the JSON's word for it
+    for text in ("claude-opus-5-5", "claude-fable-5-1", 'answer_check "skipped: ..."'):
+        assert text in run.stdout, text
     assert max(len(line) for line in run.stdout.splitlines()) <= 80
 
 

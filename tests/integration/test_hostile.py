@@ -96,7 +96,7 @@ def forms_of(key):
 def test_given_a_proxy_that_reflects_the_key_everywhere_then_no_field_holds_any_form_of_it(
     sim, tmp_path
 ):
-    # Given answers echoing the key into error.type, request-id, body and stop_reason
+    # Given answers echoing the key into error.type, request-id, body, stop_reason, text
     config = config_for(sim, tmp_path)
     for scenario in ("reflect_key", "reflect_key_stream"):
         sim.set(scenario)
@@ -110,6 +110,10 @@ def test_given_a_proxy_that_reflects_the_key_everywhere_then_no_field_holds_any_
         if scenario == "reflect_key":
             assert canary.request_id == "[redacted]"
             assert canary.outcome == "server_error"
+        else:
+            # The answer check shows what came back: the key in it is redacted
+            assert canary.outcome == "wrong_answer"
+            assert canary.answer_got == "Your key is [redacted]", canary.answer_got
 
 
 def test_given_a_ratelimit_header_that_is_a_digit_but_no_int_then_the_probe_goes_on(sim, tmp_path):

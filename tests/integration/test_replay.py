@@ -111,3 +111,26 @@ def test_given_a_confirming_incident_then_the_stored_record_keeps_who_confirmed_
     assert canary["requests"] >= 1 and canary["failed_requests"] == canary["requests"]
     healthy = cycles[0]["canaries"][0]
     assert healthy["stop_reason"] == "end_turn" and healthy["failed_requests"] == 0
+
+
+def test_given_a_quarter_of_answers_wrong_at_random_then_a_warning_never_critical(play):
+    # Given a quarter of the answers wrong at random (well-formed streams; the draws
+    # fixed by seed 4), the status page silent
+    line = timelines.wrong_answers(0.25, length=20, seed=4)
+    replay = play(line)
+    # Then wrong answers reach the error-rate window like failed requests: a warning
+    # within 15 min, saying requests failed, and nobody paged for a single wrong one
+    warning = replay.first_sent()
+    assert warning is not None and warning.severity == "warning", replay.verdicts
+    assert warning.minute - line.starts <= 15
+    assert "requests failed in the last" in warning.text
+    assert not [s for s in replay.sent if s.severity == "critical"]
+
+
+def test_given_two_hours_of_right_answers_then_every_check_passes_and_nothing_is_sent(sim, play):
+    # Given a healthy API for two hours, the answer checked every cycle (the default)
+    replay = play(timelines.Timeline("right answers", [timelines.HEALTHY] * 120))
+    # Then nothing is sent, every verdict is operational, and every request asked
+    assert replay.sent == [] and set(replay.verdicts) == {"operational"}
+    assert sim.requests()["last"]["body"]["messages"][0]["content"] == "Reply with OK"
+    assert sum(sim.requests()["messages"].values()) == 120

@@ -55,6 +55,10 @@ CASES = {
     "thinking_stream": ("ok", 1, "operational"),
     "stop_max_tokens": ("ok", 1, "operational"),
     "stop_refusal": ("ok", 1, "operational"),
+    # Well-formed streams with the wrong answer: a platform failure, never retried.
+    "wrong_answer": ("wrong_answer", 1, "unconfirmed_outage"),
+    "garbled": ("wrong_answer", 1, "unconfirmed_outage"),
+    "empty_text": ("wrong_answer", 1, "unconfirmed_outage"),
 }
 
 

@@ -110,3 +110,44 @@ def test_the_sdk_sees_the_statuses_and_request_ids_the_canary_classifies_by(
         )
     assert caught.value.status_code == status
     assert bool(caught.value.request_id) is has_request_id
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected_text"),
+    [("wrong_answer", "Sure! How can I help you today?"), ("garbled", "好的"), ("empty_text", "")],
+)
+def test_the_sdk_accepts_the_answers_the_check_calls_wrong(sim, scenario, expected_text):
+    # Given the simulator serving a well-formed answer with the wrong text
+    sim.set(scenario)
+    client = anthropic.Anthropic(base_url=sim.url, api_key="sim-key", max_retries=0)
+    ask = {
+        "model": "claude-haiku-5-5",
+        "max_tokens": 2,
+        "messages": [{"role": "user", "content": "Reply with OK"}],
+    }
+    # When the official SDK streams it, and asks for it whole
+    with client.messages.stream(**ask) as stream:
+        text = "".join(stream.text_stream)
+        final = stream.get_final_message()
+    message = client.messages.create(**ask)
+    # Then both are valid Messages API answers: one text block, the scenario's text
+    assert text == expected_text
+    assert final.stop_reason == "end_turn"
+    assert [b.type for b in final.content] == ["text"]
+    assert final.content[0].text == expected_text
+    assert message.content[0].text == expected_text
+
+
+def test_the_sdk_accepts_answers_made_wrong_at_random(sim):
+    # Given every answer made wrong at random (rate 1)
+    sim.set("healthy")
+    sim.update(wrong_rate=1, wrong_seed=7)
+    client = anthropic.Anthropic(base_url=sim.url, api_key="sim-key", max_retries=0)
+    # When the SDK streams one
+    question = [{"role": "user", "content": "Reply with OK"}]
+    with client.messages.stream(
+        model="claude-haiku-5-5", max_tokens=2, messages=question
+    ) as stream:
+        text = "".join(stream.text_stream)
+    # Then it reads the wrong text from a valid stream
+    assert text == "Sure! How can I help you today?"

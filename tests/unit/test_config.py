@@ -68,6 +68,9 @@ def test_the_key_never_appears_in_the_config_repr():
         ("ERROR_RATE_WARN", "-0.1"),
         ("ERROR_RATE_WARN", "nan"),
         ("CANARY_BURST", "11"),
+        ("ANSWER_CHECK_EVERY", "1441"),
+        ("ANSWER_CHECK_EVERY", "-1"),
+        ("ANSWER_CHECK_EVERY", "1.5"),
         ("ERROR_WINDOW_CYCLES", "1441"),
         ("FAILURE_THRESHOLD", "61"),
         ("RECOVERY_THRESHOLD", "1000000"),
@@ -93,11 +96,13 @@ def test_the_bounds_themselves_are_accepted():
             "RETENTION_DAYS": "3650",
             "ERROR_RATE_WARN": "0.99",
             "CANARY_BURST": "10",
+            "ANSWER_CHECK_EVERY": "1440",
             "CANARY_MODELS": ",".join(f"m{i}" for i in range(20)),
             "STATUS_PAGE_URL": "http://[::1]:8080",
         }
     )
     assert config.deadline_s == 840 and len(config.canary_models) == 20
+    assert config.answer_check_every == 1440 and load_config({}).answer_check_every == 1
 
 
 @pytest.mark.parametrize("key", ["sk-ant-abc\u200bdef", "sk-ant abc", "sk-ant-\x7fabc", "sk-ant-é"])

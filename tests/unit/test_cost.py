@@ -182,3 +182,42 @@ def test_cost_rejects_a_bedrock_mapping_for_an_unmonitored_model_as_a_usage_erro
     assert run.code == 64
     assert run.stderr.count("\n") == 1 and "--bedrock-models" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_the_answer_check_adds_at_most_five_cents_a_month_for_the_default_model():
+    # Given the default deployment, with the answer check every cycle (the default)
+    report = estimate()
+    [check] = [i for i in report["items"] if i["name"].startswith("Answer check")]
+    # Then its added cost is itemised and within the issue's $0.05 a month
+    assert "claude-haiku-5-5" in check["name"] and 0 < check["usd"] <= 0.05
+    # And it is exactly what turning the check off saves
+    off = estimate(answer_check_every=0)
+    assert abs((report["total_usd"] - off["total_usd"]) - check["usd"]) <= 0.01  # cents
+    assert off["assumptions"]["answer_check_skipped"] == {
+        "claude-haiku-5-5": "skipped: ANSWER_CHECK_EVERY=0"
+    }
+
+
+def test_the_answer_check_cost_is_printed_per_model_and_skipped_ones_say_why():
+    models = ("claude-haiku-5-5", "claude-sonnet-5-5", "claude-opus-5-5", "claude-opus-4-5")
+    report = estimate(models=models)
+    checks = {
+        i["name"].split()[2]: i["usd"] for i in report["items"] if "Answer check" in i["name"]
+    }
+    # Then every model whose check runs has its own line, dearer models costing more
+    assert set(checks) == {"claude-haiku-5-5", "claude-sonnet-5-5", "claude-opus-4-5"}
+    assert checks["claude-haiku-5-5"] < checks["claude-sonnet-5-5"] < checks["claude-opus-4-5"]
+    # And Opus 5.5 (thinking always on) is skipped, which the text says
+    assert list(report["assumptions"]["answer_check_skipped"]) == ["claude-opus-5-5"]
+    assert "Answer check skipped for claude-opus-5-5" in render(report, width=200)
+
+
+def test_every_tenth_cycle_costs_a_tenth():
+    every = estimate(answer_check_every=1)["items"]
+    tenth = estimate(answer_check_every=10)["items"]
+
+    def usd(items):
+        line = next(i for i in items if i["name"].startswith("Answer check"))
+        return line["quantity"] * line["unit_usd"]
+
+    assert abs(usd(tenth) - usd(every) / 10) < 1e-9

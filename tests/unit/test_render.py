@@ -8,9 +8,10 @@ import pytest
 
 from functions.monitor.cli.history import render, summarise
 from functions.monitor.cli.main import colour_wanted
-from functions.monitor.cli.render import render_table, window_rate
+from functions.monitor.cli.render import failed_requests, render_table, window_rate
 from functions.monitor.keep.store import History
 from functions.monitor.models import CanaryResult, CheckResult, Incident, StatusPage, Verdict
+from functions.monitor.tell.text import duration_words, resolved_sentence
 
 URL = "https://stspg.io/a-rather-long-incident-shortlink-0001"
 
@@ -60,12 +61,66 @@ def _result(**canary: object) -> CheckResult:
 
 def test_the_table_shows_window_rate_samples_and_what_the_incident_confirms():
     text = render_table(_result(), width=120)
-    assert "9/31 failed" in text
     assert "confirms claude-haiku-5-5" in text
     header = next(line for line in text.splitlines() if line.startswith("model"))
-    assert "sent" in header and "window" in header
+    assert "failed" in header and "window*" in header
     row = next(line for line in text.splitlines() if line.startswith("claude-haiku-5-5 "))
-    assert " 3 " in row  # samples sent this cycle
+    # Then: this cycle's failed requests of those sent, and the window's platform errors
+    assert " 9/9 " in row and " 9/31 " in row
+    assert "failed: this cycle's failed requests / requests sent" in text
+    assert "* window: platform errors" in text and "last 15 cycles" in text
+
+
+@pytest.mark.parametrize(
+    ("outcome", "requests", "platform", "samples", "failed"),
+    [
+        ("network_error", 3, 0, 1, 3),  # every request of a failed canary failed
+        ("ok", 1, 0, 1, 0),
+        ("ok", 3, 0, 1, 2),  # passed on the third try: two retries followed failures
+        ("ok", 9, 4, 3, 6),  # three probes, six retries: at least six failures
+        ("ok", 3, 1, 3, 1),  # three probes, one platform error among them
+        ("skipped", 0, 0, 0, 0),
+    ],
+)
+def test_failed_counts_every_failure_a_person_would_call_one(
+    outcome, requests, platform, samples, failed
+):
+    assert failed_requests(outcome, requests, platform, samples) == failed
+
+
+def test_a_network_error_row_never_reads_zero_failed():
+    # Given: a canary whose three tries could not connect (the window counts none)
+    result = _result(
+        outcome="network_error",
+        http_status=None,
+        attempts=3,
+        samples=1,
+        requests=3,
+        failed_requests=0,
+        window={"cycles": 1, "requests": 3, "failed": 0},
+    )
+    row = next(
+        line for line in render_table(result, width=120).splitlines() if "network_error" in line
+    )
+    # Then: 3/3 failed this cycle; the window's 0/3 is footnoted as platform errors only
+    assert " 3/3 " in row and " 0/3 " in row
+
+
+def test_an_open_alert_shows_beside_an_operational_verdict():
+    # Given: an operational cycle while the store holds a flapping outage alert
+    result = _result(outcome="ok", http_status=200, requests=1, failed_requests=0, samples=1)
+    result.verdict = Verdict("operational", "All canaries passed")
+    result.open_alert = {
+        "reported": "outage",
+        "since": "2026-11-25T15:40:00Z",
+        "reason": "flapping",
+        "good_cycles_to_close": 7,
+        "why": "held open as flapping: it closes after 7 more good cycles in a row",
+    }
+    text = " ".join(render_table(result, width=80).split())
+    # Then: the alert, why, and the count; and a next step that says it is not over
+    assert "Alert still open (outage since 2026-11-25T15:40:00Z): held open as flapping" in text
+    assert "Next step: Nothing to do now; the alert closes by itself after 7 more good" in text
 
 
 @pytest.mark.parametrize("width", [60, 80, 100])
@@ -85,7 +140,7 @@ def test_the_table_wraps_on_words_to_the_width(width):
 def test_a_window_without_requests_shows_a_dash():
     assert window_rate(None) == "-"
     assert window_rate({"cycles": 0, "requests": 0, "failed": 0}) == "-"
-    assert window_rate({"cycles": 15, "requests": 17, "failed": 0}) == "0/17 failed"
+    assert window_rate({"cycles": 15, "requests": 17, "failed": 0}) == "0/17"
 
 
 def test_without_a_key_network_error_does_not_claim_the_api_was_unreachable():
@@ -134,9 +189,25 @@ def test_history_shows_the_failure_rate_per_model_and_tolerates_old_records():
     cycles += [_cycle(20 + i, "overloaded", requests=3, failed_requests=2) for i in range(3)]
     summary = summarise(History(cycles=cycles, transitions=[]), "2026-11-25T00:00:00Z")
     rate = summary["failure_rate"]["canary:claude-haiku-5-5"]
-    assert rate == {"requests": 28, "failed": 6, "share": round(6 / 28, 4)}
-    text = render(summary, width=80)
-    assert "claude-haiku-5-5: 6 of 28 requests failed (21.4%)" in text
+    # Then: every failed request (9: the failed cycles' all), and the platform errors (6)
+    assert rate == {
+        "requests": 28,
+        "failed": 6,
+        "share": round(6 / 28, 4),
+        "failed_any": 9,
+        "share_any": round(9 / 28, 4),
+    }
+    text = " ".join(render(summary, width=80).split())
+    assert "claude-haiku-5-5: 9 of 28 requests failed (32.1%), 6 of them platform errors" in text
+
+
+def test_history_of_a_network_error_never_reads_zero_failed_beside_zero_availability():
+    cycles = [_cycle(i, "network_error", requests=3, failed_requests=0) for i in range(3)]
+    text = " ".join(render(summarise(History(cycles, []), None), width=80).split())
+    assert "9 of 9 requests failed (100.0%), 0 of them platform errors" in text
+    assert "0.00%" in text
+    # And: without a `since` (everything stored), the span is the stored one, not 1970
+    assert text.startswith("History: 3 cycles (2026-11-25T16:00:00Z .. 2026-11-25T16:02:00Z)")
 
 
 def test_history_fits_the_timeline_to_the_width():
@@ -145,3 +216,31 @@ def test_history_fits_the_timeline_to_the_width():
     for width in (60, 80, 200):
         text = render(summary, width=width)
         assert max(len(line) for line in text.splitlines()) <= width
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (16, "16 s"),
+        (245, "4 min 5 s"),
+        (1380, "23 min"),
+        (3600, "1 h"),
+        (3900, "1 h 5 min"),
+        (97259, "1 d 3 h"),
+    ],
+)
+def test_a_duration_reads_right_at_every_scale(seconds, words):
+    assert duration_words(seconds) == words
+
+
+@pytest.mark.parametrize(
+    ("since", "recovered", "said"),
+    [
+        ("2026-11-25T06:29:04Z", "2026-11-25T06:29:20Z", "Lasted 16 s (06:29:04 to 06:29:20)"),
+        ("2026-11-25T16:02:00Z", "2026-11-25T16:25:00Z", "Lasted 23 min (16:02 to 16:25)"),
+        ("2026-11-25T23:50:00Z", "2026-11-26T01:05:00Z", "Lasted 1 h 15 min (25 Nov 23:50 to"),
+    ],
+)
+def test_the_resolved_sentence_never_reads_a_span_of_no_time(since, recovered, said):
+    episode = {"since": since, "recovered": recovered, "requests": 3, "failed": 3}
+    assert resolved_sentence({**episode, "worst": "outage"}).startswith(said)

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from ..observe import answer
 from ..observe.canary import MAX_TOKENS, PROMPT
 from ..tell import metrics
 
@@ -99,6 +100,7 @@ def estimate(
     webhooks: int = 0,
     chat_channels: int = 0,
     bedrock_models: str | None = None,
+    answer_check_every: int = 1,
 ) -> dict[str, Any]:
     """The monthly bill of a deployment. The dashboard and the topic's KMS key are
     opt-in (`-c dashboard=true`, `-c topicKey=true`); `optional` prices them anyway."""
@@ -106,6 +108,8 @@ def estimate(
         raise ValueError(f"--failure-share must be between 0 and 1, got {failure_share}")
     if burst < 1:
         raise ValueError(f"--burst must be at least 1, got {burst}")
+    if not 0 <= answer_check_every <= 1440:
+        raise ValueError(f"--answer-check-every must be 0 to 1440, got {answer_check_every}")
     if webhooks < 0 or chat_channels < 0:
         raise ValueError("--webhooks and --chat-channels must be 0 or more")
     prices = json.loads(PRICES.read_text())
@@ -146,6 +150,14 @@ def estimate(
         items += [
             Item(region=region, **line) for line in bedrock_cost_lines(bedrock, runs, input_tokens)
         ]
+        checks, skipped = answer.cost_lines(
+            prices["models_per_mtok"],
+            models,
+            runs * requests_per_run,
+            answer_check_every,
+            MAX_TOKENS,
+        )
+        items += [Item(region=region, **line) for line in checks]
         items += [
             i
             for i in _optional_items(prices, region)
@@ -193,6 +205,10 @@ def estimate(
             "canary_output_tokens": MAX_TOKENS,
             "canary_prompt": PROMPT,
             "bedrock_models": bedrock,
+            "answer_check_every": answer_check_every,
+            "answer_check_prompt": answer.CHECK_PROMPT,
+            "answer_check_output_tokens": answer.CHECK_MAX_TOKENS,
+            "answer_check_skipped": skipped,
             "notifications_per_month": NOTIFICATIONS_PER_MONTH,
             "sparse_metrics_note": "published only in cycles where they are non-zero; "
             "prorated by the hour, about $0 in a healthy month",

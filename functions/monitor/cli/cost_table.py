@@ -52,6 +52,10 @@ def render(report: dict[str, Any], width: int = 80) -> str:
         f"Canary requests per run: {a['canary_requests_per_run']:g} (up to {a['canary_burst']} "
         f"while a model's window holds a failure, in {a['canary_failure_share']:.0%} of "
         "cycles; see --failure-share).",
+        *[
+            f"Answer check skipped for {m}: {why.removeprefix('skipped: ')}."
+            for m, why in a.get("answer_check_skipped", {}).items()
+        ],
         f"Sparse metrics ({', '.join(SPARSE_METRICS)}) are published only while they say "
         "something and cost about nothing in a healthy month. SMS is priced per country "
         "and not included.",
@@ -99,6 +103,7 @@ def run_cost(args: Any) -> int:
             webhooks=getattr(args, "webhooks", 0) or 0,
             chat_channels=getattr(args, "chat_channels", 0) or 0,
             bedrock_models=getattr(args, "bedrock_models", None),
+            answer_check_every=getattr(args, "answer_check_every", 1),
         )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -12,6 +12,7 @@ from typing import Any
 from ..config import Config
 from ..keep.store import History, StoreError
 from ..models import CLIENT_OUTCOMES
+from .render import failed_requests
 
 _WINDOW = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -75,7 +76,22 @@ def _bedrock_points(cycle: dict[str, Any], series: dict[str, list[tuple[str, boo
         series.setdefault(key, []).append((_canary_char(outcome), good))
 
 
-def summarise(history: History, since_iso: str) -> dict[str, Any]:
+def _count(counts: dict[str, int], canary: dict[str, Any]) -> None:
+    """Add one cycle's requests of a model: `failed` its platform errors (what the
+    error window counts), `failed_any` every failed request (what a person counts).
+    Records without the counts (older ones) are skipped rather than counted as clean."""
+    requests, failed = canary.get("requests"), canary.get("failed_requests")
+    if not (isinstance(requests, int) and isinstance(failed, int) and requests > 0):
+        return
+    samples = canary.get("samples")
+    samples = samples if isinstance(samples, int) else 1
+    counts["requests"] += requests
+    counts["failed"] += failed
+    counts["failed_any"] += failed_requests(str(canary["outcome"]), requests, failed, samples)
+
+
+def summarise(history: History, since_iso: str | None) -> dict[str, Any]:
+    """The report's data; `since_iso` None: everything stored (said as the stored span)."""
     cycles = history.cycles
     series: dict[str, list[tuple[str, bool | None]]] = {"overall": [], "status_page": []}
     # Every request, retries included, from records that carry the counts (older ones
@@ -92,11 +108,7 @@ def summarise(history: History, since_iso: str) -> dict[str, Any]:
             outcome = canary["outcome"]
             good = None if outcome == "skipped" else outcome in ("ok", "slow")
             series.setdefault(key, []).append((_canary_char(outcome), good))
-            requests, failed = canary.get("requests"), canary.get("failed_requests")
-            if isinstance(requests, int) and isinstance(failed, int) and requests > 0:
-                counts = rates.setdefault(key, {"requests": 0, "failed": 0})
-                counts["requests"] += requests
-                counts["failed"] += failed
+            _count(rates.setdefault(key, {"requests": 0, "failed": 0, "failed_any": 0}), canary)
         _bedrock_points(cycle, series)
     availability = {}
     for target, points in series.items():
@@ -113,8 +125,13 @@ def summarise(history: History, since_iso: str) -> dict[str, Any]:
         "transitions": history.transitions,
         "availability": availability,
         "failure_rate": {
-            target: {**counts, "share": round(counts["failed"] / counts["requests"], 4)}
+            target: {
+                **counts,
+                "share": round(counts["failed"] / counts["requests"], 4),
+                "share_any": round(counts["failed_any"] / counts["requests"], 4),
+            }
             for target, counts in rates.items()
+            if counts["requests"]
         },
         "timeline": timeline,
         "muted": muted_spans(cycles),
@@ -157,8 +174,10 @@ def _wrap(text: str, width: int, indent: str = "") -> list[str]:
 def render(summary: dict[str, Any], width: int = 80) -> str:
     """The report for people, fitted to `width` columns: the timeline shows the most
     recent cycles that fit."""
+    # No `since` (everything stored, as the demo asks): the stored span is the span.
+    head = f"History since {summary['since']}" if summary.get("since") else "History"
     lines = _wrap(
-        f"History since {summary['since']}: {summary['cycles']} cycles"
+        f"{head}: {summary['cycles']} cycles"
         + (f" ({summary['first']} .. {summary['last']})" if summary["cycles"] else ""),
         width,
     )
@@ -177,11 +196,12 @@ def render(summary: dict[str, Any], width: int = 80) -> str:
         )
     rates = summary.get("failure_rate") or {}
     if rates:
-        lines += ["", "Failure rate per model (every request, retries included):"]
+        lines += ["", "Failed requests per model (every request, retries included):"]
         for target, r in rates.items():
             lines += _wrap(
-                f"{target.removeprefix('canary:')}: {r['failed']} of {r['requests']} "
-                f"requests failed ({100 * r['share']:.1f}%)",
+                f"{target.removeprefix('canary:')}: {r['failed_any']} of {r['requests']} "
+                f"requests failed ({100 * r['share_any']:.1f}%), {r['failed']} of them "
+                "platform errors (the error window's count)",
                 width,
                 "  ",
             )

@@ -12,9 +12,11 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from ..config import Config, ConfigError, load_config
 from ..keep.apikey import KeyUnavailable
+from ..models import CheckResult
 from .parser import EXIT_BROKEN_PIPE, EXIT_CONFIG, EXIT_INTERRUPTED, EXIT_USAGE, build_parser
 
 # What the tool needs at run time; missing, it is being run outside the project's venv.
@@ -50,6 +52,8 @@ def _check(args: argparse.Namespace) -> int:
     config = load_config()
     unstored = _store_problem(config)
     result = run_local_check(config)
+    result.open_alert = _open_alert(config, result)
+    _local_step(config, result)
     if args.json:
         print(json.dumps(result.to_dict()))
     else:
@@ -65,6 +69,33 @@ def _check(args: argparse.Namespace) -> int:
         # The verdict's exit status stands (monitoring tools act on it); history did not.
         print(f"history was not stored: {unstored}", file=sys.stderr)
     return result.exit_code
+
+
+def _open_alert(config: Config, result: CheckResult) -> dict[str, Any] | None:
+    """The alert the store still holds open after this cycle, read back from the store
+    (so it is what the next cycle will see), or None; a store that cannot be read
+    leaves it out, with the cycle's own warning already said."""
+    from ..decide.hold import alert_hold
+    from ..keep.store import StoreError
+    from ..models import SKIPPED
+    from ..wiring import build_store
+
+    try:
+        state = build_store(config).load().state
+    except StoreError:
+        return None
+    ran = any(c.outcome != SKIPPED for c in result.canaries)
+    hold = alert_hold(state, config.recovery_threshold, result.verdict.verdict, ran)
+    return hold.to_dict() if hold else None
+
+
+def _local_step(config: Config, result: CheckResult) -> None:
+    """A base URL on this machine that refuses: say the local server is not running."""
+    from ..decide.loopback import loopback_step
+
+    step = loopback_step(result, config.status_page_url, config.anthropic_base_url)
+    if step:
+        result.verdict.next_step = step
 
 
 def _store_problem(config: Config) -> str | None:
@@ -153,6 +184,12 @@ def _mute(args: argparse.Namespace) -> int:
     return run_mute(load_config(), args.duration, args.reason, args.off, as_json=args.json)
 
 
+def _notify(args: argparse.Namespace) -> int:
+    from .notify_test import run_notify_test
+
+    return run_notify_test(load_config(), as_json=args.json)
+
+
 def _cost(args: argparse.Namespace) -> int:
     from .cost_table import run_cost
 
@@ -170,6 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "simulate": _simulate,
         "cost": _cost,
         "mute": _mute,
+        "notify": _notify,
     }
     try:
         return commands[args.command](args)

@@ -36,6 +36,12 @@ environment variables that matter most (all are listed in docs/REFERENCE.md):
   ERROR_RATE_WARN          failure share over the window that warns (0.05)
   CANARY_BURST             requests per model per cycle while its window
                            holds a failure (3)
+  ANSWER_CHECK_EVERY       cycles between answer checks: the canaries ask
+                           "Reply with OK" and a wrong text is wrong_answer
+                           (1; 0: never). Skipped for claude-opus-5-5 and
+                           claude-fable-5-1: their thinking is always on and
+                           cannot be bounded, so the JSON says
+                           answer_check "skipped: ..."
   LOCAL_DB_PATH            the local history (.monitor/state.sqlite3)
   TABLE_NAME / TOPIC_ARN   use DynamoDB / SNS instead
   NO_COLOR                 non-empty: no colour (also off for TERM=dumb or a
@@ -286,6 +292,29 @@ def build_parser() -> argparse.ArgumentParser:
         default=3,
         help="requests per model per cycle while bursting, as CANARY_BURST (default: 3)",
     )
+    cost.add_argument(
+        "--answer-check-every",
+        type=_whole(0),
+        default=1,
+        metavar="N",
+        help="cycles between answer checks, as ANSWER_CHECK_EVERY; 0: never (default: 1)",
+    )
+
+    # issue 19a: `notify --test` (make test-alert).
+    notify = sub.add_parser(
+        "notify",
+        help="send one test notification through every configured destination",
+        description="Publish one notification marked TEST through every destination "
+        "configured: the alert topic (TOPIC_ARN: email, SMS, chat) and the webhook topic "
+        "(WEBHOOK_TOPIC_ARN), where a resolve follows at once. Never stored, never counted "
+        "as an alert. Without TOPIC_ARN it is printed here.",
+        epilog="exit status: 0 every destination took it, 1 one did not, 3 a bad "
+        "configuration, 64 a usage error",
+    )
+    notify.add_argument(
+        "--test", action="store_true", required=True, help="send the test notification"
+    )
+    notify.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Sequence
+from typing import Any
 
+from ..decide.loopback import NOTHING_ANSWERS
 from ..decide.verdict import next_step
-from ..models import CheckResult
-from ..tell.text import lead_words
+from ..models import OK, SKIPPED, SLOW, CanaryResult, CheckResult
+from ..tell.text import answer_line, lead_words
 
 _COLOUR = {"ok": "32", "warning": "33", "critical": "31", "unknown": "35"}
 # Without a key no API request is made, so "the API could not be reached" would mislead.
@@ -35,10 +37,48 @@ def _wrap(text: str, width: int, indent: str = "", hang: str = "  ") -> list[str
 
 
 def window_rate(window: dict[str, int] | None) -> str:
-    """'9/31 failed' over the model's sliding window, or '-' before there is one."""
+    """'9/31' platform errors over the model's sliding window, or '-' before there is one."""
     if not window or not window.get("requests"):
         return "-"
-    return f"{window.get('failed', 0)}/{window['requests']} failed"
+    return f"{window.get('failed', 0)}/{window['requests']}"
+
+
+def failed_requests(outcome: str, requests: int, platform_failed: int, samples: int) -> int:
+    """Of this cycle's requests (retries included), how many failed for any reason: a
+    person's count, not the error window's (platform errors only).
+
+    A retry follows only a failure, so a model that failed in the end failed every
+    request; one that passed failed at least its retries (every request beyond one
+    per probe) and its platform errors."""
+    if outcome == SKIPPED or requests <= 0:
+        return 0
+    if outcome not in (OK, SLOW):
+        return requests
+    return min(requests, max(platform_failed, requests - max(samples, 1)))
+
+
+def cycle_rate(c: CanaryResult) -> str:
+    """'2/3': this cycle's failed requests of those sent, retries included."""
+    requests = c.requests or c.attempts
+    if c.outcome == SKIPPED or requests <= 0:
+        return "-"
+    return f"{failed_requests(c.outcome, requests, c.failed_requests, c.samples)}/{requests}"
+
+
+def window_note(result: CheckResult) -> list[str]:
+    """The footnotes of the two counting columns: what each counts."""
+    ran = [c for c in result.canaries if c.outcome != SKIPPED]
+    if not ran:
+        return []
+    notes = ["failed: this cycle's failed requests / requests sent (retries included)."]
+    cycles = [c.window.get("cycles", 0) for c in ran if c.window]
+    if cycles:
+        notes.append(
+            "* window: platform errors (5xx, 529, timeouts, broken streams) / requests "
+            f"of the last {max(cycles)} cycles, as the error-rate rule counts them; "
+            "not network or client errors."
+        )
+    return notes
 
 
 def _columns(rows: Sequence[tuple[str, ...]], width: int) -> list[str] | None:
@@ -68,6 +108,15 @@ def _table(rows: Sequence[tuple[str, ...]], width: int) -> list[str]:
     return lines
 
 
+def _alert_lines(hold: dict[str, Any] | None, width: int) -> list[str]:
+    """The open alert beside the verdict: an OPERATIONAL line must not hide it."""
+    if not hold:
+        return []
+    since = f" since {hold['since']}" if hold.get("since") else ""
+    reported = str(hold["reported"]).replace("_", " ")
+    return _wrap(f"Alert still open ({reported}{since}): {hold['why']}.", width)
+
+
 def _bedrock_lines(result: CheckResult, width: int) -> list[str]:
     """The failover probe's rows, under the canaries, in the same 80-column habit."""
     if not result.bedrock:
@@ -92,6 +141,7 @@ def render_table(
     lines = _wrap(f"{head}  {result.checked_at}  {verdict.summary}", width)
     if colour:
         lines[0] = lines[0].replace(head, f"\033[1;{_COLOUR[verdict.severity]}m{head}\033[0m", 1)
+    lines += _alert_lines(result.open_alert, width)
     lines.append("")
 
     page = result.status_page
@@ -113,9 +163,7 @@ def render_table(
             indent="  ",
         )
 
-    rows = [
-        ("model", "outcome", "http", "ttft", "latency", "tries", "sent", "window", "request id")
-    ]
+    rows = [("model", "outcome", "http", "ttft", "latency", "failed", "window*", "request id")]
     for c in result.canaries:
         rows.append(
             (
@@ -124,17 +172,21 @@ def render_table(
                 str(c.http_status or "-"),
                 _ms(c.ttft_ms),
                 _ms(c.latency_ms),
-                str(c.attempts),
-                str(c.samples),
+                cycle_rate(c),
                 window_rate(c.window),
                 c.request_id or "-",
             )
         )
     lines.append("")
     lines += _table(rows, width)
+    for note in window_note(result):
+        lines += _wrap(note, width, indent="  ")
     for c in result.canaries:
         if c.detail and c.outcome not in ("ok", "skipped"):
             lines += _wrap(f"{c.model}: {c.detail}", width, indent="  ")
+        checked = answer_line(c)
+        if checked and c.outcome != "wrong_answer":  # else the detail says it
+            lines += _wrap(f"{c.model}: {checked}", width, indent="  ")
     lines += _bedrock_lines(result, width)
     if result.lead_time_min is not None:
         lines += _wrap(f"Seen {lead_words(result.lead_time_min)} before the status page.", width)
@@ -151,7 +203,15 @@ def render_table(
         lines += _wrap("Notifications: " + "; ".join(quiet), width)
     # The verdict's own step: it carries the failover step when Bedrock is probed.
     step = next_step(verdict)
-    if not key_present and verdict.verdict == "network_error":
+    hold = result.open_alert
+    if hold and verdict.verdict == "operational":
+        n = hold["good_cycles_to_close"]
+        step = (
+            f"Nothing to do now; the alert closes by itself after {n} more good "
+            f"cycle{'s' if n != 1 else ''} in a row (no RESOLVED is sent before)."
+        )
+    local = step.startswith(NOTHING_ANSWERS)
+    if not key_present and verdict.verdict == "network_error" and not local:
         step = NO_KEY_NETWORK_STEP
     lines.append("")
     lines += _wrap(f"Next step: {step}", width)

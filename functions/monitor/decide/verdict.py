@@ -11,6 +11,7 @@ from ..models import (
     RATE_LIMITED,
     SKIPPED,
     SLOW,
+    WRONG_ANSWER,
     CanaryResult,
     Incident,
     StatusPage,
@@ -46,6 +47,11 @@ _PROXY_STEP = (
     "Something between this network and the API answered in its place: "
     f"{_PROXY}. Check proxy settings, log in to the captive portal, or ask "
     "whoever runs the firewall; Anthropic is not the suspect."
+)
+_WRONG_ANSWER_STEP = (
+    "The API answers, but not what was asked: the stream is well formed and the text "
+    "is wrong (see expected and got). Check your own answers for the same symptom, and "
+    "report it to Anthropic with the request id; retrying does not help."
 )
 _NOTHING_CHECKED_STEP = (
     "No API request was made (no API key available) and the status page could not be "
@@ -129,9 +135,11 @@ def decide(
 
     if outcomes & PLATFORM_OUTCOMES:
         why = "operational" if page.reachable else "unreadable"
+        only_wrong = outcomes & PLATFORM_OUTCOMES == {WRONG_ANSWER}
         return Verdict(
             "unconfirmed_outage",
             f"Canary failing while the status page is {why}: {_names(ran, PLATFORM_OUTCOMES)}",
+            _WRONG_ANSWER_STEP if only_wrong else None,
         )
 
     return _degraded_or_operational(page, ran, outcomes, error_rate_warn)

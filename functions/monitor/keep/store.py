@@ -144,6 +144,10 @@ def cycle_record(result: CheckResult) -> dict[str, Any]:
                 "requests": c.requests,
                 "failed_requests": c.failed_requests,
                 "window": c.window,
+                # The answer check (observe/answer.py): redacted, at most 80 characters.
+                "answer_check": c.answer_check,
+                "answer_expected": c.answer_expected,
+                "answer_got": c.answer_got,
             }
             for c in result.canaries
         ],

@@ -1,10 +1,12 @@
 """The canary: one tiny streaming Messages API request per model, classified.
 
 Success is a well-formed stream that ends with `message_stop`; the reply's text
-never decides it. A stream that begins with a thinking block (adaptive thinking),
-or ends with `stop_reason` `max_tokens` or `refusal`, is a success of the platform:
-the stop reason is recorded, never judged. Every result maps to exactly one outcome
-of the contract.
+decides nothing, except on a sample that asks the answer check's question
+(answer.py), whose text must then say "OK" (else `wrong_answer`, never retried).
+A stream that begins with a thinking block (adaptive thinking), or ends with
+`stop_reason` `max_tokens` or `refusal`, is a success of the platform: the stop
+reason is recorded, never judged. Every result maps to exactly one outcome of the
+contract.
 
 Whose answer is it? Anthropic's API answers carry a `request-id` header, and its
 errors a JSON body `{"type": "error", "error": {"type": ..., "message": ...}}`
@@ -47,8 +49,10 @@ from ..models import (
     RETRYABLE_OUTCOMES,
     SKIPPED,
     SLOW,
+    WRONG_ANSWER,
     CanaryResult,
 )
+from . import answer
 from .bounded import ACCEPT_ENCODING, BodyTooLarge, BodyUnreadable, iter_bounded, read_bounded
 from .classify import NOT_THE_API, classify_http, read_headers
 from .redaction import Redactor
@@ -74,6 +78,9 @@ class _StreamState:
         self.stopped = False
         self.ttft_ms: int | None = None
         self.stop_reason: str | None = None
+        # The answer's text (capped) and whether a thinking block came first.
+        self.text = ""
+        self.thought = False
 
     def handle(self, event: Event) -> tuple[str, str | None, str] | None:
         """Apply one event; return (outcome, error_type, detail) when the stream is decided."""
@@ -101,9 +108,15 @@ class _StreamState:
             if kind != "message_start":
                 return "bad_response", None, f"stream began with {kind!r}, not message_start"
             self.message_started = True
-        elif kind == "content_block_delta" and self.ttft_ms is None:
-            # The first delta of any block, thinking included: the model is answering.
-            self.ttft_ms = int((time.monotonic() - self.started_at) * 1000)
+        elif kind == "content_block_delta":
+            if self.ttft_ms is None:
+                # The first delta of any block, thinking included: the model is answering.
+                self.ttft_ms = int((time.monotonic() - self.started_at) * 1000)
+            self._delta(data.get("delta"))
+        elif kind == "content_block_start":
+            block = data.get("content_block")
+            kind = block.get("type") if isinstance(block, dict) else None
+            self.thought = self.thought or kind in ("thinking", "redacted_thinking")
         elif kind == "message_delta":
             # https://docs.claude.com/en/docs/build-with-claude/streaming and
             # https://docs.claude.com/en/api/messages (stop_reason): the stop
@@ -116,6 +129,13 @@ class _StreamState:
             self.stopped = True
             return OK, None, "message_stop"
         return None
+
+    def _delta(self, delta: Any) -> None:
+        kind = delta.get("type") if isinstance(delta, dict) else None
+        if kind == "text_delta" and isinstance(delta.get("text"), str):
+            self.text = (self.text + delta["text"])[: answer.MAX_KEPT]
+        elif kind in ("thinking_delta", "signature_delta") and not self.text:
+            self.thought = True
 
     def ended(self) -> tuple[str, str | None, str]:
         if not self.message_started:
@@ -149,7 +169,9 @@ async def _consume_stream(response: Any, state: _StreamState) -> tuple[str, str 
     return state.ended()
 
 
-async def _non_stream_body(response: Any, result: CanaryResult) -> tuple[str, str | None, str]:
+async def _non_stream_body(
+    response: Any, result: CanaryResult, state: _StreamState
+) -> tuple[str, str | None, str]:
     """A 2xx that is not SSE: only a complete Messages API JSON message counts."""
     try:
         body = await read_bounded(response, MAX_ERROR_BODY)
@@ -162,23 +184,31 @@ async def _non_stream_body(response: Any, result: CanaryResult) -> tuple[str, st
     if isinstance(data, dict) and data.get("type") == "message" and "content" in data:
         reason = data.get("stop_reason")
         result.stop_reason = reason if isinstance(reason, str) else None
+        state.text, state.thought = answer.text_of(data)
         return OK, None, "non-streaming message"
     ctype = response.headers.get("content-type", "?").split(";")[0]
     return "bad_response", None, f"2xx answer is {ctype}, not a Messages API answer"
 
 
-def request_body(model: str) -> dict[str, Any]:
-    """The canary request: valid for every current model (see MAX_TOKENS)."""
+def request_body(model: str, check: bool = False) -> dict[str, Any]:
+    """The canary request: valid for every current model (see MAX_TOKENS); with
+    `check`, the answer check's question and max_tokens (answer.py)."""
     return {
         "model": model,
-        "max_tokens": MAX_TOKENS,
+        "max_tokens": answer.CHECK_MAX_TOKENS if check else MAX_TOKENS,
         "stream": True,
-        "messages": [{"role": "user", "content": PROMPT}],
+        "messages": [{"role": "user", "content": answer.CHECK_PROMPT if check else PROMPT}],
     }
 
 
 async def _exchange(
-    client: Any, base_url: str, api_key: str, model: str, result: CanaryResult, started: float
+    client: Any,
+    base_url: str,
+    api_key: str,
+    model: str,
+    result: CanaryResult,
+    started: float,
+    check: bool = False,
 ) -> tuple[str, str | None, str | None]:
     headers = {
         "x-api-key": api_key,
@@ -188,10 +218,11 @@ async def _exchange(
         "accept-encoding": ACCEPT_ENCODING,
     }
     async with client.stream(
-        "POST", base_url + MESSAGES_PATH, json=request_body(model), headers=headers
+        "POST", base_url + MESSAGES_PATH, json=request_body(model, check), headers=headers
     ) as response:
         result.http_status = response.status_code
         should_retry = read_headers(result, response.headers)
+        state = _StreamState(started)
         detail: str | None
         if not 200 <= response.status_code < 300:
             body = await _error_body(response)
@@ -199,11 +230,15 @@ async def _exchange(
                 response.status_code, body, response.headers
             )
         elif "text/event-stream" in response.headers.get("content-type", ""):
-            state = _StreamState(started)
             outcome, error_type, detail = await _consume_stream(response, state)
             result.ttft_ms, result.stop_reason = state.ttft_ms, state.stop_reason
         else:
-            outcome, error_type, detail = await _non_stream_body(response, result)
+            outcome, error_type, detail = await _non_stream_body(response, result, state)
+        wrong = None
+        if check and outcome == OK:
+            wrong = answer.judge_into(result, state.text, state.thought, Redactor(api_key))
+        if wrong:
+            outcome, detail = WRONG_ANSWER, wrong
         if outcome == "bad_response" and not result.request_id:
             # Not a Messages answer and no request id: not Anthropic's (see above).
             outcome, detail = INTERCEPTED, f"{detail}, and no request id: {NOT_THE_API}"
@@ -217,7 +252,9 @@ async def _exchange(
         return outcome, error_type, detail
 
 
-async def attempt(client: Any, base_url: str, api_key: str, model: str) -> CanaryResult:
+async def attempt(
+    client: Any, base_url: str, api_key: str, model: str, check: bool = False
+) -> CanaryResult:
     """One request, no retries, no time limit of its own (the caller bounds it).
 
     Never raises for what an upstream or a bad key does: any exception becomes this
@@ -230,7 +267,7 @@ async def attempt(client: Any, base_url: str, api_key: str, model: str) -> Canar
     error_type: str | None
     try:
         outcome, error_type, detail = await _exchange(
-            client, base_url, api_key, model, result, started
+            client, base_url, api_key, model, result, started, check
         )
     except (httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         outcome, error_type = "network_error", "connect_timeout"
@@ -254,7 +291,7 @@ async def attempt(client: Any, base_url: str, api_key: str, model: str) -> Canar
     elapsed_ms = int((time.monotonic() - started) * 1000)
     result.outcome, result.error_type = outcome, error_type
     result.detail = None if outcome == OK else detail
-    if outcome == OK:
+    if outcome in (OK, WRONG_ANSWER):
         result.latency_ms = elapsed_ms
     return scrub(result, Redactor(api_key))
 
@@ -272,6 +309,8 @@ def scrub(result: CanaryResult, redactor: Redactor) -> CanaryResult:
     result.error_type = _one_line(redactor(result.error_type or ""), 80)
     result.request_id = _one_line(redactor(result.request_id or ""), 120)
     result.stop_reason = _one_line(redactor(result.stop_reason or ""), 40)
+    if result.answer_got:  # redacted whole by answer.judge_into; again, as every field
+        result.answer_got = answer.shown(redactor(result.answer_got))
     result.ratelimit = {
         (_one_line(redactor(key), 60) or "?"): value for key, value in result.ratelimit.items()
     }
@@ -314,8 +353,10 @@ async def run_canary(
     deadline: float,
     rng: random.Random | None = None,
     tally: Tally | None = None,
+    check: bool = False,
 ) -> CanaryResult:
-    """Probe one model, retrying platform and network failures within `deadline`."""
+    """Probe one model, retrying platform and network failures within `deadline`;
+    with `check`, ask the answer check's question (a wrong answer is not retried)."""
     if not api_key:
         return CanaryResult(model=model, outcome=SKIPPED, detail="no ANTHROPIC_API_KEY", samples=0)
     rng = rng or random.Random()
@@ -329,7 +370,7 @@ async def run_canary(
         tally.in_flight += 1
         try:
             result = await asyncio.wait_for(
-                attempt(client, config.anthropic_base_url, api_key, model), remaining
+                attempt(client, config.anthropic_base_url, api_key, model, check), remaining
             )
         except TimeoutError:
             result = CanaryResult(

@@ -11,7 +11,15 @@ from datetime import datetime
 from typing import Any
 
 from ..decide.verdict import confirmations, next_step
-from ..models import SEVERITY, CheckResult, Notification, Transition
+from ..models import (
+    ANSWER_PASSED,
+    ANSWER_WRONG,
+    SEVERITY,
+    CanaryResult,
+    CheckResult,
+    Notification,
+    Transition,
+)
 
 SUBJECT_MAX = 100
 SMS_MAX = 160
@@ -99,6 +107,33 @@ def lead_sentence(lead: dict[str, Any] | None) -> str:
     return f"Seen {words} before the status page posted an incident (posted {posted}{dated})."
 
 
+def duration_words(seconds: float) -> str:
+    """A duration that reads right at every scale, in its two largest units:
+    '16 s', '4 min 5 s', '23 min', '1 h 5 min', '2 d 3 h'."""
+    total = max(0, round(seconds))
+    if total < 60:
+        return f"{total} s"
+    units = (("d", 86_400), ("h", 3_600), ("min", 60), ("s", 1))
+    parts: list[str] = []
+    for name, size in units:
+        count, total = divmod(total, size)
+        if count:
+            parts.append(f"{count} {name}")
+        if parts and len(parts) + (not count) >= 2:
+            break
+    return " ".join(parts)
+
+
+def _span(start: datetime, end: datetime) -> str:
+    """'14:02 to 14:25'; with seconds when both fall in one minute (a short blip);
+    with the dates when it crosses midnight (UTC, as every stored time)."""
+    if start.date() != end.date():
+        return f"{start:%d %b %H:%M} to {end:%d %b %H:%M}"
+    if f"{start:%H:%M}" == f"{end:%H:%M}":
+        return f"{start:%H:%M:%S} to {end:%H:%M:%S}"
+    return f"{start:%H:%M} to {end:%H:%M}"
+
+
 def resolved_sentence(episode: dict[str, Any] | None) -> str:
     """'Lasted 23 min (14:02 to 14:25); 31 of 120 requests failed (26%); worst: outage.'"""
     if not episode:
@@ -108,8 +143,8 @@ def resolved_sentence(episode: dict[str, Any] | None) -> str:
         end = datetime.fromisoformat(episode["recovered"].replace("Z", "+00:00"))
     except (KeyError, ValueError, AttributeError):
         return ""
-    minutes = max(0.0, (end - start).total_seconds() / 60)
-    parts = [f"Lasted {lead_words(minutes) or '0 s'} ({start:%H:%M} to {end:%H:%M})"]
+    seconds = max(0.0, (end - start).total_seconds())
+    parts = [f"Lasted {duration_words(seconds)} ({_span(start, end)})"]
     requests, failed = episode.get("requests", 0), episode.get("failed", 0)
     if requests:
         parts.append(f"{failed} of {requests} requests failed ({failed / requests:.0%})")
@@ -262,7 +297,9 @@ def _email(
     lines += ["", "Canaries:"]
     for c in result.canaries:
         window = (
-            f", window {c.window['failed']} of {c.window['requests']} requests failed"
+            # The error window counts platform errors only: a network error's 0 of 3
+            # must not read as "nothing failed".
+            f", window: platform errors in {c.window['failed']} of {c.window['requests']} requests"
             if c.window and c.window.get("requests")
             else ""
         )
@@ -272,6 +309,9 @@ def _email(
             f"{'-' if c.latency_ms is None else str(c.latency_ms) + ' ms'}, "
             f"attempts {c.attempts}{window}"
         )
+        said = answer_line(c)
+        if said:
+            lines.append(f"    {said}")
     if result.bedrock:
         lines += ["", "Amazon Bedrock (failover path):"]
         lines += [
@@ -295,3 +335,17 @@ def _email(
     if result.region and result.region != "local":
         lines.append(f"Region: {result.region}")
     return "\n".join(lines)
+
+
+def answer_line(canary: CanaryResult) -> str | None:
+    """One line on a canary's answer check for people (check's text, the email), or
+    None when there is nothing to say (passed, or not checked this cycle)."""
+    check = canary.answer_check
+    if not check or check == ANSWER_PASSED:
+        return None
+    if check == ANSWER_WRONG:
+        return (
+            f"answer check: {canary.answers_wrong} of {canary.answers_checked} answers wrong: "
+            f"expected {canary.answer_expected!r}, got {canary.answer_got!r}"
+        )
+    return f"answer check {check}"
