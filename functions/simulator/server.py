@@ -44,6 +44,7 @@ from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .banner import banner
 from .scenarios import SCENARIOS, TIMELINES, Api
 from .state import SimState, check_update, summary_json
 from .wire import gzip_bomb, message_body, sse_event, stream_bomb, text_delta, thinking_block
@@ -357,9 +358,9 @@ class _SimServer(ThreadingHTTPServer):
     # The default listen backlog of 5 drops connections when 20 canaries start at once.
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], scenario: str) -> None:
+    def __init__(self, address: tuple[str, int], scenario: str, step_seconds: float) -> None:
         super().__init__(address, _Handler)
-        self.state = SimState(name=scenario)
+        self.state = SimState(name=scenario, step_seconds=step_seconds)
         self.lock = threading.Lock()
         self.stopping = threading.Event()
 
@@ -374,10 +375,16 @@ class _SimServer(ThreadingHTTPServer):
 class Simulator:
     """The simulator in a background thread, for tests and the benchmark."""
 
-    def __init__(self, port: int = 0, scenario: str = "healthy", host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        scenario: str = "healthy",
+        host: str = "127.0.0.1",
+        step_seconds: float = 60.0,
+    ) -> None:
         if scenario not in SCENARIOS and scenario not in TIMELINES:
             raise ValueError(f"unknown scenario {scenario!r}")
-        self.server = _SimServer((host, port), scenario)
+        self.server = _SimServer((host, port), scenario, step_seconds)
         self.url = f"http://{host}:{self.server.server_address[1]}"
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -418,15 +425,9 @@ class Simulator:
         self.stop()
 
 
-def serve(port: int, scenario: str) -> None:
-    sim = Simulator(port=port, scenario=scenario)
-    print(f"Simulator on {sim.url} (scenario {scenario}). Point the monitor at it:", flush=True)
-    print(
-        f"  STATUS_PAGE_URL={sim.url} ANTHROPIC_BASE_URL={sim.url} ANTHROPIC_API_KEY=sim-key",
-        flush=True,
-    )
-    print(f"Scenarios: {', '.join(sorted(SCENARIOS))}", flush=True)
-    print(f"Timelines: {', '.join(sorted(TIMELINES))}. Ctrl-C stops.", flush=True)
+def serve(port: int, scenario: str, step_seconds: float = 60.0) -> None:
+    sim = Simulator(port=port, scenario=scenario, step_seconds=step_seconds)
+    print(banner(sim.url, scenario, step_seconds), flush=True)
     try:
         sim.server.serve_forever()
     except KeyboardInterrupt:

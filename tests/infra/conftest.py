@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+# aws-cdk-lib runs `node` (jsii) from PATH: the project's own Node.js, which the Makefile
+# links into the venv's bin, comes first there, also when pytest runs without make.
+_VENV_BIN = str(Path(sys.executable).parent)
+if (Path(_VENV_BIN) / "node").exists():
+    os.environ["PATH"] = os.pathsep.join([_VENV_BIN, os.environ.get("PATH", "")])
 
 CONTEXT = {
     "regions": "us-east-1,eu-west-1",

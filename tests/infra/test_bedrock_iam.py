@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import os
-
+import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_iam as iam
+from aws_cdk.assertions import Annotations, Match, Template
+from cdk_nag import AwsSolutionsChecks, NagSuppressions
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-import aws_cdk as cdk  # noqa: E402
-from aws_cdk import aws_iam as iam  # noqa: E402
-from aws_cdk.assertions import Annotations, Match, Template  # noqa: E402
-from cdk_nag import AwsSolutionsChecks, NagSuppressions  # noqa: E402
-
-from infra.bedrock import grant_bedrock  # noqa: E402
+from infra.bedrock import grant_bedrock
 
 HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
 SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"

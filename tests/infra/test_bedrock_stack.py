@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
+from aws_cdk.assertions import Annotations, Match, Template
 
-os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-
-from aws_cdk.assertions import Annotations, Match, Template  # noqa: E402
-
-from infra.settings import SettingsError, load  # noqa: E402
-from tests.infra.conftest import synth_app  # noqa: E402
-from tests.infra.test_bedrock_iam import PROFILE, model, render  # noqa: E402
+from infra.settings import SettingsError, load
+from tests.infra.conftest import synth_app
+from tests.infra.test_bedrock_iam import PROFILE, model, render
 
 HAIKU = "anthropic.claude-haiku-4-5-20251001-v1:0"
 SONNET = "anthropic.claude-sonnet-4-5-20250929-v1:0"

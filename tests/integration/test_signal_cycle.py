@@ -55,5 +55,5 @@ def test_given_an_unreadable_page_and_passing_canaries_then_nothing_is_sent(sim,
     assert {r.verdict.verdict for r in results} == {"operational"}
     assert not [n for r in results for n in r.notifications]
     moved = [t.to for r in results for t in r.transitions if t.target == "status_page"]
-    assert moved == ["unreachable"]
+    assert moved == ["unreadable"]
     assert results[-1].canaries[0].window is not None

@@ -256,7 +256,7 @@ def test_given_canaries_pass_and_the_page_is_unreadable_then_nothing_is_sent_but
     assert sent(plans) == []
     assert {p.result.verdict.verdict for p in plans} == {"operational"}
     moved = [(t.from_, t.to) for p in plans for t in p.transitions if t.target == "status_page"]
-    assert moved == [("operational", "unreachable"), ("unreachable", "operational")]
+    assert moved == [("operational", "unreadable"), ("unreadable", "operational")]
 
 
 def test_the_plan_and_a_record_helper_say_which_incident_confirmed_which_model():

@@ -38,7 +38,7 @@ _PAGE_CHAR = {
 LEGEND = (
     "legend: . good  w warning  X critical/outage  ? unknown/unreadable  s slow  "
     "c client error  r rate limited  n network path  ! platform error  d degraded  "
-    "p partial outage  m maintenance"
+    "p partial outage  m maintenance  (blank) not run, e.g. no API key"
 )
 
 

@@ -146,24 +146,30 @@ def _simulate(args: argparse.Namespace) -> int:
 
 def _serve_both(args: argparse.Namespace) -> None:
     """The Bedrock Converse fake on its own port, then the Anthropic fake (blocking)."""
+    from functions.simulator.banner import env_lines
     from functions.simulator.bedrock import BedrockSimulator
     from functions.simulator.server import serve
 
     with BedrockSimulator(port=args.bedrock_port) as bedrock:
         bedrock.set(args.bedrock_scenario)
         print(
-            f"Bedrock Converse fake on {bedrock.url} (scenario {args.bedrock_scenario}). "
-            "For the failover probe, add:",
+            f"Bedrock Converse fake on {bedrock.url} (scenario {args.bedrock_scenario}).\n"
+            "For the failover probe, add:\n"
+            + "\n".join(
+                env_lines(
+                    [
+                        f"AWS_ENDPOINT_URL_BEDROCK_RUNTIME={bedrock.url}",
+                        "AWS_REGION=us-east-1",
+                        "AWS_ACCESS_KEY_ID=sim",
+                        "AWS_SECRET_ACCESS_KEY=sim",
+                        "CANARY_MODELS=claude-haiku-4-5",
+                        "BEDROCK_MODELS=claude-haiku-4-5=us.anthropic.claude-haiku-4-5-20251001-v1:0",
+                    ]
+                )
+            ),
             flush=True,
         )
-        print(
-            f"  AWS_ENDPOINT_URL_BEDROCK_RUNTIME={bedrock.url} AWS_REGION=us-east-1 "
-            "AWS_ACCESS_KEY_ID=sim AWS_SECRET_ACCESS_KEY=sim "
-            "CANARY_MODELS=claude-haiku-4-5 "
-            "BEDROCK_MODELS=claude-haiku-4-5=us.anthropic.claude-haiku-4-5-20251001-v1:0",
-            flush=True,
-        )
-        serve(args.port, args.scenario)
+        serve(args.port, args.scenario, args.step_seconds)
 
 
 def _history(args: argparse.Namespace) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 from datetime import UTC, datetime
 
 from ..config import Config
@@ -75,6 +76,10 @@ def _report(changed: list[dict[str, str]], off: bool, as_json: bool) -> None:
     else:
         mute = changed[0]
         print(
-            f"muted until {mute['until_iso']}: {mute['reason']} "
-            "(what happens meanwhile is told in one digest when it ends)"
+            textwrap.fill(
+                f"muted until {mute['until_iso']}: {mute['reason']} "
+                "(what happens meanwhile is told in one digest when it ends)",
+                80,
+                break_long_words=False,
+            )
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import NoReturn
 
 EXIT_CONFIG = 3
@@ -149,7 +149,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--csv", metavar="FILE", help="also write the monthly availability rows as CSV"
     )
 
-    names = sorted(SCENARIOS)
     simulate = sub.add_parser(
         "simulate",
         help="local fake status page + Messages API for demos and tests",
@@ -157,11 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         "Point the monitor at it with STATUS_PAGE_URL and ANTHROPIC_BASE_URL "
         "(or: make check-sim). Switch scenario while it runs with "
         'POST /_sim/scenario {"name": ...}.',
-        epilog="scenarios: "
-        + ", ".join(names)
-        + "\ntimelines (change every step_seconds, 60 by default): "
-        + ", ".join(sorted(TIMELINES))
-        + "\n\nThe `slow` scenario answers in 11 s, over the default LATENCY_SLOW_MS (10 s).",
+        epilog=_scenario_list(SCENARIOS, TIMELINES),
         formatter_class=_WrappedEpilog,
     )
     simulate.add_argument(
@@ -175,6 +170,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="healthy",
         metavar="NAME",
         help="scenario or timeline to start with (default: healthy; listed below)",
+    )
+    simulate.add_argument(
+        "--step-seconds",
+        type=_seconds,
+        default=60.0,
+        metavar="SECONDS",
+        help="how long each step of a timeline lasts (default: 60)",
     )
     simulate.add_argument(
         "--bedrock-port",
@@ -201,7 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
         "  python -m functions.monitor mute --off\n  make mute ARGS='--for 30m --reason \"gateway"
         " move\"'\n\nexit status: 0 done, 1 the store could not be written, 3 a bad "
         "configuration, 64 a usage error",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        formatter_class=_WrappedEpilog,
+        usage=f"{PROG} mute --for DURATION --reason WHY [--json]\n"
+        f"       {PROG} mute --off [--json]",
     )
     span = mute.add_mutually_exclusive_group(required=True)
     span.add_argument(
@@ -211,7 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="how long: 2h, 30m, 1h30m, 1d (at most 7d)",
     )
     span.add_argument("--off", action="store_true", help="end the active mute now")
-    mute.add_argument("--reason", default="", help="why (shown in check and history)")
+    mute.add_argument(
+        "--reason",
+        default="",
+        metavar="WHY",
+        help="why: required with --for (shown in check and history)",
+    )
     mute.add_argument("--json", action="store_true", help="print one JSON object")
 
     cost = sub.add_parser(
@@ -344,21 +353,52 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _seconds(text: str) -> float:
+    """An argparse type: a number of seconds, more than 0 and at most a day."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"must be more than 0 and at most 86400, got {text}")
+    return value
+
+
+def _scenario_list(scenarios: Iterable[str], timelines: Iterable[str]) -> str:
+    """Every scenario and timeline with its one-line description, one per line."""
+    from functions.simulator.scenarios import DESCRIPTIONS
+
+    def rows(names: Iterable[str]) -> list[str]:
+        return [f"  {name:<29}{DESCRIPTIONS[name]}" for name in sorted(names)]
+
+    return "\n".join(
+        [
+            "scenarios:",
+            *rows(scenarios),
+            "",
+            "timelines (a scenario per step, one step every --step-seconds):",
+            *rows(timelines),
+        ]
+    )
+
+
 class _WrappedEpilog(argparse.RawDescriptionHelpFormatter):
     """Keep the epilog's paragraphs, but wrap each to the terminal's width."""
 
     def _fill_text(self, text: str, width: int, indent: str) -> str:
+        """Each line wrapped on its own; an indented `name  description` row hangs its
+        continuation under the description."""
+        import re
         import textwrap
 
-        return "\n".join(
-            textwrap.fill(
+        def fill(line: str) -> str:
+            row = re.match(r"\s+\S+\s{2,}", line)
+            return textwrap.fill(
                 line,
                 width,
                 initial_indent=indent,
-                subsequent_indent=indent,
+                subsequent_indent=indent + " " * (row.end() if row else 0),
                 break_on_hyphens=False,
             )
-            if line
-            else ""
-            for line in text.splitlines()
-        )
+
+        return "\n".join(fill(line) if line else "" for line in text.splitlines())

@@ -29,7 +29,7 @@ def observations(result: CheckResult) -> dict[str, tuple[str, str]]:
     """target -> (observed value, the value that means good); absent = no observation."""
     obs = {OVERALL: (result.verdict.verdict, "operational")}
     page = result.status_page
-    page_value = (page.api_status or "not_listed") if page.reachable else "unreachable"
+    page_value = (page.api_status or "not_listed") if page.reachable else "unreadable"
     obs[STATUS_PAGE] = (page_value, "operational")
     for canary in result.canaries:
         if canary.outcome != SKIPPED:

@@ -20,7 +20,7 @@ only failures the retries hid, over several cycles, take the score over.
 Opening: the score reaches THRESHOLD (9): the model is `open`, the verdict
 `degraded`, and the hysteresis tells people after FAILURE_THRESHOLD such cycles.
 Closing, only on evidence: the score back near zero (NEAR_ZERO), or the upper bound
-(Wilson, z = Z_UPPER) of the failed share over the last ERROR_WINDOW_CYCLES cycles
+(Wilson, z = 1.645, `Z_UPPER`) of the failed share over the last ERROR_WINDOW_CYCLES cycles
 below ERROR_RATE_WARN; the score restarts at 0 and the hysteresis then needs
 RECOVERY_THRESHOLD good cycles. A steady partial outage is one warning, held open
 while it lasts, then one RESOLVED.

@@ -60,6 +60,12 @@ class TargetState:
         return {**data.pop("newer"), **data}
 
 
+# The status page's value when it could not be read: unreachable, or an answer that is
+# not its JSON. Releases before this one stored "unreachable" for both; a state they
+# wrote reads as the new name, so an upgrade records no transition between the two.
+RENAMED = {"unreachable": "unreadable"}
+
+
 def _target(value: Any) -> TargetState | None:
     """A stored target, or None when it lacks `reported` or holds the wrong types."""
     if not isinstance(value, dict) or not isinstance(value.get("reported"), str):
@@ -75,7 +81,7 @@ def _target(value: Any) -> TargetState | None:
             ok = type(got) is type(default)
         if not ok:
             return None
-        setattr(target, key, got)
+        setattr(target, key, RENAMED.get(got, got) if isinstance(got, str) else got)
     target.newer = _unknown(TargetState, value)
     return target
 

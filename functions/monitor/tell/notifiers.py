@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import textwrap
 from typing import Any, Protocol, TextIO
 
 from ..models import Notification
@@ -23,20 +24,41 @@ class Notifier(Protocol):
 
 
 class ConsoleNotifier:
-    """Local stand-in for SNS: prints the same subject and text to stderr."""
+    """Local stand-in for SNS: prints the subject, SMS and email text to stderr, wrapped
+    to 80 columns, and says that nothing was sent, so a first local run does not read
+    as if an SMS went out."""
 
-    def __init__(self, stream: TextIO | None = None) -> None:
+    NOT_SENT = "Not sent anywhere: it would be sent by email and SMS; TOPIC_ARN is not set."
+
+    def __init__(self, stream: TextIO | None = None, width: int = 80) -> None:
         self.stream = stream
+        self.width = width
 
     def publish(self, notification: Notification) -> None:
         stream = self.stream or sys.stderr
-        bar = "=" * 60
-        print(
-            f"{bar}\nNOTIFICATION {notification.subject}\nSMS: {notification.sms}\n"
-            f"{notification.email}\n{bar}",
-            file=stream,
-            flush=True,
-        )
+        bar = "=" * self.width
+        text = [
+            f"NOTIFICATION {notification.subject}",
+            f"({self.NOT_SENT})",
+            f"SMS: {notification.sms}",
+            *notification.email.splitlines(),
+        ]
+        body = "\n".join(line for raw in text for line in _wrap(raw, self.width))
+        print(f"{bar}\n{body}\n{bar}", file=stream, flush=True)
+
+
+def _wrap(line: str, width: int) -> list[str]:
+    """One line fitted to `width` on words, its continuation indented two more than
+    its own indent; a word longer than the line (a URL) is kept whole, not split."""
+    indent = line[: len(line) - len(line.lstrip())]
+    return textwrap.wrap(
+        line.lstrip(),
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    ) or [""]
 
 
 def sns_message(notification: Notification) -> str:
