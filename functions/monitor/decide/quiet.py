@@ -62,7 +62,8 @@ def parse_duration(text: str, setting: str = "--for") -> timedelta:
     seconds = sum(int(n) * _UNIT[u] for n, u in parts)
     if seconds <= 0:
         raise ValueError(f"{setting}: the duration must be more than zero, got {text!r}")
-    if timedelta(seconds=seconds) > MUTE_MAX:
+    # Compared as a number first: a huge one would overflow timedelta (OverflowError).
+    if seconds > MUTE_MAX.total_seconds():
         raise ValueError(f"{setting}: at most 7d, got {text!r}")
     return timedelta(seconds=seconds)
 
