@@ -15,9 +15,9 @@ from typing import Any
 
 from .decide.episode import apply_window, lead_time, minutes_between, track_episode
 from .decide.hysteresis import Signal, advance, damp, observations
-from .decide.quiet import QuietState, active_mute, decide_delivery, digest_severity
+from .decide.quiet import QuietState, active_mute, decide_delivery, digest_urgent
 from .decide.state import ALERT, OVERALL, WEBHOOK, MonitorState, OutboxEntry, Stored, parse_time
-from .models import CheckResult, Notification, Transition
+from .models import SEVERITY, CheckResult, Notification, Transition
 from .tell.outbox import fit as fit_notification
 from .tell.outbox import merge, stored_notification, with_channels
 from .tell.text import Extra, compose, compose_digest, lead_sentence
@@ -160,21 +160,19 @@ def _route_quiet(
             # The lead time it told is spent: the digest must tell it instead.
             quiet.held.items[-1].lead = lead or None
     digest = None
-    latest = quiet.held.items[-1].verdict if quiet.held.items else None
     count = len(quiet.held.items) + quiet.held.folded.count
     meanwhile = [t for item in quiet.held.items for t in item.transitions]
     # A digest holding a critical (a mute ended inside quiet hours) is not a warning
     # for quiet hours to hold: it goes when the mute ends.
-    urgent = digest_severity(quiet.held) in ("critical", "unknown")
-    holding = quiet.held.holding
+    urgent = digest_urgent(quiet.held)
     released = quiet.release(now, None if urgent else hours)
     if released is not None:
-        severity, text = released
-        if not holding:
-            # The latest news already went out (a critical, a RESOLVED): the digest only
-            # fills in what was held before it, with the state as it is now. Its held
-            # warning would re-raise an alarm (webhook ALARM) for an alert that is over.
-            severity, latest = result.verdict.severity, result.verdict.verdict
+        _, text = released
+        # The digest carries the open alert's state, never the cycle's that releases
+        # it: a blip at 07:00 must not say "now operational" (webhook OK, the pager
+        # closes) while the outage alert stays open; a held warning must not re-raise
+        # an alarm for an alert that is over.
+        severity, latest = _alert_now(state, result, config)
         digest = compose_digest(text, severity, latest, count, result)
         if reminder_only:
             own = None
@@ -185,6 +183,21 @@ def _route_quiet(
     result.muted_until = mute.until_iso if mute else None
     result.mute_reason = mute.reason if mute else None
     return own, digest, meanwhile if digest is not None else []
+
+
+def _alert_now(state: MonitorState, result: CheckResult, config: Any) -> tuple[str, str]:
+    """(severity, verdict) of the alert as it stands: the overall alert's reported
+    verdict (open or closed), and with BEDROCK_ALERTS at least a warning while a
+    Bedrock path's alert is open."""
+    overall = state.targets.get(OVERALL)
+    verdict = overall.reported if overall else result.verdict.verdict
+    severity = SEVERITY.get(verdict, result.verdict.severity)
+    bedrock_open = any(
+        name.startswith("bedrock:") and target.alerting for name, target in state.targets.items()
+    )
+    if severity == "ok" and bedrock_open and getattr(config, "bedrock_alerts", False):
+        severity = "warning"
+    return severity, verdict
 
 
 def _due(entry: OutboxEntry, now_wall: float, lease_s: float) -> bool:
@@ -263,7 +276,11 @@ def _compose_fresh(
     if any(t.target == OVERALL for t in fresh):
         pending = state.pending_lead_time_min
         lead = state.lead or ({"minutes": pending} if pending is not None else None)
-    held = state.targets[OVERALL].reported if signal.flap_started else None
+    # A flap hold, or a reminder (it tells no change): the message carries the open
+    # alert's verdict and severity, never those of the cycle it falls on (a blip
+    # below RECOVERY_THRESHOLD would read "still operational", severity ok).
+    alert_open = reminder and not fresh
+    held = state.targets[OVERALL].reported if signal.flap_started or alert_open else None
     if confirmed_now and lead is None:
         lead = state.lead
     extra = Extra(

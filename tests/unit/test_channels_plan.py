@@ -389,3 +389,83 @@ def test_given_one_outage_whose_confirmation_toggles_then_it_resolves_not_flaps(
     # recovery says RESOLVED at once (it never was good: nothing flapped)
     assert words == ["CRITICAL"] * 5 + ["RESOLVED"]
     assert "RESOLVED" in plans[12].notification.subject
+
+
+# -- issue 18: never "OK" while the alert is open -------------------------------------
+
+
+def clock(hhmm: str, day: int = 0) -> float:
+    """Minutes after T0 (16:00 on the 25th) for a wall time 'HH:MM', `day` days later."""
+    hh, mm = (int(x) for x in hhmm.split(":"))
+    return (hh - 16) * 60 + mm + day * 24 * 60
+
+
+def test_given_an_open_outage_when_a_reminder_falls_on_a_blip_then_it_carries_the_alert():
+    # Given an outage alert open since 16:01 and reminders every 10 minutes
+    config = replace(CONFIG, reminder_minutes=10)
+    results = [at(m, "overloaded") for m in range(11)]
+    stored, _ = run(Stored(MonitorState(), 0, {}), results, config)
+    # When the reminder falls due on one good cycle, below RECOVERY_THRESHOLD
+    _, [plan] = run(stored, [at(11)], config)
+    note = plan.notification
+    # Then it is a reminder of the open outage: critical, never "operational" or OK
+    assert note is not None and note.subject.startswith("REMINDER")
+    assert "operational" not in note.subject and "unconfirmed_outage" in note.subject
+    assert (note.severity, note.verdict) == ("critical", "unconfirmed_outage")
+    body = json.loads(note.webhook)
+    assert body["NewStateValue"] == "ALARM" and body["urgency"] == "high"
+    assert "🔴" in json.loads(note.chat)["content"]["title"]
+
+
+def test_given_an_open_outage_in_quiet_hours_then_a_reminder_on_a_degraded_cycle_still_goes():
+    # Given quiet hours 16-18 and an outage open since 16:01 (it paged: critical)
+    config = replace(CONFIG, reminder_minutes=10, quiet_hours=parse_quiet("16-18"))
+    stored, _ = run(Stored(MonitorState(), 0, {}), [at(m, "overloaded") for m in range(11)], config)
+    # When the reminder falls on a degraded (warning) cycle
+    _, [plan] = run(stored, [slow_at(11)], config)
+    # Then it goes, as the critical reminder of the open outage
+    assert plan.notification is not None and plan.notification.severity == "critical"
+
+
+def test_given_quiet_hours_when_the_digest_is_released_on_a_blip_then_it_carries_the_open_alert():
+    # Given QUIET_HOURS=22-07: an outage pages at 21:01, eases to degraded at 22:31
+    # (held), is an outage again at 22:41 (sent)
+    config = replace(CONFIG, quiet_hours=parse_quiet("22-07"))
+    minutes = [clock("21:00"), clock("21:01"), clock("22:30"), clock("22:31")]
+    minutes += [clock("22:40"), clock("22:41")]
+    outcomes = ["overloaded", "overloaded", "slow", "slow", "overloaded", "overloaded"]
+    results = [slow_at(m) if o == "slow" else at(m, o) for m, o in zip(minutes, outcomes)]
+    stored, plans = run(Stored(MonitorState(), 0, {}), results, config)
+    sent = [p.notification.severity if p.notification else None for p in plans]
+    assert sent == [None, "critical", None, None, None, "critical"]
+    # When the first cycle at 07:00 is a blip (one good cycle, the alert stays open)
+    _, [plan] = run(stored, [at(clock("07:00", day=1))], config)
+    note = plan.notification
+    # Then the digest carries the open outage: critical, ALARM, never "now operational"
+    assert note is not None and note.subject.startswith("DIGEST")
+    assert (note.severity, note.verdict) == ("critical", "unconfirmed_outage")
+    assert "now operational" not in note.subject
+    assert json.loads(note.webhook)["NewStateValue"] == "ALARM"
+
+
+def test_given_a_muted_recovery_of_an_alert_that_paged_then_it_goes_when_the_mute_ends():
+    # Given QUIET_HOURS=22-07, a critical that paged at 21:01, `mute --for 2h` at 22:00
+    config = replace(CONFIG, quiet_hours=parse_quiet("22-07"))
+    stored, plans = run(
+        Stored(MonitorState(), 0, {}),
+        [at(clock("21:00"), "overloaded"), at(clock("21:01"), "overloaded")],
+        config,
+    )
+    assert plans[-1].notification.severity == "critical"
+    quiet = QuietState.from_dict(stored.state.quiet)
+    quiet.mute(T0 + timedelta(minutes=clock("22:00")), timedelta(hours=2), "planned work")
+    stored.state.quiet = quiet.to_dict()
+    # And the recovery at 22:41 is muted
+    stored, plans = run(stored, [at(clock("22:40")), at(clock("22:41"))], config)
+    assert all(p.notification is None for p in plans)
+    # When the mute ends at 00:00, inside quiet hours
+    _, [plan] = run(stored, [at(clock("00:00", day=1))], config)
+    # Then the RESOLVED goes at once (what it resolves was sent), not at 07:00
+    note = plan.notification
+    assert note is not None and note.severity == "ok"
+    assert json.loads(note.webhook)["NewStateValue"] == "OK"

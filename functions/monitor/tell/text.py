@@ -131,10 +131,12 @@ def _headline(
     result: CheckResult,
     flapping: bool = False,
     confirmed: bool = False,
+    held: str | None = None,
 ) -> tuple[str, str]:
-    """(status word, short what-changed) for subject and SMS."""
+    """(status word, short what-changed) for subject and SMS. `held`: the open alert's
+    verdict, which a reminder tells rather than this cycle's."""
     overall = [t for t in transitions if t.target == "overall"]
-    verdict = result.verdict.verdict
+    verdict = held or result.verdict.verdict
     if overall and overall[-1].to == "operational":
         return "RESOLVED", "Claude API operational again"
     if confirmed and not overall:
@@ -166,7 +168,9 @@ def compose(
     extra: Extra | None = None,
 ) -> Notification:
     extra = extra or Extra()
-    word, headline = _headline(transitions, result, extra.flapping, extra.confirmed)
+    word, headline = _headline(
+        transitions, result, extra.flapping, extra.confirmed, extra.held if reminder else None
+    )
     region = f" [{result.region}]" if result.region and result.region != "local" else ""
     failing = [c for c in result.canaries if c.outcome not in ("ok", "skipped")]
     detail = ", ".join(
@@ -210,12 +214,17 @@ def compose_digest(
     verdict = verdict if verdict in SEVERITY else result.verdict.verdict
     severity = severity if severity in ("ok", "warning", "critical", "unknown") else "warning"
     plural = "s" if count != 1 else ""
-    headline = f"DIGEST: {count} held Claude API notification{plural}; now {result.verdict.verdict}"
+    headline = f"DIGEST: {count} held Claude API notification{plural}; now {verdict}"
     region = f" [{result.region}]" if result.region and result.region != "local" else ""
     subject = fit_text(ascii_line(headline + region), SUBJECT_MAX)
+    still = (
+        f"\nThe alert stays open: {verdict} ({severity})."
+        if verdict != result.verdict.verdict
+        else ""
+    )
     email = (
         f"{text}\n\nNow: {result.verdict.verdict} ({result.verdict.severity}) at "
-        f"{result.checked_at}\n  {result.verdict.summary}\n\n"
+        f"{result.checked_at}\n  {result.verdict.summary}{still}\n\n"
         f"Next step: {next_step(result.verdict)}"
     )
     return Notification(
