@@ -19,7 +19,7 @@ from .decide.quiet import QuietState, active_mute, decide_delivery, digest_urgen
 from .decide.state import ALERT, OVERALL, WEBHOOK, MonitorState, OutboxEntry, Stored, parse_time
 from .models import SEVERITY, CheckResult, Notification, Transition
 from .tell.outbox import fit as fit_notification
-from .tell.outbox import merge, stored_notification, with_channels
+from .tell.outbox import merge, stored_notification, webhook_per_alert, with_channels
 from .tell.text import Extra, compose, compose_digest, lead_sentence
 
 
@@ -241,19 +241,40 @@ def _outgoing(
     new = [n for n in (digest, own) if n is not None]
     committed = [(e, _committed(e, result)) for e in stale]
     to_alert = [n for e, n in committed if ALERT not in e.done] + new
-    to_hook = [n for e, n in committed if WEBHOOK not in e.done] + new if webhook else []
+    old_hook = [n for e, n in committed if WEBHOOK not in e.done] if webhook else []
+    to_hook = old_hook + new + _other_alerts(own, fresh, result, config) if webhook else []
     announce = [t for e in stale for t in e.transitions] + fresh
     data = result.to_dict()
     data["transitions"], data["lead_time_min"] = announce, lead_time_min
     kind = "digest" if new == [digest] and not stale else None
-    late_alert, late_hook = len(to_alert) - len(new), len(to_hook) - len(new) if webhook else 0
+    page_url = getattr(config, "status_page_url", None)
+    late_alert = len(to_alert) - len(new)
     alert = fit_notification(merge(to_alert, result.checked_at, late_alert)) if to_alert else None
-    hook = fit_notification(merge(to_hook, result.checked_at, late_hook)) if to_hook else None
-    main = with_channels(alert or hook, data, webhook=False)  # type: ignore[arg-type]
-    if hook is not None:
-        main = replace(main, webhook=with_channels(hook, data, webhook=True, kind=kind).webhook)
-    done = ([] if alert else [ALERT]) + ([] if hook or not webhook else [WEBHOOK])
+    hook = fit_notification(merge(to_hook, result.checked_at, len(old_hook))) if to_hook else None
+    main = with_channels(alert or hook, data, webhook=False, page_url=page_url)  # type: ignore[arg-type]
+    if to_hook:
+        body = webhook_per_alert(to_hook, len(old_hook), result.checked_at, data, kind)
+        main = replace(main, webhook=body)
+    done = ([] if alert else [ALERT]) + ([] if to_hook or not webhook else [WEBHOOK])
     return main, done, announce
+
+
+def _other_alerts(
+    own: Notification | None, fresh: list[dict[str, str]], result: CheckResult, config: Any
+) -> list[Notification]:
+    """With BEDROCK_ALERTS, the Bedrock paths that moved in the same cycle as the overall
+    verdict: each its own alert, so each gets its own webhook body (and dedup key),
+    composed from its transitions alone. The alert topic tells them in `own`."""
+    if own is None or (own.alert or OVERALL) != OVERALL:
+        return []
+    if not getattr(config, "bedrock_alerts", False):
+        return []
+    moved = [Transition(t["target"], t["from"], t["to"]) for t in fresh]
+    targets = dict.fromkeys(t.target for t in moved if t.target.startswith("bedrock:"))
+    return [
+        compose(f"{own.id}-{target}", [t for t in moved if t.target == target], result, None)
+        for target in targets
+    ]
 
 
 def _wakes(target: str, config: Any) -> bool:

@@ -469,3 +469,63 @@ def test_given_a_muted_recovery_of_an_alert_that_paged_then_it_goes_when_the_mut
     note = plan.notification
     assert note is not None and note.severity == "ok"
     assert json.loads(note.webhook)["NewStateValue"] == "OK"
+
+
+def with_bedrock(result: CheckResult, outcome: str) -> CheckResult:
+    from functions.monitor.models import BedrockResult
+
+    result.bedrock = [BedrockResult(model="claude-haiku-5-5", outcome=outcome, model_id="us.x")]
+    result.region = "eu-west-1"
+    return result
+
+
+def test_given_bedrock_alerts_then_the_bedrock_and_api_alerts_have_their_own_webhook_keys():
+    # Given BEDROCK_ALERTS and webhooks: Bedrock fails (WARNING, ALARM)
+    config = replace(CONFIG, bedrock_alerts=True)
+    results = [with_bedrock(at(m), "server_error") for m in (0, 1)]
+    # When the API then has an outage, and recovers, while Bedrock still fails
+    results += [with_bedrock(at(m, "overloaded"), "server_error") for m in (2, 3)]
+    results += [with_bedrock(at(m), "server_error") for m in (4, 5)]
+    _, plans = run(Stored(MonitorState(), 0, {}), results, config)
+    bodies = [json.loads(p.notification.webhook) for p in plans if p.notification]
+    assert [b["NewStateValue"] for b in bodies] == ["ALARM", "ALARM", "OK"]
+    bedrock, outage, resolved = bodies
+    # Then the API's RESOLVED closes the API's key, not the Bedrock one still failing
+    assert outage["dedup_key"] == resolved["dedup_key"] == "claude-api-monitor:eu-west-1"
+    assert bedrock["dedup_key"] == "claude-api-monitor:eu-west-1:bedrock:claude-haiku-5-5"
+    assert bedrock["AlarmName"] == bedrock["dedup_key"] != resolved["AlarmName"]
+    assert bedrock["severity"] == "warning"
+
+
+def test_given_both_alerts_change_in_one_message_then_each_gets_its_own_webhook_body():
+    # Given BEDROCK_ALERTS and webhooks, when the API and Bedrock fail in the same cycles
+    config = replace(CONFIG, bedrock_alerts=True)
+    results = [with_bedrock(at(m, "overloaded"), "server_error") for m in (0, 1)]
+    _, plans = run(Stored(MonitorState(), 0, {}), results, config)
+    bodies = json.loads(plans[-1].notification.webhook)
+    # Then the webhook gets one body per alert, each with its own key
+    assert isinstance(bodies, list) and len(bodies) == 2
+    keys = {b["dedup_key"]: b["NewStateValue"] for b in bodies}
+    assert keys == {
+        "claude-api-monitor:eu-west-1": "ALARM",
+        "claude-api-monitor:eu-west-1:bedrock:claude-haiku-5-5": "ALARM",
+    }
+    for body in bodies:
+        jsonschema.validate(body, WEBHOOK_SCHEMA)
+
+
+def test_given_a_stale_critical_merged_with_its_resolved_then_the_message_is_the_resolved():
+    # Given an outage whose CRITICAL was never sent (left in the outbox)
+    _, plans = run(Stored(MonitorState(), 0, {}), [at(0, "overloaded"), at(1, "overloaded")])
+    first = plans[-1]
+    stored = Stored(first.state, 5, first.outbox)
+    # When, after its lease, the recovery is planned and the stale CRITICAL merged into it
+    plan = plan_cycle(stored, at(2), CONFIG, 10_000.0)
+    plan = plan_cycle(Stored(plan.state, 6, plan.outbox), at(3), CONFIG, 20_000.0)
+    note = plan.notification
+    # Then it takes the latest state: a RESOLVED, never a red CRITICAL icon on it
+    assert (note.severity, note.verdict) == ("ok", "operational")
+    title = json.loads(note.chat)["content"]["title"]
+    assert "🔴" not in title and "RESOLVED" in title and "unconfirmed_outage" not in title
+    body = json.loads(note.webhook)
+    assert body["NewStateValue"] == "OK" and body["urgency"] == "low"

@@ -54,7 +54,7 @@ def test_given_a_resent_entry_fails_again_then_the_third_try_still_has_the_first
     assert plan.notification.id == first.id
 
 
-def test_given_a_stale_critical_entry_and_a_new_resolution_then_one_message_never_lower():
+def test_given_a_stale_critical_entry_and_a_new_resolution_then_one_message_of_the_latest_state():
     # Given a critical alert never sent, and the API now recovered for two cycles
     state, entry, critical = committed_entry(result_at(1, "overloaded"))
     stored = Stored(state, 3, {})
@@ -63,8 +63,9 @@ def test_given_a_stale_critical_entry_and_a_new_resolution_then_one_message_neve
     plan = plan_cycle(Stored(plan.state, 4, {entry.id: entry}), result_at(3), CONFIG, 10_000.0)
     # When the resolution and the stale alert merge
     merged = plan.notification
-    # Then the severity is the highest (critical), and the texts carry both changes
-    assert merged.severity == "critical" and merged.verdict == "unconfirmed_outage"
+    # Then it takes the alert's latest state (the RESOLVED: issue 18, a red CRITICAL on
+    # a RESOLVED title and webhook urgency high), and the texts carry both changes
+    assert merged.severity == "ok" and merged.verdict == "operational"
     assert merged.id not in (critical.id,) and list(plan.outbox) == [merged.id]
     assert "RESOLVED" in merged.subject and "CRITICAL" in merged.subject
     assert "RESOLVED" in merged.sms and "CRITICAL" in merged.sms
@@ -74,14 +75,20 @@ def test_given_a_stale_critical_entry_and_a_new_resolution_then_one_message_neve
     assert set(merged.sms) <= _GSM7
 
 
-def test_merge_is_deterministic_and_takes_the_worst_severity():
-    def n(i, severity, verdict):
-        return Notification(f"n-{i}", f"S{i}", "sms", f"E{i}", severity, verdict)
+def test_merge_is_deterministic_and_takes_the_worst_alert_as_its_latest_part_leaves_it():
+    def n(i, severity, verdict, alert=""):
+        return Notification(f"n-{i}", f"S{i}", "sms", f"E{i}", severity, verdict, alert=alert)
 
+    # Given parts of one alert, oldest first: the latest one is where it stands
     parts = [n(1, "warning", "degraded"), n(2, "unknown", "network_error"), n(3, "ok", "x")]
     one, two = merge(parts, "t"), merge(parts, "t")
-    assert one == two and one.severity == "unknown" and one.verdict == "network_error"
+    assert one == two and one.severity == "ok" and one.verdict == "x"
     assert merge(parts[:1], "t") is parts[0]
+    # Given two alerts, the API's open and a Bedrock path's resolved: the worst wins
+    mixed = [n(1, "critical", "outage"), n(2, "ok", "outage", alert="bedrock:m")]
+    assert merge(mixed, "t").severity == "critical"
+    mixed = [n(1, "warning", "outage", alert="bedrock:m"), n(2, "ok", "operational")]
+    assert merge(mixed, "t").severity == "warning"
 
 
 @pytest.mark.parametrize(

@@ -116,14 +116,16 @@ class WebhookNotifier:
         from botocore.exceptions import BotoCoreError, ClientError
 
         from .chat import webhook_publish_kwargs
+        from .outbox import webhook_bodies
 
         try:
-            body = json.loads(notification.webhook)
-            kwargs = webhook_publish_kwargs(body)
-        except (ValueError, KeyError, TypeError):
+            # One body per alert the notification is about, each its own message.
+            every = [webhook_publish_kwargs(b) for b in webhook_bodies(notification.webhook)]
+        except (ValueError, KeyError, TypeError, AttributeError):
             raise NotifyError("webhook body unreadable; not sent") from None
         try:
-            self.client.publish(TopicArn=self.topic_arn, **kwargs)
+            for kwargs in every:
+                self.client.publish(TopicArn=self.topic_arn, **kwargs)
         except ClientError as exc:
             error = exc.response.get("Error", {})
             text = f"{error.get('Code', '?')}: {error.get('Message', '')}"

@@ -158,6 +158,15 @@ def _headline(
     return word, f"Claude API {verdict}"
 
 
+def alert_key(transitions: list[Transition]) -> str:
+    """The alert a notification is about: the overall verdict's, unless only Bedrock
+    paths moved (BEDROCK_ALERTS), then the last one's (`bedrock:<model>`)."""
+    if not transitions or any(t.target == "overall" for t in transitions):
+        return "overall"
+    bedrock = [t for t in transitions if t.target.startswith("bedrock:")]
+    return bedrock[-1].target if bedrock else "overall"
+
+
 def compose(
     notification_id: str,
     transitions: list[Transition],
@@ -192,10 +201,13 @@ def compose(
     notes = [n for n in (lead, resolved, _flap_note(extra.flapping)) if n]
     notes += _confirmed_lines(result)
     severity = SEVERITY[extra.held] if extra.held else result.verdict.severity
-    if word == "WARNING" and severity == "ok":
-        # The failover path broke (BEDROCK_ALERTS) while the API passes: the verdict's
-        # "ok" would read as a recovery to pagers, phone filters and quiet hours.
-        severity = "warning"
+    alert = alert_key(transitions)
+    if alert != "overall":
+        # Only a failover path moved (BEDROCK_ALERTS): its own alert, a warning while
+        # it fails and ok when it answers again, whatever the API's verdict. The API's
+        # "ok" would read as a recovery to pagers, phone filters and quiet hours; its
+        # "critical" belongs to the API's own alert.
+        severity = "warning" if word == "WARNING" else "ok"
     return Notification(
         id=notification_id,
         subject=subject,
@@ -203,6 +215,7 @@ def compose(
         email=_email(transitions, result, notes, reminder),
         severity=severity,
         verdict=extra.held or result.verdict.verdict,
+        alert=alert,
     )
 
 
@@ -234,6 +247,7 @@ def compose_digest(
         email=email,
         severity=severity,
         verdict=verdict or result.verdict.verdict,
+        alert="overall",
     )
 
 
