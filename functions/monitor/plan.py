@@ -65,7 +65,7 @@ def plan_cycle(
         state.targets, observed, config.failure_threshold, config.recovery_threshold
     )
     track_episode(state, result, transitions, signal)
-    state.last_cycle_at = result.checked_at
+    state.last_cycle_at = _latest(state.last_cycle_at, result.checked_at)
     outbox = dict(stored.outbox)
     # Entries whose owner had time to send them and did not (it failed or died).
     stale = sorted(
@@ -105,7 +105,7 @@ def plan_cycle(
     if own is None and digest is None and not stale:
         return Plan(state, outbox, transitions, None, measured, lead=lead_record)
     if own is not None or digest is not None:
-        state.last_notified_at = result.checked_at
+        state.last_notified_at = _latest(state.last_notified_at, result.checked_at)
     # This cycle's transitions are announced only by its own notification: held or
     # muted, they are the digest's to tell, later, not the re-sent entries'.
     told_now = [t.to_dict() for t in fresh] if own is not None else []
@@ -198,6 +198,17 @@ def _alert_now(state: MonitorState, result: CheckResult, config: Any) -> tuple[s
     if severity == "ok" and bedrock_open and getattr(config, "bedrock_alerts", False):
         severity = "warning"
     return severity, verdict
+
+
+def _latest(stored: str | None, now: str) -> str:
+    """The later of a stored time and this cycle's: an event delivered late (dated up to
+    a day behind) must not move the last cycle or the last notification backwards."""
+    if not stored:
+        return now
+    try:
+        return now if parse_time(now) >= parse_time(stored) else stored
+    except (TypeError, ValueError):
+        return now
 
 
 def _due(entry: OutboxEntry, now_wall: float, lease_s: float) -> bool:

@@ -529,3 +529,17 @@ def test_given_a_stale_critical_merged_with_its_resolved_then_the_message_is_the
     assert "🔴" not in title and "RESOLVED" in title and "unconfirmed_outage" not in title
     body = json.loads(note.webhook)
     assert body["NewStateValue"] == "OK" and body["urgency"] == "low"
+
+
+def test_given_an_event_dated_behind_the_last_cycle_then_the_stored_times_never_go_back():
+    # Given an outage alert notified at 17:01, the last cycle at 17:01
+    results = [at(60, "overloaded"), at(61, "overloaded")]
+    stored, plans = run(Stored(MonitorState(), 0, {}), results)
+    assert plans[-1].notification is not None
+    assert stored.state.last_cycle_at == stored.state.last_notified_at == "2026-11-25T17:01:00Z"
+    # When a late delivery of an event dated 16:30 (up to a day behind) recovers it
+    stored, plans = run(stored, [at(30), at(31)])
+    # Then it is recorded, but last_cycle_at and last_notified_at stay at 17:01
+    assert plans[-1].notification is not None
+    assert stored.state.last_cycle_at == "2026-11-25T17:01:00Z"
+    assert stored.state.last_notified_at == "2026-11-25T17:01:00Z"
