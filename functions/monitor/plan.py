@@ -19,7 +19,13 @@ from .decide.quiet import QuietState, active_mute, decide_delivery, digest_urgen
 from .decide.state import ALERT, OVERALL, WEBHOOK, MonitorState, OutboxEntry, Stored, parse_time
 from .models import SEVERITY, CheckResult, Notification, Transition
 from .tell.outbox import fit as fit_notification
-from .tell.outbox import merge, stored_notification, webhook_per_alert, with_channels
+from .tell.outbox import (
+    in_order,
+    merge,
+    stored_notification,
+    webhook_per_alert,
+    with_channels,
+)
 from .tell.text import Extra, compose, compose_digest, lead_sentence
 
 
@@ -77,6 +83,7 @@ def plan_cycle(
     for entry in [e for e in stale if wanted <= set(e.done)]:
         outbox.pop(entry.id)
         stale.remove(entry)
+    stale, blocked = in_order(outbox, stale)
     reminder = _reminder_due(state, transitions, result, config)
     # Every transition is recorded, but only a change of the overall verdict (or the
     # start of a flap hold) wakes people; the per-target transitions ride along.
@@ -102,13 +109,23 @@ def plan_cycle(
     own, digest, meanwhile = _route_quiet(
         state, result, config, own, fresh, not wakes, told, lead_sentence(spent)
     )
-    if own is None and digest is None and not stale:
-        return Plan(state, outbox, transitions, None, measured, lead=lead_record)
     if own is not None or digest is not None:
         state.last_notified_at = _latest(state.last_notified_at, result.checked_at)
     # This cycle's transitions are announced only by its own notification: held or
     # muted, they are the digest's to tell, later, not the re-sent entries'.
     told_now = [t.to_dict() for t in fresh] if own is not None else []
+    if any(n is not None and (n.alert or OVERALL) in blocked for n in (own, digest)):
+        # An earlier message of this alert may still be on its way: this one waits
+        # behind it (in_order), never overtakes it.
+        later, done, announce = _outgoing(
+            [], own, digest, meanwhile + told_now, result, config, measured
+        )
+        outbox[later.id] = OutboxEntry(
+            later.id, now_wall, announce, later.to_dict(), done, waiting=True
+        )
+        own, digest, meanwhile, told_now = None, None, [], []
+    if own is None and digest is None and not stale:
+        return Plan(state, outbox, transitions, None, measured, lead=lead_record)
     notification, done, announce = _outgoing(
         stale, own, digest, meanwhile + told_now, result, config, measured
     )

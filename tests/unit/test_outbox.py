@@ -210,3 +210,45 @@ def test_given_a_committed_chat_message_too_large_then_the_message_is_built_and_
 def test_cap_email_ends_with_a_limit_below_its_own_note():
     assert _within(5, lambda: cap_email("y" * 1000, 10)) == ""
     assert _within(5, lambda: cap_email("y" * 1000, -5)) == ""
+
+
+# -- issue 18: an undelivered earlier entry is never sent after a later one ------------
+
+
+class FlakyNotifier:
+    """A notifier whose first `failures` publishes fail; keeps what it sent, in order."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures, self.sent = failures, []
+
+    def publish(self, notification):
+        from functions.monitor.tell.notifiers import NotifyError
+
+        if self.failures:
+            self.failures -= 1
+            raise NotifyError("SNS publish failed: Throttling")
+        self.sent.append(notification)
+
+
+def test_given_a_failed_critical_then_its_resolved_is_never_sent_before_it(tmp_path):
+    # Given a 150 s deadline (lease 155 s) on a one-minute schedule, the real SQLite
+    # store, and an alert topic whose first publish fails
+    from functions.monitor.cycle import Cycle
+    from functions.monitor.keep.sqlite import SqliteStore
+
+    config = replace(CONFIG, deadline_s=150.0)
+    notifier = FlakyNotifier(failures=1)
+    cycle = Cycle(config=config, store=SqliteStore(str(tmp_path / "m.db")), notifier=notifier)
+    # When the CRITICAL's publish fails at 16:01, the API recovers (RESOLVED at 16:03)
+    timeline = [(0, "overloaded"), (1, "overloaded"), (2, "ok"), (3, "ok"), (4, "ok"), (5, "ok")]
+    for minute, outcome in timeline:
+        cycle.record(result_at(minute, outcome), now_wall=1_000.0 + 60 * minute)
+    # Then what reaches the pager ends on the recovery: the stale CRITICAL is never sent
+    # after its RESOLVED, it is merged into it, and the message is the RESOLVED
+    severities = [n.severity for n in notifier.sent]
+    assert severities and severities[-1] == "ok"
+    assert "critical" not in severities[severities.index("ok") :]
+    last = notifier.sent[-1]
+    assert "RESOLVED" in last.subject and "CRITICAL" in last.email
+    # And nothing is left in the outbox
+    assert cycle.store.load().outbox == {}

@@ -17,7 +17,8 @@ import json
 from dataclasses import fields, replace
 from typing import Any
 
-from ..models import Notification
+from ..decide.state import OutboxEntry
+from ..models import Notification, Transition
 from .text import gsm7
 
 # SNS takes at most 256 KiB per message (body, subject and attributes together):
@@ -81,6 +82,38 @@ def _publishable(webhook: str) -> bool:
         if not (fits and all(isinstance(a["StringValue"], str) for a in attributes)):
             return False
     return bool(every)
+
+
+def entry_alert(entry: OutboxEntry) -> str:
+    """The alert a committed entry is about: as committed, or, from an older version,
+    as its transitions say."""
+    from .text import alert_key
+
+    committed = entry.notification.get("alert") if isinstance(entry.notification, dict) else None
+    if isinstance(committed, str) and committed:
+        return committed
+    return alert_key([Transition(t["target"], t["from"], t["to"]) for t in entry.transitions])
+
+
+def in_order(
+    outbox: dict[str, OutboxEntry], stale: list[OutboxEntry]
+) -> tuple[list[OutboxEntry], set[str]]:
+    """What a cycle may send now, oldest first, and the alerts whose news must wait.
+
+    An entry not yet due may still be in its owner's hands (publishing, or about to
+    fail): a later message of the same alert sent meanwhile could land before it, and
+    the pager would end on the older state (a CRITICAL after its RESOLVED). So such an
+    entry blocks its alert: newer news of it is committed as `waiting`, and a waiting
+    entry is taken over (merged, in order) by the first cycle that finds its alert no
+    longer blocked."""
+    taken = {e.id for e in stale}
+    blocked = {entry_alert(e) for e in outbox.values() if e.id not in taken and not e.waiting}
+    ready = [
+        e
+        for e in outbox.values()
+        if e.waiting and e.id not in taken and entry_alert(e) not in blocked
+    ]
+    return sorted([*stale, *ready], key=lambda e: (e.created_wall, e.id)), blocked
 
 
 def _fit(text: str, limit: int) -> str:
