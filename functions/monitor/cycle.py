@@ -53,6 +53,9 @@ MAX_REPLANS = 3
 # commit writes as many as fit its transaction; the oldest beyond this are dropped
 # and logged by cycle id.
 MAX_BACKLOG = 1440
+# Backlog writes after a commit (each one transaction of whole results, see
+# Store.write_backlog), while the deadline allows.
+BACKLOG_WRITES = 8
 # A call to a local adapter (SQLite, the console) still needs a moment.
 LOCAL_CALL_S = 0.1
 
@@ -205,9 +208,29 @@ class Cycle:
             self._defer(result, load_error)
             return
         plan = self._commit(result, now_wall or time.time(), stored, budget)
-        if plan is None or plan.notification is None:
+        if plan is None:
             return
-        self._send(result, plan.outbox[plan.notification.id], plan.notification, budget)
+        if plan.notification is not None:
+            self._send(result, plan.outbox[plan.notification.id], plan.notification, budget)
+        self._write_backlog(result, budget)
+
+    def _write_backlog(self, result: CheckResult, budget: Budget) -> None:
+        """What the store could not take earlier, written after this cycle's commit and
+        publish (the news first), a few writes at a time while the deadline allows;
+        what is left waits for the next cycle, never dropped."""
+        for _ in range(BACKLOG_WRITES):
+            if not self.backlog or not budget.allows(self.store_call_s):
+                return
+            try:
+                written = self.store.write_backlog(self.backlog)
+            except StoreError as exc:
+                self._fault(
+                    result, f"{len(self.backlog)} stored-late result(s) still waiting: {exc}"
+                )
+                return
+            if written <= 0:
+                return
+            self._written(written)
 
     def _send(
         self, result: CheckResult, entry: OutboxEntry, note: Notification, budget: Budget
