@@ -49,9 +49,9 @@ from .tell.notifiers import Notifier, NotifyError
 
 log = logging.getLogger("claude_status.cycle")
 MAX_REPLANS = 3
-# Results kept in memory while the store is down: a day of one-minute cycles. Each
-# commit writes as many as fit its transaction; the oldest beyond this are dropped
-# and logged by cycle id.
+# Results kept in memory while the store is down: a day of one-minute cycles, written
+# after later commits (`_write_backlog`); the oldest beyond this are dropped and
+# logged by cycle id.
 MAX_BACKLOG = 1440
 # Backlog writes after a commit (each one transaction of whole results, see
 # Store.write_backlog), while the deadline allows.
