@@ -241,6 +241,7 @@ class Cycle:
         if self.webhooks is not None:
             targets.append((WEBHOOK, self.webhooks))
         done = set(entry.done)
+        uncertain = False  # a publish that failed without an answer may have gone
         for destination, notifier in targets:
             if destination in done:
                 continue
@@ -254,6 +255,7 @@ class Cycle:
             try:
                 notifier.publish(note)
             except NotifyError as exc:
+                uncertain = uncertain or not exc.unsent
                 self._fault(result, f"{exc}; kept in the outbox, a later cycle sends it")
                 continue
             done.add(destination)
@@ -261,8 +263,13 @@ class Cycle:
             result.notifications.append(note)
         if done >= {d for d, _ in targets}:
             self._clear(result, note.id, budget)
-        elif done != set(entry.done):
-            self._mark(result, replace(entry, done=sorted(done)), budget)
+        elif done != set(entry.done) or not uncertain:
+            # What certainly did not go (SNS refused, or no time) this cycle gives up
+            # (due at once): the next cycle re-sends it rather than waiting out its
+            # lease, and a later message of the same alert, which waits behind it, is
+            # not held back that long.
+            given_up = entry.created_wall if uncertain else 0.0
+            self._mark(result, replace(entry, done=sorted(done), created_wall=given_up), budget)
 
     def _mark(self, result: CheckResult, entry: OutboxEntry, budget: Budget) -> None:
         """Store which destinations a half-sent entry reached; remembered here too."""

@@ -226,7 +226,7 @@ class FlakyNotifier:
 
         if self.failures:
             self.failures -= 1
-            raise NotifyError("SNS publish failed: Throttling")
+            raise NotifyError("SNS publish failed: Throttling: Rate exceeded", unsent=True)
         self.sent.append(notification)
 
 
@@ -243,12 +243,36 @@ def test_given_a_failed_critical_then_its_resolved_is_never_sent_before_it(tmp_p
     timeline = [(0, "overloaded"), (1, "overloaded"), (2, "ok"), (3, "ok"), (4, "ok"), (5, "ok")]
     for minute, outcome in timeline:
         cycle.record(result_at(minute, outcome), now_wall=1_000.0 + 60 * minute)
-    # Then what reaches the pager ends on the recovery: the stale CRITICAL is never sent
-    # after its RESOLVED, it is merged into it, and the message is the RESOLVED
-    severities = [n.severity for n in notifier.sent]
-    assert severities and severities[-1] == "ok"
-    assert "critical" not in severities[severities.index("ok") :]
-    last = notifier.sent[-1]
-    assert "RESOLVED" in last.subject and "CRITICAL" in last.email
+    # Then the pager gets the CRITICAL (given up by its cycle, re-sent by the next one)
+    # and then its RESOLVED, never the other way round
+    assert [n.severity for n in notifier.sent] == ["critical", "ok"]
+    assert "RESOLVED" in notifier.sent[-1].subject
     # And nothing is left in the outbox
     assert cycle.store.load().outbox == {}
+
+
+def test_given_an_entry_still_in_its_owners_hands_then_its_alerts_next_news_waits_behind_it():
+    # Given a CRITICAL committed at wall 60 whose owner died before publishing (its
+    # lease, 155 s, not over yet)
+    config = replace(CONFIG, deadline_s=150.0)
+    stored = Stored(MonitorState(), 0, {})
+    for minute, wall in ((0, 0.0), (1, 60.0)):
+        plan = plan_cycle(stored, result_at(minute, "overloaded"), config, wall)
+        stored = Stored(plan.state, stored.version + 1, plan.outbox)
+    critical = plan.notification
+    assert critical is not None and critical.severity == "critical"
+    # When the API recovers at 16:03 (wall 180), within that lease
+    for minute, wall in ((2, 120.0), (3, 180.0)):
+        plan = plan_cycle(stored, result_at(minute), config, wall)
+        stored = Stored(plan.state, stored.version + 1, plan.outbox)
+    # Then the RESOLVED is committed but not sent: it waits behind the CRITICAL
+    assert plan.notification is None
+    waiting = [e for e in stored.outbox.values() if e.waiting]
+    assert len(waiting) == 1 and waiting[0].notification["severity"] == "ok"
+    # When the CRITICAL's lease is over (16:04, wall 240)
+    plan = plan_cycle(stored, result_at(4), config, 240.0)
+    # Then both go as one message, in order, with the latest state: the RESOLVED
+    note = plan.notification
+    assert note is not None and (note.severity, note.verdict) == ("ok", "operational")
+    assert "RESOLVED" in note.subject and critical.email in note.email
+    assert sorted(plan.taken_over) == sorted([critical.id, waiting[0].id])
