@@ -189,8 +189,8 @@ def _route_quiet(
         # it: a blip at 07:00 must not say "now operational" (webhook OK, the pager
         # closes) while the outage alert stays open; a held warning must not re-raise
         # an alarm for an alert that is over.
-        severity, latest = _alert_now(state, result, config)
-        digest = compose_digest(text, severity, latest, count, result)
+        severity, latest, alert = _alert_now(state, result, config)
+        digest = replace(compose_digest(text, severity, latest, count, result), alert=alert)
         if reminder_only:
             own = None
     state.quiet = quiet.to_dict() if (quiet.mutes or quiet.held or quiet.newer) else None
@@ -202,19 +202,21 @@ def _route_quiet(
     return own, digest, meanwhile if digest is not None else []
 
 
-def _alert_now(state: MonitorState, result: CheckResult, config: Any) -> tuple[str, str]:
-    """(severity, verdict) of the alert as it stands: the overall alert's reported
-    verdict (open or closed), and with BEDROCK_ALERTS at least a warning while a
-    Bedrock path's alert is open."""
+def _alert_now(state: MonitorState, result: CheckResult, config: Any) -> tuple[str, str, str]:
+    """(severity, verdict, alert) as the alerts stand: the overall alert's reported
+    verdict (open or closed); with the API fine and BEDROCK_ALERTS, a warning of the
+    first Bedrock path whose own alert is still open."""
     overall = state.targets.get(OVERALL)
     verdict = overall.reported if overall else result.verdict.verdict
     severity = SEVERITY.get(verdict, result.verdict.severity)
-    bedrock_open = any(
-        name.startswith("bedrock:") and target.alerting for name, target in state.targets.items()
+    bedrock_open = sorted(
+        name
+        for name, target in state.targets.items()
+        if name.startswith("bedrock:") and target.alerting
     )
     if severity == "ok" and bedrock_open and getattr(config, "bedrock_alerts", False):
-        severity = "warning"
-    return severity, verdict
+        return "warning", verdict, bedrock_open[0]
+    return severity, verdict, OVERALL
 
 
 def _latest(stored: str | None, now: str) -> str:

@@ -543,3 +543,18 @@ def test_given_an_event_dated_behind_the_last_cycle_then_the_stored_times_never_
     assert plans[-1].notification is not None
     assert stored.state.last_cycle_at == "2026-11-25T17:01:00Z"
     assert stored.state.last_notified_at == "2026-11-25T17:01:00Z"
+
+
+def test_given_a_bedrock_alert_held_overnight_then_its_digest_raises_its_own_key_not_ok():
+    # Given BEDROCK_ALERTS, quiet hours 16-17, and Bedrock failing from 16:00 (a
+    # warning: held) while the API is fine
+    config = replace(CONFIG, bedrock_alerts=True, quiet_hours=parse_quiet("16-17"))
+    results = [with_bedrock(at(m), "server_error") for m in (0, 1)]
+    stored, plans = run(Stored(MonitorState(), 0, {}), results, config)
+    assert all(p.notification is None for p in plans)
+    # When the hours end with Bedrock still failing
+    _, [plan] = run(stored, [with_bedrock(at(60), "server_error")], config)
+    body = json.loads(plan.notification.webhook)
+    # Then the digest is a warning under the Bedrock path's key, never an OK
+    assert plan.notification.severity == "warning" and body["NewStateValue"] == "ALARM"
+    assert body["dedup_key"] == "claude-api-monitor:eu-west-1:bedrock:claude-haiku-5-5"
