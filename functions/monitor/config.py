@@ -383,8 +383,12 @@ def split_model_id(model_id: str) -> tuple[str | None, str]:
 # A geographic profile is called from a source Region of its geography; from any other
 # Region Bedrock answers "model identifier is invalid", every cycle. Prefixes not
 # listed here (and global.) are not checked.
+# Source Regions each geographic profile may be called from. Anthropic's region table
+# for Claude in Amazon Bedrock lists ca-central-1 under "Global, US": a `us.` profile
+# is callable from there too
+# (https://platform.claude.com/docs/en/build-with-claude/claude-in-amazon-bedrock, Regions).
 _GEO_REGIONS = {
-    "us": ("us-",),
+    "us": ("us-", "ca-central-1"),
     "us-gov": ("us-gov-",),
     "eu": ("eu-",),
     "apac": ("ap-",),

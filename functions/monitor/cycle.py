@@ -50,10 +50,13 @@ from .tell.notifiers import Notifier, NotifyError
 
 log = logging.getLogger("claude_status.cycle")
 MAX_REPLANS = 3
-# Results kept in memory while the store is down: a day of one-minute cycles. Each
-# commit writes as many as fit its transaction; the oldest beyond this are dropped
-# and logged by cycle id.
+# Results kept in memory while the store is down: a day of one-minute cycles, written
+# after later commits (`_write_backlog`); the oldest beyond this are dropped and
+# logged by cycle id.
 MAX_BACKLOG = 1440
+# Backlog writes after a commit (each one transaction of whole results, see
+# Store.write_backlog), while the deadline allows.
+BACKLOG_WRITES = 8
 # A call to a local adapter (SQLite, the console) still needs a moment.
 LOCAL_CALL_S = 0.1
 
@@ -208,9 +211,29 @@ class Cycle:
             self._defer(result, load_error)
             return
         plan = self._commit(result, now_wall or time.time(), stored, budget)
-        if plan is None or plan.notification is None:
+        if plan is None:
             return
-        self._send(result, plan.outbox[plan.notification.id], plan.notification, budget)
+        if plan.notification is not None:
+            self._send(result, plan.outbox[plan.notification.id], plan.notification, budget)
+        self._write_backlog(result, budget)
+
+    def _write_backlog(self, result: CheckResult, budget: Budget) -> None:
+        """What the store could not take earlier, written after this cycle's commit and
+        publish (the news first), a few writes at a time while the deadline allows;
+        what is left waits for the next cycle, never dropped."""
+        for _ in range(BACKLOG_WRITES):
+            if not self.backlog or not budget.allows(self.store_call_s):
+                return
+            try:
+                written = self.store.write_backlog(self.backlog)
+            except StoreError as exc:
+                self._fault(
+                    result, f"{len(self.backlog)} stored-late result(s) still waiting: {exc}"
+                )
+                return
+            if written <= 0:
+                return
+            self._written(written)
 
     def _send(
         self, result: CheckResult, entry: OutboxEntry, note: Notification, budget: Budget
@@ -221,6 +244,7 @@ class Cycle:
         if self.webhooks is not None:
             targets.append((WEBHOOK, self.webhooks))
         done = set(entry.done)
+        uncertain = False  # a publish that failed without an answer may have gone
         for destination, notifier in targets:
             if destination in done:
                 continue
@@ -234,6 +258,7 @@ class Cycle:
             try:
                 notifier.publish(note)
             except NotifyError as exc:
+                uncertain = uncertain or not exc.unsent
                 self._fault(result, f"{exc}; kept in the outbox, a later cycle sends it")
                 continue
             done.add(destination)
@@ -241,8 +266,13 @@ class Cycle:
             result.notifications.append(note)
         if done >= {d for d, _ in targets}:
             self._clear(result, note.id, budget)
-        elif done != set(entry.done):
-            self._mark(result, replace(entry, done=sorted(done)), budget)
+        elif done != set(entry.done) or not uncertain:
+            # What certainly did not go (SNS refused, or no time) this cycle gives up
+            # (due at once): the next cycle re-sends it rather than waiting out its
+            # lease, and a later message of the same alert, which waits behind it, is
+            # not held back that long.
+            given_up = entry.created_wall if uncertain else 0.0
+            self._mark(result, replace(entry, done=sorted(done), created_wall=given_up), budget)
 
     def _mark(self, result: CheckResult, entry: OutboxEntry, budget: Budget) -> None:
         """Store which destinations a half-sent entry reached; remembered here too."""

@@ -187,6 +187,9 @@ class Notification:
     # is committed, so a re-send carries what was committed. Empty: not composed.
     chat: str = ""
     webhook: str = ""
+    # The alert it is about, which opens and closes on its own: "overall" (empty in
+    # what an older version committed) or "bedrock:<model>". Its webhook dedup key.
+    alert: str = ""
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)

@@ -15,11 +15,17 @@ from typing import Any
 
 from .decide.episode import apply_window, lead_time, minutes_between, track_episode
 from .decide.hysteresis import Signal, advance, damp, observations
-from .decide.quiet import QuietState, active_mute, decide_delivery, digest_severity
+from .decide.quiet import QuietState, active_mute, decide_delivery, digest_urgent
 from .decide.state import ALERT, OVERALL, WEBHOOK, MonitorState, OutboxEntry, Stored, parse_time
-from .models import CheckResult, Notification, Transition
+from .models import SEVERITY, CheckResult, Notification, Transition
 from .tell.outbox import fit as fit_notification
-from .tell.outbox import merge, stored_notification, with_channels
+from .tell.outbox import (
+    in_order,
+    merge,
+    stored_notification,
+    webhook_per_alert,
+    with_channels,
+)
 from .tell.text import Extra, compose, compose_digest, lead_sentence
 
 
@@ -65,7 +71,7 @@ def plan_cycle(
         state.targets, observed, config.failure_threshold, config.recovery_threshold
     )
     track_episode(state, result, transitions, signal)
-    state.last_cycle_at = result.checked_at
+    state.last_cycle_at = _latest(state.last_cycle_at, result.checked_at)
     outbox = dict(stored.outbox)
     # Entries whose owner had time to send them and did not (it failed or died).
     stale = sorted(
@@ -77,6 +83,7 @@ def plan_cycle(
     for entry in [e for e in stale if wanted <= set(e.done)]:
         outbox.pop(entry.id)
         stale.remove(entry)
+    stale, blocked = in_order(outbox, stale)
     reminder = _reminder_due(state, transitions, result, config)
     # Every transition is recorded, but only a change of the overall verdict (or the
     # start of a flap hold) wakes people; the per-target transitions ride along.
@@ -102,13 +109,23 @@ def plan_cycle(
     own, digest, meanwhile = _route_quiet(
         state, result, config, own, fresh, not wakes, told, lead_sentence(spent)
     )
-    if own is None and digest is None and not stale:
-        return Plan(state, outbox, transitions, None, measured, lead=lead_record)
     if own is not None or digest is not None:
-        state.last_notified_at = result.checked_at
+        state.last_notified_at = _latest(state.last_notified_at, result.checked_at)
     # This cycle's transitions are announced only by its own notification: held or
     # muted, they are the digest's to tell, later, not the re-sent entries'.
     told_now = [t.to_dict() for t in fresh] if own is not None else []
+    if any(n is not None and (n.alert or OVERALL) in blocked for n in (own, digest)):
+        # An earlier message of this alert may still be on its way: this one waits
+        # behind it (in_order), never overtakes it.
+        later, done, announce = _outgoing(
+            [], own, digest, meanwhile + told_now, result, config, measured
+        )
+        outbox[later.id] = OutboxEntry(
+            later.id, now_wall, announce, later.to_dict(), done, waiting=True
+        )
+        own, digest, meanwhile, told_now = None, None, [], []
+    if own is None and digest is None and not stale:
+        return Plan(state, outbox, transitions, None, measured, lead=lead_record)
     notification, done, announce = _outgoing(
         stale, own, digest, meanwhile + told_now, result, config, measured
     )
@@ -160,22 +177,20 @@ def _route_quiet(
             # The lead time it told is spent: the digest must tell it instead.
             quiet.held.items[-1].lead = lead or None
     digest = None
-    latest = quiet.held.items[-1].verdict if quiet.held.items else None
     count = len(quiet.held.items) + quiet.held.folded.count
     meanwhile = [t for item in quiet.held.items for t in item.transitions]
     # A digest holding a critical (a mute ended inside quiet hours) is not a warning
     # for quiet hours to hold: it goes when the mute ends.
-    urgent = digest_severity(quiet.held) in ("critical", "unknown")
-    holding = quiet.held.holding
+    urgent = digest_urgent(quiet.held)
     released = quiet.release(now, None if urgent else hours)
     if released is not None:
-        severity, text = released
-        if not holding:
-            # The latest news already went out (a critical, a RESOLVED): the digest only
-            # fills in what was held before it, with the state as it is now. Its held
-            # warning would re-raise an alarm (webhook ALARM) for an alert that is over.
-            severity, latest = result.verdict.severity, result.verdict.verdict
-        digest = compose_digest(text, severity, latest, count, result)
+        _, text = released
+        # The digest carries the open alert's state, never the cycle's that releases
+        # it: a blip at 07:00 must not say "now operational" (webhook OK, the pager
+        # closes) while the outage alert stays open; a held warning must not re-raise
+        # an alarm for an alert that is over.
+        severity, latest, alert = _alert_now(state, result, config)
+        digest = replace(compose_digest(text, severity, latest, count, result), alert=alert)
         if reminder_only:
             own = None
     state.quiet = quiet.to_dict() if (quiet.mutes or quiet.held or quiet.newer) else None
@@ -185,6 +200,34 @@ def _route_quiet(
     result.muted_until = mute.until_iso if mute else None
     result.mute_reason = mute.reason if mute else None
     return own, digest, meanwhile if digest is not None else []
+
+
+def _alert_now(state: MonitorState, result: CheckResult, config: Any) -> tuple[str, str, str]:
+    """(severity, verdict, alert) as the alerts stand: the overall alert's reported
+    verdict (open or closed); with the API fine and BEDROCK_ALERTS, a warning of the
+    first Bedrock path whose own alert is still open."""
+    overall = state.targets.get(OVERALL)
+    verdict = overall.reported if overall else result.verdict.verdict
+    severity = SEVERITY.get(verdict, result.verdict.severity)
+    bedrock_open = sorted(
+        name
+        for name, target in state.targets.items()
+        if name.startswith("bedrock:") and target.alerting
+    )
+    if severity == "ok" and bedrock_open and getattr(config, "bedrock_alerts", False):
+        return "warning", verdict, bedrock_open[0]
+    return severity, verdict, OVERALL
+
+
+def _latest(stored: str | None, now: str) -> str:
+    """The later of a stored time and this cycle's: an event delivered late (dated up to
+    a day behind) must not move the last cycle or the last notification backwards."""
+    if not stored:
+        return now
+    try:
+        return now if parse_time(now) >= parse_time(stored) else stored
+    except (TypeError, ValueError):
+        return now
 
 
 def _due(entry: OutboxEntry, now_wall: float, lease_s: float) -> bool:
@@ -228,19 +271,40 @@ def _outgoing(
     new = [n for n in (digest, own) if n is not None]
     committed = [(e, _committed(e, result)) for e in stale]
     to_alert = [n for e, n in committed if ALERT not in e.done] + new
-    to_hook = [n for e, n in committed if WEBHOOK not in e.done] + new if webhook else []
+    old_hook = [n for e, n in committed if WEBHOOK not in e.done] if webhook else []
+    to_hook = old_hook + new + _other_alerts(own, fresh, result, config) if webhook else []
     announce = [t for e in stale for t in e.transitions] + fresh
     data = result.to_dict()
     data["transitions"], data["lead_time_min"] = announce, lead_time_min
     kind = "digest" if new == [digest] and not stale else None
-    late_alert, late_hook = len(to_alert) - len(new), len(to_hook) - len(new) if webhook else 0
+    page_url = getattr(config, "status_page_url", None)
+    late_alert = len(to_alert) - len(new)
     alert = fit_notification(merge(to_alert, result.checked_at, late_alert)) if to_alert else None
-    hook = fit_notification(merge(to_hook, result.checked_at, late_hook)) if to_hook else None
-    main = with_channels(alert or hook, data, webhook=False)  # type: ignore[arg-type]
-    if hook is not None:
-        main = replace(main, webhook=with_channels(hook, data, webhook=True, kind=kind).webhook)
-    done = ([] if alert else [ALERT]) + ([] if hook or not webhook else [WEBHOOK])
+    hook = fit_notification(merge(to_hook, result.checked_at, len(old_hook))) if to_hook else None
+    main = with_channels(alert or hook, data, webhook=False, page_url=page_url)  # type: ignore[arg-type]
+    if to_hook:
+        body = webhook_per_alert(to_hook, len(old_hook), result.checked_at, data, kind)
+        main = replace(main, webhook=body)
+    done = ([] if alert else [ALERT]) + ([] if to_hook or not webhook else [WEBHOOK])
     return main, done, announce
+
+
+def _other_alerts(
+    own: Notification | None, fresh: list[dict[str, str]], result: CheckResult, config: Any
+) -> list[Notification]:
+    """With BEDROCK_ALERTS, the Bedrock paths that moved in the same cycle as the overall
+    verdict: each its own alert, so each gets its own webhook body (and dedup key),
+    composed from its transitions alone. The alert topic tells them in `own`."""
+    if own is None or (own.alert or OVERALL) != OVERALL:
+        return []
+    if not getattr(config, "bedrock_alerts", False):
+        return []
+    moved = [Transition(t["target"], t["from"], t["to"]) for t in fresh]
+    targets = dict.fromkeys(t.target for t in moved if t.target.startswith("bedrock:"))
+    return [
+        compose(f"{own.id}-{target}", [t for t in moved if t.target == target], result, None)
+        for target in targets
+    ]
 
 
 def _wakes(target: str, config: Any) -> bool:
@@ -263,7 +327,11 @@ def _compose_fresh(
     if any(t.target == OVERALL for t in fresh):
         pending = state.pending_lead_time_min
         lead = state.lead or ({"minutes": pending} if pending is not None else None)
-    held = state.targets[OVERALL].reported if signal.flap_started else None
+    # A flap hold, or a reminder (it tells no change): the message carries the open
+    # alert's verdict and severity, never those of the cycle it falls on (a blip
+    # below RECOVERY_THRESHOLD would read "still operational", severity ok).
+    alert_open = reminder and not fresh
+    held = state.targets[OVERALL].reported if signal.flap_started or alert_open else None
     if confirmed_now and lead is None:
         lead = state.lead
     extra = Extra(

@@ -12,6 +12,8 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from functions.monitor.decide.verdict import decide
 from functions.monitor.models import Incident
 from functions.monitor.probe import probe
@@ -110,6 +112,39 @@ def test_given_a_dynamodb_outage_of_30_cycles_with_5_models_then_no_result_is_lo
     for i in range(5):
         assert len(items(aws, f"CANARY#claude-m{i}")) == 34
     assert cycle.backlog == []
+
+
+@pytest.mark.parametrize(("fault", "models"), [("throttle", 5), ("down", 12)])
+def test_given_dynamodb_denies_every_request_for_30_cycles_then_every_result_is_kept(
+    sim, tmp_path, aws, fault, models
+):
+    # Given many models and a table that denies every request for 30 cycles (issue 18:
+    # 33 of 35 cycle records were stored)
+    names = ",".join(f"claude-m{i}" for i in range(models))
+    config = config_for(sim, tmp_path, aws, CANARY_MODELS=names)
+    sim.set("healthy")
+    template = asyncio.run(probe(config, config.api_key, T0))
+    cycle = build_cycle(config)
+
+    def result(minute):
+        moment = (T0 + timedelta(minutes=minute)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return replace(template, checked_at=moment, cycle_id=moment, errors=[], transitions=[])
+
+    aws.proxy.faults["dynamodb"] = fault
+    for minute in range(30):
+        cycle.record(result(minute))
+    aws.proxy.clear()
+    # When the table is back (a few cycles: each writes what its deadline allows, and
+    # the moto server, slower than DynamoDB, may time a write out)
+    for minute in range(30, 40):
+        cycle.record(result(minute))
+        if minute >= 34 and not cycle.backlog:
+            break
+    # Then every cycle record and every canary result is stored, and nothing waits
+    assert cycle.backlog == []
+    assert len(items(aws, "CYCLE")) == minute + 1
+    for i in range(models):
+        assert len(items(aws, f"CANARY#claude-m{i}")) == minute + 1
 
 
 def test_given_150_long_incidents_then_the_message_fits_sns_and_is_delivered(sim, tmp_path, aws):

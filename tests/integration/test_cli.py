@@ -138,6 +138,9 @@ def test_simulate_rejects_an_unknown_scenario_in_one_line_as_a_usage_error(tmp_p
         ("simulate", "--port", "x"),
         ("cost", "--nope"),
         ("mute",),
+        # A duration too large for a timedelta is the same usage error as --for 8d.
+        ("mute", "--for", "99999999999999999999d", "--reason", "x"),
+        ("mute", "--for", "8d", "--reason", "x"),
         # Option values no deployment has: an empty list, a negative count, no port.
         ("cost", "--regions", ""),
         ("cost", "--models", " , "),

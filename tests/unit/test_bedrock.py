@@ -331,3 +331,32 @@ def test_a_5_5_model_on_bedrock_is_priced_as_its_api_list_price_with_the_newer_t
     [line] = bedrock_cost_lines({"claude-haiku-5-5": profile}, runs=1, input_tokens=8)
     assert line["unit_usd"] == pytest.approx((8 * 1.3 * 0.10 + 1 * 0.50) / 1e6)
     assert "(10.4 in, 1 out)" in line["name"]
+
+
+def test_given_a_fable_mapping_then_it_is_priced_ten_and_fifty_global_ten_percent_more_regional():
+    # Given claude-fable-5-1 mapped to Bedrock (issue 18: `make cost` raised for it)
+    # When priced on the global profile and on a geographic one
+    assert bedrock_price_per_mtok("global.anthropic.claude-fable-5-1") == (10.0, 50.0)
+    price_in, price_out = bedrock_price_per_mtok("us.anthropic.claude-fable-5-1")
+    # Then the regional profile costs 10% more, as for the 4.5 models
+    assert price_in == pytest.approx(11.0) and price_out == pytest.approx(55.0)
+
+
+@pytest.mark.parametrize(
+    ("model_id", "region", "ok"),
+    [
+        # Anthropic's region table lists ca-central-1 under "Global, US".
+        ("us.anthropic.claude-haiku-5-5-v1:0", "ca-central-1", True),
+        ("us.anthropic.claude-haiku-5-5-v1:0", "us-east-1", True),
+        ("us.anthropic.claude-haiku-5-5-v1:0", "eu-west-1", False),
+        ("us.anthropic.claude-haiku-5-5-v1:0", "ca-west-1", False),
+        ("global.anthropic.claude-haiku-5-5-v1:0", "ca-central-1", True),
+        ("eu.anthropic.claude-haiku-5-5-v1:0", "ca-central-1", False),
+    ],
+)
+def test_given_a_geographic_profile_then_the_region_check_follows_the_region_table(
+    model_id, region, ok
+):
+    from functions.monitor.config import region_problem
+
+    assert (region_problem(model_id, region) is None) is ok

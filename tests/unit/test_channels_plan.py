@@ -389,3 +389,172 @@ def test_given_one_outage_whose_confirmation_toggles_then_it_resolves_not_flaps(
     # recovery says RESOLVED at once (it never was good: nothing flapped)
     assert words == ["CRITICAL"] * 5 + ["RESOLVED"]
     assert "RESOLVED" in plans[12].notification.subject
+
+
+# -- issue 18: never "OK" while the alert is open -------------------------------------
+
+
+def clock(hhmm: str, day: int = 0) -> float:
+    """Minutes after T0 (16:00 on the 25th) for a wall time 'HH:MM', `day` days later."""
+    hh, mm = (int(x) for x in hhmm.split(":"))
+    return (hh - 16) * 60 + mm + day * 24 * 60
+
+
+def test_given_an_open_outage_when_a_reminder_falls_on_a_blip_then_it_carries_the_alert():
+    # Given an outage alert open since 16:01 and reminders every 10 minutes
+    config = replace(CONFIG, reminder_minutes=10)
+    results = [at(m, "overloaded") for m in range(11)]
+    stored, _ = run(Stored(MonitorState(), 0, {}), results, config)
+    # When the reminder falls due on one good cycle, below RECOVERY_THRESHOLD
+    _, [plan] = run(stored, [at(11)], config)
+    note = plan.notification
+    # Then it is a reminder of the open outage: critical, never "operational" or OK
+    assert note is not None and note.subject.startswith("REMINDER")
+    assert "operational" not in note.subject and "unconfirmed_outage" in note.subject
+    assert (note.severity, note.verdict) == ("critical", "unconfirmed_outage")
+    body = json.loads(note.webhook)
+    assert body["NewStateValue"] == "ALARM" and body["urgency"] == "high"
+    assert "🔴" in json.loads(note.chat)["content"]["title"]
+
+
+def test_given_an_open_outage_in_quiet_hours_then_a_reminder_on_a_degraded_cycle_still_goes():
+    # Given quiet hours 16-18 and an outage open since 16:01 (it paged: critical)
+    config = replace(CONFIG, reminder_minutes=10, quiet_hours=parse_quiet("16-18"))
+    stored, _ = run(Stored(MonitorState(), 0, {}), [at(m, "overloaded") for m in range(11)], config)
+    # When the reminder falls on a degraded (warning) cycle
+    _, [plan] = run(stored, [slow_at(11)], config)
+    # Then it goes, as the critical reminder of the open outage
+    assert plan.notification is not None and plan.notification.severity == "critical"
+
+
+def test_given_quiet_hours_when_the_digest_is_released_on_a_blip_then_it_carries_the_open_alert():
+    # Given QUIET_HOURS=22-07: an outage pages at 21:01, eases to degraded at 22:31
+    # (held), is an outage again at 22:41 (sent)
+    config = replace(CONFIG, quiet_hours=parse_quiet("22-07"))
+    minutes = [clock("21:00"), clock("21:01"), clock("22:30"), clock("22:31")]
+    minutes += [clock("22:40"), clock("22:41")]
+    outcomes = ["overloaded", "overloaded", "slow", "slow", "overloaded", "overloaded"]
+    results = [slow_at(m) if o == "slow" else at(m, o) for m, o in zip(minutes, outcomes)]
+    stored, plans = run(Stored(MonitorState(), 0, {}), results, config)
+    sent = [p.notification.severity if p.notification else None for p in plans]
+    assert sent == [None, "critical", None, None, None, "critical"]
+    # When the first cycle at 07:00 is a blip (one good cycle, the alert stays open)
+    _, [plan] = run(stored, [at(clock("07:00", day=1))], config)
+    note = plan.notification
+    # Then the digest carries the open outage: critical, ALARM, never "now operational"
+    assert note is not None and note.subject.startswith("DIGEST")
+    assert (note.severity, note.verdict) == ("critical", "unconfirmed_outage")
+    assert "now operational" not in note.subject
+    assert json.loads(note.webhook)["NewStateValue"] == "ALARM"
+
+
+def test_given_a_muted_recovery_of_an_alert_that_paged_then_it_goes_when_the_mute_ends():
+    # Given QUIET_HOURS=22-07, a critical that paged at 21:01, `mute --for 2h` at 22:00
+    config = replace(CONFIG, quiet_hours=parse_quiet("22-07"))
+    stored, plans = run(
+        Stored(MonitorState(), 0, {}),
+        [at(clock("21:00"), "overloaded"), at(clock("21:01"), "overloaded")],
+        config,
+    )
+    assert plans[-1].notification.severity == "critical"
+    quiet = QuietState.from_dict(stored.state.quiet)
+    quiet.mute(T0 + timedelta(minutes=clock("22:00")), timedelta(hours=2), "planned work")
+    stored.state.quiet = quiet.to_dict()
+    # And the recovery at 22:41 is muted
+    stored, plans = run(stored, [at(clock("22:40")), at(clock("22:41"))], config)
+    assert all(p.notification is None for p in plans)
+    # When the mute ends at 00:00, inside quiet hours
+    _, [plan] = run(stored, [at(clock("00:00", day=1))], config)
+    # Then the RESOLVED goes at once (what it resolves was sent), not at 07:00
+    note = plan.notification
+    assert note is not None and note.severity == "ok"
+    assert json.loads(note.webhook)["NewStateValue"] == "OK"
+
+
+def with_bedrock(result: CheckResult, outcome: str) -> CheckResult:
+    from functions.monitor.models import BedrockResult
+
+    result.bedrock = [BedrockResult(model="claude-haiku-5-5", outcome=outcome, model_id="us.x")]
+    result.region = "eu-west-1"
+    return result
+
+
+def test_given_bedrock_alerts_then_the_bedrock_and_api_alerts_have_their_own_webhook_keys():
+    # Given BEDROCK_ALERTS and webhooks: Bedrock fails (WARNING, ALARM)
+    config = replace(CONFIG, bedrock_alerts=True)
+    results = [with_bedrock(at(m), "server_error") for m in (0, 1)]
+    # When the API then has an outage, and recovers, while Bedrock still fails
+    results += [with_bedrock(at(m, "overloaded"), "server_error") for m in (2, 3)]
+    results += [with_bedrock(at(m), "server_error") for m in (4, 5)]
+    _, plans = run(Stored(MonitorState(), 0, {}), results, config)
+    bodies = [json.loads(p.notification.webhook) for p in plans if p.notification]
+    assert [b["NewStateValue"] for b in bodies] == ["ALARM", "ALARM", "OK"]
+    bedrock, outage, resolved = bodies
+    # Then the API's RESOLVED closes the API's key, not the Bedrock one still failing
+    assert outage["dedup_key"] == resolved["dedup_key"] == "claude-api-monitor:eu-west-1"
+    assert bedrock["dedup_key"] == "claude-api-monitor:eu-west-1:bedrock:claude-haiku-5-5"
+    assert bedrock["AlarmName"] == bedrock["dedup_key"] != resolved["AlarmName"]
+    assert bedrock["severity"] == "warning"
+
+
+def test_given_both_alerts_change_in_one_message_then_each_gets_its_own_webhook_body():
+    # Given BEDROCK_ALERTS and webhooks, when the API and Bedrock fail in the same cycles
+    config = replace(CONFIG, bedrock_alerts=True)
+    results = [with_bedrock(at(m, "overloaded"), "server_error") for m in (0, 1)]
+    _, plans = run(Stored(MonitorState(), 0, {}), results, config)
+    bodies = json.loads(plans[-1].notification.webhook)
+    # Then the webhook gets one body per alert, each with its own key
+    assert isinstance(bodies, list) and len(bodies) == 2
+    keys = {b["dedup_key"]: b["NewStateValue"] for b in bodies}
+    assert keys == {
+        "claude-api-monitor:eu-west-1": "ALARM",
+        "claude-api-monitor:eu-west-1:bedrock:claude-haiku-5-5": "ALARM",
+    }
+    for body in bodies:
+        jsonschema.validate(body, WEBHOOK_SCHEMA)
+
+
+def test_given_a_stale_critical_merged_with_its_resolved_then_the_message_is_the_resolved():
+    # Given an outage whose CRITICAL was never sent (left in the outbox)
+    _, plans = run(Stored(MonitorState(), 0, {}), [at(0, "overloaded"), at(1, "overloaded")])
+    first = plans[-1]
+    stored = Stored(first.state, 5, first.outbox)
+    # When, after its lease, the recovery is planned and the stale CRITICAL merged into it
+    plan = plan_cycle(stored, at(2), CONFIG, 10_000.0)
+    plan = plan_cycle(Stored(plan.state, 6, plan.outbox), at(3), CONFIG, 20_000.0)
+    note = plan.notification
+    # Then it takes the latest state: a RESOLVED, never a red CRITICAL icon on it
+    assert (note.severity, note.verdict) == ("ok", "operational")
+    title = json.loads(note.chat)["content"]["title"]
+    assert "🔴" not in title and "RESOLVED" in title and "unconfirmed_outage" not in title
+    body = json.loads(note.webhook)
+    assert body["NewStateValue"] == "OK" and body["urgency"] == "low"
+
+
+def test_given_an_event_dated_behind_the_last_cycle_then_the_stored_times_never_go_back():
+    # Given an outage alert notified at 17:01, the last cycle at 17:01
+    results = [at(60, "overloaded"), at(61, "overloaded")]
+    stored, plans = run(Stored(MonitorState(), 0, {}), results)
+    assert plans[-1].notification is not None
+    assert stored.state.last_cycle_at == stored.state.last_notified_at == "2026-11-25T17:01:00Z"
+    # When a late delivery of an event dated 16:30 (up to a day behind) recovers it
+    stored, plans = run(stored, [at(30), at(31)])
+    # Then it is recorded, but last_cycle_at and last_notified_at stay at 17:01
+    assert plans[-1].notification is not None
+    assert stored.state.last_cycle_at == "2026-11-25T17:01:00Z"
+    assert stored.state.last_notified_at == "2026-11-25T17:01:00Z"
+
+
+def test_given_a_bedrock_alert_held_overnight_then_its_digest_raises_its_own_key_not_ok():
+    # Given BEDROCK_ALERTS, quiet hours 16-17, and Bedrock failing from 16:00 (a
+    # warning: held) while the API is fine
+    config = replace(CONFIG, bedrock_alerts=True, quiet_hours=parse_quiet("16-17"))
+    results = [with_bedrock(at(m), "server_error") for m in (0, 1)]
+    stored, plans = run(Stored(MonitorState(), 0, {}), results, config)
+    assert all(p.notification is None for p in plans)
+    # When the hours end with Bedrock still failing
+    _, [plan] = run(stored, [with_bedrock(at(60), "server_error")], config)
+    body = json.loads(plan.notification.webhook)
+    # Then the digest is a warning under the Bedrock path's key, never an OK
+    assert plan.notification.severity == "warning" and body["NewStateValue"] == "ALARM"
+    assert body["dedup_key"] == "claude-api-monitor:eu-west-1:bedrock:claude-haiku-5-5"

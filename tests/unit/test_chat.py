@@ -57,7 +57,8 @@ def test_given_an_outage_then_the_chat_message_carries_every_fact_a_responder_ne
     assert "overall operational → outage" in text  # what changed
     assert "`claude-haiku-5-5`: overloaded, HTTP 529" in text  # failing model, outcome, status
     assert "claude-sonnet-4-5" not in text  # passing ones are not noise
-    assert "https://stspg.io/abc" in text  # the incident link
+    # the incident link, on the status page's own host (issue 18: no other host)
+    assert "https://status.claude.com/incidents/inc1" in text and "stspg.io" not in text
     assert "seen 4 min before the status page" in text  # the lead time
     assert content["nextSteps"] == [NEXT_STEP["outage"]]  # the next step
     assert "upstream text" not in json.dumps(content)
@@ -178,3 +179,62 @@ def test_the_webhook_subject_is_short_ascii_and_starts_like_an_alarm():
     subject = webhook_subject(body)
     assert subject.startswith("ALARM: CRITICAL: Claude API outage")
     assert len(subject) <= 100 and subject.isascii()
+
+
+# -- issue 18: text from outside, links, caps, threads, failover advice ---------------
+
+
+def test_given_a_hostile_incident_name_then_the_chat_message_neither_pings_nor_links_away():
+    # Given an incident named to ping a channel behind a link to another host
+    note, result = outage()
+    result["status_page"]["incidents"][0]["name"] = (
+        "<!channel> <https://evil.example/rotate|Rotate your API key now> *urgent* "
+        "[x](https://evil.example)"
+    )
+    message = chat_message(note, result)
+    text = message["content"]["description"]
+    # Then no mention, no Slack or Teams link and no working URL to that host survive
+    for markup in ("<!channel>", "<https://", "|Rotate", "](", "https://evil.example", "*urgent*"):
+        assert markup not in text, markup
+    assert "&lt;!channel&gt;" in text and "evil(.)example" in text
+    # And the incident still links to the status page's own host
+    assert "https://status.claude.com/incidents/inc1" in text
+    assert message["metadata"]["relatedResources"] == ["https://status.claude.com/incidents/inc1"]
+    jsonschema.validate(message, CHAT_SCHEMA)
+
+
+def test_given_many_incidents_then_related_resources_are_capped_and_on_the_page_host():
+    # Given 40 open incidents, their shortlinks on another host
+    note, result = outage()
+    incident = result["status_page"]["incidents"][0]
+    result["status_page"]["incidents"] = [
+        {**incident, "id": f"inc{n}", "shortlink": "https://stspg.io/x"} for n in range(40)
+    ]
+    related = chat_message(note, result)["metadata"]["relatedResources"]
+    # Then a handful of links, each on the status page's host
+    assert 0 < len(related) <= 5
+    assert all(link.startswith("https://status.claude.com/incidents/") for link in related)
+
+
+def test_given_the_api_failing_and_bedrock_answering_then_chat_next_steps_say_fail_over():
+    # Given a cycle whose failover step says to fail over (as next_step puts it first)
+    from functions.monitor.decide.failover import FAIL_OVER
+
+    note, result = outage()
+    result["failover"] = {"claude-haiku-5-5": FAIL_OVER}
+    content = chat_message(note, result)["content"]
+    body = webhook_body(note, result)
+    # Then the chat's next steps and the webhook's next_step carry it first
+    assert content["nextSteps"][0].startswith(FAIL_OVER)
+    assert content["nextSteps"][1] == NEXT_STEP["outage"]
+    assert body["next_step"].startswith(FAIL_OVER)
+
+
+def test_a_chat_message_threads_with_its_alerts_other_messages():
+    # Given an alert, then its chat message carries the alert's key as threadId
+    note, result = outage()
+    assert chat_message(note, result)["metadata"]["threadId"] == "claude-api-monitor:eu-west-1"
+    # And a Bedrock path's own alert threads apart from the API's
+    bedrock = {**note, "alert": "bedrock:claude-haiku-5-5"}
+    threaded = chat_message(bedrock, result)["metadata"]["threadId"]
+    assert threaded == "claude-api-monitor:eu-west-1:bedrock:claude-haiku-5-5"

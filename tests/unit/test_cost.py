@@ -227,3 +227,12 @@ def test_every_tenth_cycle_costs_a_tenth():
         return line["quantity"] * line["unit_usd"]
 
     assert abs(usd(tenth) - usd(every) / 10) < 1e-9
+
+
+def test_given_the_topic_key_then_cost_says_its_yearly_rotation_adds_from_the_second_year():
+    # Given the optional KMS key, which the stack rotates every year
+    report = estimate(topic_key=True)
+    [kms] = [o for o in report["optional"] if o["name"].startswith("KMS")]
+    # Then the cost says what the first two rotations add (AWS KMS pricing)
+    assert "$2.00 in the second year" in kms["free_tier_note"]
+    assert "$3.00 from year 3 on" in kms["free_tier_note"]

@@ -54,7 +54,7 @@ def test_given_a_resent_entry_fails_again_then_the_third_try_still_has_the_first
     assert plan.notification.id == first.id
 
 
-def test_given_a_stale_critical_entry_and_a_new_resolution_then_one_message_never_lower():
+def test_given_a_stale_critical_entry_and_a_new_resolution_then_one_message_of_the_latest_state():
     # Given a critical alert never sent, and the API now recovered for two cycles
     state, entry, critical = committed_entry(result_at(1, "overloaded"))
     stored = Stored(state, 3, {})
@@ -63,8 +63,9 @@ def test_given_a_stale_critical_entry_and_a_new_resolution_then_one_message_neve
     plan = plan_cycle(Stored(plan.state, 4, {entry.id: entry}), result_at(3), CONFIG, 10_000.0)
     # When the resolution and the stale alert merge
     merged = plan.notification
-    # Then the severity is the highest (critical), and the texts carry both changes
-    assert merged.severity == "critical" and merged.verdict == "unconfirmed_outage"
+    # Then it takes the alert's latest state (the RESOLVED: issue 18, a red CRITICAL on
+    # a RESOLVED title and webhook urgency high), and the texts carry both changes
+    assert merged.severity == "ok" and merged.verdict == "operational"
     assert merged.id not in (critical.id,) and list(plan.outbox) == [merged.id]
     assert "RESOLVED" in merged.subject and "CRITICAL" in merged.subject
     assert "RESOLVED" in merged.sms and "CRITICAL" in merged.sms
@@ -74,14 +75,20 @@ def test_given_a_stale_critical_entry_and_a_new_resolution_then_one_message_neve
     assert set(merged.sms) <= _GSM7
 
 
-def test_merge_is_deterministic_and_takes_the_worst_severity():
-    def n(i, severity, verdict):
-        return Notification(f"n-{i}", f"S{i}", "sms", f"E{i}", severity, verdict)
+def test_merge_is_deterministic_and_takes_the_worst_alert_as_its_latest_part_leaves_it():
+    def n(i, severity, verdict, alert=""):
+        return Notification(f"n-{i}", f"S{i}", "sms", f"E{i}", severity, verdict, alert=alert)
 
+    # Given parts of one alert, oldest first: the latest one is where it stands
     parts = [n(1, "warning", "degraded"), n(2, "unknown", "network_error"), n(3, "ok", "x")]
     one, two = merge(parts, "t"), merge(parts, "t")
-    assert one == two and one.severity == "unknown" and one.verdict == "network_error"
+    assert one == two and one.severity == "ok" and one.verdict == "x"
     assert merge(parts[:1], "t") is parts[0]
+    # Given two alerts, the API's open and a Bedrock path's resolved: the worst wins
+    mixed = [n(1, "critical", "outage"), n(2, "ok", "outage", alert="bedrock:m")]
+    assert merge(mixed, "t").severity == "critical"
+    mixed = [n(1, "warning", "outage", alert="bedrock:m"), n(2, "ok", "operational")]
+    assert merge(mixed, "t").severity == "warning"
 
 
 @pytest.mark.parametrize(
@@ -203,3 +210,69 @@ def test_given_a_committed_chat_message_too_large_then_the_message_is_built_and_
 def test_cap_email_ends_with_a_limit_below_its_own_note():
     assert _within(5, lambda: cap_email("y" * 1000, 10)) == ""
     assert _within(5, lambda: cap_email("y" * 1000, -5)) == ""
+
+
+# -- issue 18: an undelivered earlier entry is never sent after a later one ------------
+
+
+class FlakyNotifier:
+    """A notifier whose first `failures` publishes fail; keeps what it sent, in order."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures, self.sent = failures, []
+
+    def publish(self, notification):
+        from functions.monitor.tell.notifiers import NotifyError
+
+        if self.failures:
+            self.failures -= 1
+            raise NotifyError("SNS publish failed: Throttling: Rate exceeded", unsent=True)
+        self.sent.append(notification)
+
+
+def test_given_a_failed_critical_then_its_resolved_is_never_sent_before_it(tmp_path):
+    # Given a 150 s deadline (lease 155 s) on a one-minute schedule, the real SQLite
+    # store, and an alert topic whose first publish fails
+    from functions.monitor.cycle import Cycle
+    from functions.monitor.keep.sqlite import SqliteStore
+
+    config = replace(CONFIG, deadline_s=150.0)
+    notifier = FlakyNotifier(failures=1)
+    cycle = Cycle(config=config, store=SqliteStore(str(tmp_path / "m.db")), notifier=notifier)
+    # When the CRITICAL's publish fails at 16:01, the API recovers (RESOLVED at 16:03)
+    timeline = [(0, "overloaded"), (1, "overloaded"), (2, "ok"), (3, "ok"), (4, "ok"), (5, "ok")]
+    for minute, outcome in timeline:
+        cycle.record(result_at(minute, outcome), now_wall=1_000.0 + 60 * minute)
+    # Then the pager gets the CRITICAL (given up by its cycle, re-sent by the next one)
+    # and then its RESOLVED, never the other way round
+    assert [n.severity for n in notifier.sent] == ["critical", "ok"]
+    assert "RESOLVED" in notifier.sent[-1].subject
+    # And nothing is left in the outbox
+    assert cycle.store.load().outbox == {}
+
+
+def test_given_an_entry_still_in_its_owners_hands_then_its_alerts_next_news_waits_behind_it():
+    # Given a CRITICAL committed at wall 60 whose owner died before publishing (its
+    # lease, 155 s, not over yet)
+    config = replace(CONFIG, deadline_s=150.0)
+    stored = Stored(MonitorState(), 0, {})
+    for minute, wall in ((0, 0.0), (1, 60.0)):
+        plan = plan_cycle(stored, result_at(minute, "overloaded"), config, wall)
+        stored = Stored(plan.state, stored.version + 1, plan.outbox)
+    critical = plan.notification
+    assert critical is not None and critical.severity == "critical"
+    # When the API recovers at 16:03 (wall 180), within that lease
+    for minute, wall in ((2, 120.0), (3, 180.0)):
+        plan = plan_cycle(stored, result_at(minute), config, wall)
+        stored = Stored(plan.state, stored.version + 1, plan.outbox)
+    # Then the RESOLVED is committed but not sent: it waits behind the CRITICAL
+    assert plan.notification is None
+    waiting = [e for e in stored.outbox.values() if e.waiting]
+    assert len(waiting) == 1 and waiting[0].notification["severity"] == "ok"
+    # When the CRITICAL's lease is over (16:04, wall 240)
+    plan = plan_cycle(stored, result_at(4), config, 240.0)
+    # Then both go as one message, in order, with the latest state: the RESOLVED
+    note = plan.notification
+    assert note is not None and (note.severity, note.verdict) == ("ok", "operational")
+    assert "RESOLVED" in note.subject and critical.email in note.email
+    assert sorted(plan.taken_over) == sorted([critical.id, waiting[0].id])

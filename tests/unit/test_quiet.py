@@ -87,7 +87,10 @@ def test_given_a_duration_when_parsed_then_seconds(text, seconds):
     assert parse_duration(text) == timedelta(seconds=seconds)
 
 
-@pytest.mark.parametrize("text", ["", "2", "h", "0m", "2x", "-1h", "8d", "2h garbage"])
+@pytest.mark.parametrize(
+    "text",
+    ["", "2", "h", "0m", "2x", "-1h", "8d", "2h garbage", "99999999999999999999d", "9" * 30 + "s"],
+)
 def test_given_a_bad_duration_when_parsed_then_one_line_error_naming_the_option(text):
     with pytest.raises(ValueError) as err:
         parse_duration(text)

@@ -184,7 +184,7 @@ def estimate(
                 "free_tier_note": (
                     "free within the always-free three dashboards per account"
                     if i.name == OPTIONAL[0]
-                    else "no free tier"
+                    else _kms_rotation_note(prices["kms"])
                 ),
             }
             for i in _optional_items(prices, regions[0])
@@ -400,6 +400,19 @@ def _optional_items(prices: dict[str, Any], region: str) -> list[Item]:
         Item(OPTIONAL[0], region, 1, "dashboards", cw["dashboard_month"], cw["dashboard_month"]),
         Item(OPTIONAL[1], region, 1, "keys", kms["customer_key_month"], kms["customer_key_month"]),
     ]
+
+
+def _kms_rotation_note(kms: dict[str, Any]) -> str:
+    """The key's yearly rotation (on in the stack) adds to its cost from the second
+    year: each of the first `rotations_billed` rotations adds `rotation_month`."""
+    base, extra = float(kms["customer_key_month"]), float(kms.get("rotation_month", 0))
+    billed = int(kms.get("rotations_billed", 0))
+    if not (extra and billed):
+        return "no free tier"
+    later = f"${base + extra:.2f} in the second year" + (
+        f", ${base + billed * extra:.2f} from year {billed + 1} on" if billed > 1 else ""
+    )
+    return f"no free tier; its yearly key rotation makes it {later}"
 
 
 def _free_tier(prices: dict[str, Any], items: list[Item]) -> float:

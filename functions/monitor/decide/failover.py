@@ -88,6 +88,13 @@ def annotate(result: CheckResult) -> None:
         verdict.summary += f"; note: {_joined(noted)}"
 
 
+def failover_sentence(steps: dict[str, str]) -> str:
+    """The failover sentence `annotate` puts first in the next step (the API failing),
+    from a result's `failover` (model -> step); empty when there is none."""
+    api = {str(m): str(s) for m, s in steps.items() if s != BEDROCK_ONLY}
+    return _joined(api) if api else ""
+
+
 def _joined(steps: dict[str, str]) -> str:
     """One step said once when every model shares it, else each model's own."""
     if len(set(steps.values())) == 1:

@@ -62,7 +62,8 @@ def parse_duration(text: str, setting: str = "--for") -> timedelta:
     seconds = sum(int(n) * _UNIT[u] for n, u in parts)
     if seconds <= 0:
         raise ValueError(f"{setting}: the duration must be more than zero, got {text!r}")
-    if timedelta(seconds=seconds) > MUTE_MAX:
+    # Compared as a number first: a huge one would overflow timedelta (OverflowError).
+    if seconds > MUTE_MAX.total_seconds():
         raise ValueError(f"{setting}: at most 7d, got {text!r}")
     return timedelta(seconds=seconds)
 
@@ -137,6 +138,9 @@ class Held:
     why: str  # "quiet" or "mute"
     # The lead time over the status page it told ("Seen 3 min before ..."), if any.
     lead: str | None = None
+    # It resolves an alert people were told of (muted, not held for quiet hours): the
+    # digest holding it goes as soon as the mute ends, never waits out quiet hours.
+    told: bool = False
     newer: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
@@ -187,6 +191,8 @@ class HeldDigest:
         transitions: list[dict[str, str]],
         at: datetime,
         why: str,
+        *,
+        told: bool = False,
     ) -> None:
         """Keep one held or muted notification (a `Notification.to_dict()`)."""
         self.items.append(
@@ -200,6 +206,7 @@ class HeldDigest:
                     {"target": t["target"], "from": t["from"], "to": t["to"]} for t in transitions
                 ],
                 why=why,
+                told=told,
             )
         )
         while len(self.items) > max(1, self.max_items):
@@ -304,6 +311,16 @@ def digest_severity(held: HeldDigest) -> str:
     return held.items[-1].severity if held.items else "warning"
 
 
+def digest_urgent(held: HeldDigest) -> bool:
+    """Whether the digest goes as soon as no mute holds it, quiet hours or not: it
+    holds a critical or unknown (a mute ended inside quiet hours), or its latest news
+    resolves an alert people were told of (its pager must not stay open till morning).
+    (A recovery is held only when what it resolves was held too.)"""
+    if digest_severity(held) in ("critical", "unknown"):
+        return True
+    return bool(held.items) and held.items[-1].told
+
+
 @dataclass
 class QuietState:
     """Mutes and held notifications, as they travel with the alert state.
@@ -355,7 +372,9 @@ class QuietState:
             if self.held:
                 self.held.mark_sent(now)
         else:
-            self.held.add(notification, transitions, now, "quiet" if decision == "hold" else "mute")
+            why = "quiet" if decision == "hold" else "mute"
+            told_ok = told and notification.get("severity") == "ok"
+            self.held.add(notification, transitions, now, why, told=told_ok)
         return decision
 
     def release(self, now: datetime, quiet: QuietHours | None) -> tuple[str, str] | None:

@@ -271,6 +271,10 @@ class OutboxEntry:
     # Destinations ("alert", "webhook") this notification already went to: a re-send
     # goes only to the others.
     done: list[str] = field(default_factory=list)
+    # Committed behind an earlier entry of the same alert whose owner may still be
+    # sending it: nobody sends this one until that one is sent or due; then the first
+    # cycle takes both over, in order, merged.
+    waiting: bool = False
     # Fields a newer version stored with the entry: kept (see MonitorState.newer).
     newer: dict[str, Any] = field(default_factory=dict, repr=False)
 
@@ -311,6 +315,7 @@ class OutboxEntry:
             transitions,
             notification if isinstance(notification, dict) else {},
             sorted({d for d in done if d in DESTINATIONS}) if isinstance(done, list) else [],
+            data.get("waiting") is True,
             _unknown(cls, data),
         )
 

@@ -9,7 +9,10 @@
 
 "The last day of results for a model" and "every transition in 30 days" are each
 one Query on pk with `sk >= <ISO time>`. A steady cycle costs two requests: GetItem
-(state) and TransactWriteItems (cycle, canaries, transitions, state).
+(state) and TransactWriteItems (cycle, canaries, transitions, state). Results kept
+in memory while the table was unreachable (the backlog) are written after that, in
+transactions of their own (`write_backlog`), so however many models there are, the
+state commit stays small and every result finds room in a later write.
 
 Every call makes one attempt (the cycle's deadline); what a lost answer means:
 - GetItem reads; repeating it is harmless.
@@ -45,8 +48,12 @@ from .store import (
 
 log = logging.getLogger("claude_status.store")
 STATE_KEY = {"pk": {"S": "STATE"}, "sk": {"S": "STATE"}}
-# TransactWriteItems takes at most 100 items; older backlog waits for a later cycle.
+# TransactWriteItems "groups up to 100 action requests", no two on the same item:
+# https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_TransactWriteItems.html
 MAX_ITEMS = 100
+# One backlog write holds whole results, about this many items: small enough to answer
+# well within one call's timeout (a 100-item transaction can take seconds).
+BACKLOG_CHUNK_ITEMS = 25
 
 
 def _av(value: Any) -> dict[str, Any]:
@@ -258,13 +265,8 @@ class DynamoStore:
             )
             items = items[:MAX_ITEMS]
         items.append(items.pop(0))  # the cycle record first: its failure means duplicate
+        # The backlog is not in this transaction: `write_backlog` takes it afterwards.
         written = 0
-        for old in backlog:  # oldest first; what does not fit waits for the next commit
-            puts = self._result_puts(old, conditional=False)
-            if len(items) + len(puts) > MAX_ITEMS:
-                break
-            items += puts
-            written += 1
         try:
             self.client.transact_write_items(TransactItems=items, ClientRequestToken=token)
         except ClientError as exc:
@@ -278,6 +280,31 @@ class DynamoStore:
                 str(_error("TransactWriteItems", exc)), token=token, written=written
             ) from None
         return written
+
+    def write_backlog(self, backlog: list[CheckResult]) -> int:
+        """Write the oldest results of `backlog` in one transaction of whole results (at
+        least one, about BACKLOG_CHUNK_ITEMS items); return how many. Unconditional
+        puts: a write repeated after a lost answer rewrites the same items, harmless."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        items: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        count = 0
+        for old in backlog:
+            puts = self._result_puts(old, conditional=False)[:MAX_ITEMS]
+            # No two actions on one item: the same cycle twice waits for the next write.
+            if items and (len(items) + len(puts) > BACKLOG_CHUNK_ITEMS or old.cycle_id in seen):
+                break
+            items += puts
+            seen.add(old.cycle_id)
+            count += 1
+        if not items:
+            return 0
+        try:
+            self.client.transact_write_items(TransactItems=items)
+        except (ClientError, BotoCoreError) as exc:
+            raise _error("TransactWriteItems", exc) from None
+        return count
 
     def _landed(self, token: str) -> bool:
         """Whether the state item was last written by the request with this token."""

@@ -168,6 +168,18 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite write failed: {exc}") from None
 
+    def write_backlog(self, backlog: list[CheckResult]) -> int:
+        """The backlog in one transaction (commit writes it too; this is for a store
+        that could not take it with the commit)."""
+        db = self._conn()
+        try:
+            with db:
+                for old in backlog:
+                    self._write_result(db, old, replace=True)
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite write failed: {exc}") from None
+        return len(backlog)
+
     def clear_outbox(self, entry_id: str) -> None:
         # The version moves only when the entry was there (the same count as a DELETE).
         self._transaction(

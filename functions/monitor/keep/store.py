@@ -65,6 +65,11 @@ class Store(Protocol):
         written with it. The rest waits for the next commit."""
         ...
 
+    def write_backlog(self, backlog: list[CheckResult]) -> int:
+        """Write the oldest results of `backlog` (results a failed commit could not
+        store), as many as one write takes; return how many. Repeatable."""
+        ...
+
     def clear_outbox(self, entry_id: str) -> None: ...
 
     def mark_outbox(self, entry: OutboxEntry) -> None:

@@ -34,7 +34,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..decide.failover import failover_sentence
 from ..decide.verdict import NEXT_STEP
+from .markdown import DEFAULT_PAGE_URL, code_span, incident_link, inert
+from .webhook_schema import WEBHOOK_SCHEMA, WEBHOOK_SCHEMA_VERSION
+
+__all__ = ["CHAT_SCHEMA", "WEBHOOK_SCHEMA", "chat_message", "webhook_body", "dedup_key"]
 
 # Our own caps (the schema page documents none): one Slack section holds 3000
 # characters of text; titles and tags stay short enough to read on a phone.
@@ -44,8 +49,10 @@ NEXT_STEPS_MAX = 5
 KEYWORDS_MAX = 10
 KEYWORD_MAX = 50
 CONTEXT_VALUE_MAX = 256
+# Incident links in one message (`relatedResources`): a page with 150 open incidents
+# must not make a message no chat renders.
+RELATED_MAX = 5
 
-WEBHOOK_SCHEMA_VERSION = 1
 
 _EMOJI = {"critical": "🔴", "warning": "🟠", "unknown": "⚪", "ok": "✅"}
 _WORD = {"critical": "CRITICAL", "warning": "WARNING", "unknown": "UNKNOWN", "ok": "OK"}
@@ -113,7 +120,25 @@ def _kind(transitions: list[dict[str, Any]], default: str = "alert") -> str:
     overall = [t for t in transitions if t.get("target") == "overall"]
     if overall and overall[-1].get("to") == "operational":
         return "resolved"
+    bedrock = [t for t in transitions if str(t.get("target", "")).startswith("bedrock:")]
+    if bedrock and not overall and bedrock[-1].get("to") == "ok":
+        return "resolved"  # only a failover path moved, and it answers again
     return default if transitions else "reminder"
+
+
+def dedup_key(region: str, alert: str | None) -> str:
+    """The webhook's dedup key (and AlarmName): one per alert that opens and closes on
+    its own, so the API's RESOLVED never closes a Bedrock path's open alert."""
+    base = f"claude-api-monitor:{region}"
+    return base if not alert or alert == "overall" else f"{base}:{alert}"
+
+
+def _next_steps(verdict: str, result: dict[str, Any]) -> list[str]:
+    """The verdict's next step, after the failover advice when there is one (as
+    `next_step` puts it first in the email and the SMS)."""
+    advice = failover_sentence(dict(result.get("failover") or {}))
+    step = NEXT_STEP.get(verdict, "See the monitor's history for details.")
+    return [f"{advice}.", step] if advice else [step]
 
 
 def _failing(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -134,23 +159,42 @@ def _lead(minutes: float | None) -> str | None:
 
 def _canary_line(c: dict[str, Any]) -> str:
     http = f"HTTP {c['http_status']}" if c.get("http_status") else "no HTTP answer"
-    rid = f", request id `{c['request_id']}`" if c.get("request_id") else ""
-    return f"`{c.get('model')}`: {c.get('outcome')}, {http}{rid}"
+    rid = f", request id `{code_span(c['request_id'])}`" if c.get("request_id") else ""
+    return f"`{code_span(c.get('model'))}`: {c.get('outcome')}, {http}{rid}"
 
 
-def chat_message(notification: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-    """The Amazon Q Developer custom notification for one notification. See module doc."""
+def _title(
+    notification: dict[str, Any], severity: str, word: str, verdict: str, region: str
+) -> str:
+    """Read alike with the CloudWatch alarms Amazon Q renders natively: an emoji, what,
+    state, region, separated by bars. A Bedrock path's own alert names the path."""
+    emoji = _EMOJI.get(severity, "⚪")
+    alert = str(notification.get("alert") or "")
+    if alert.startswith("bedrock:"):
+        model = alert.split(":", 1)[1]
+        state = "RESOLVED" if severity == "ok" else _WORD.get(severity, "UNKNOWN")
+        return f"{emoji} Amazon Bedrock {model} | {state} | {region}"
+    return f"{emoji} Claude API | {word}: {verdict} | {region}"
+
+
+def chat_message(
+    notification: dict[str, Any], result: dict[str, Any], page_url: str = DEFAULT_PAGE_URL
+) -> dict[str, Any]:
+    """The Amazon Q Developer custom notification for one notification. See module doc.
+    What came from outside (incident names, the page's error, request ids) is made
+    inert for markdown, and links go only to `page_url`'s host."""
     severity = str(notification.get("severity") or result.get("severity") or "unknown")
     verdict = str(notification.get("verdict") or result.get("verdict") or "")
     region = str(result.get("region") or "local")
     transitions = list(result.get("transitions") or [])
     kind = _kind(transitions)
-    word = "RESOLVED" if kind == "resolved" else _WORD.get(severity, "UNKNOWN")
-    # Read alike with the CloudWatch alarms Amazon Q renders natively: an emoji, what,
-    # state, region, separated by bars.
-    title = f"{_EMOJI.get(severity, '⚪')} Claude API | {word}: {verdict} | {region}"
-
-    lines = [f"*Verdict:* {verdict} ({severity}): {result.get('summary', '')}".rstrip(": ")]
+    # A RESOLVED title only when the message's own state is ok: a merged message whose
+    # other alert is still open keeps that alert's word and icon.
+    resolved = kind == "resolved" and severity == "ok"
+    word = "RESOLVED" if resolved else _WORD.get(severity, "UNKNOWN")
+    title = _title(notification, severity, word, verdict, region)
+    summary = inert(result.get("summary", ""), page_url)
+    lines = [f"*Verdict:* {verdict} ({severity}): {summary}".rstrip(": ")]
     if transitions:
         changed = "; ".join(f"{t['target']} {t['from']} → {t['to']}" for t in transitions)
         lines.append(f"*What changed:* {changed}")
@@ -160,12 +204,19 @@ def chat_message(notification: dict[str, Any], result: dict[str, Any]) -> dict[s
     if failing:
         lines.append("*Failing:*")
         lines += [f"• {_canary_line(c)}" for c in failing]
+    links = []
     for incident in _incidents(result):
-        link = f" {incident['shortlink']}" if incident.get("shortlink") else ""
-        lines.append(f"*Incident:* {incident.get('name')} ({incident.get('status')}){link}")
+        url = incident_link(incident, page_url)
+        links += [url] if url else []
+        name, status = (
+            inert(incident.get("name"), page_url),
+            inert(incident.get("status"), page_url),
+        )
+        lines.append(f"*Incident:* {name} ({status})" + (f" {url}" if url else ""))
     page = result.get("status_page") or {}
     if not page.get("reachable", True):
-        lines.append(f"*Status page:* unreadable ({page.get('error') or 'no detail'})")
+        error = inert(page.get("error") or "no detail", page_url)
+        lines.append(f"*Status page:* unreadable ({error})")
     lead = _lead(result.get("lead_time_min"))
     if lead:
         lines.append(f"*Lead time:* {lead}")
@@ -180,13 +231,16 @@ def chat_message(notification: dict[str, Any], result: dict[str, Any]) -> dict[s
             "textType": "client-markdown",
             "title": _fit(title, TITLE_MAX),
             "description": _fit("\n".join(lines), DESCRIPTION_MAX),
-            "nextSteps": [NEXT_STEP.get(verdict, "See the monitor's history for details.")],
+            "nextSteps": _next_steps(verdict, result)[:NEXT_STEPS_MAX],
             "keywords": keywords,
         },
         "metadata": {
-            "summary": _fit(str(notification.get("subject") or title), TITLE_MAX),
+            # Amazon Q threads messages with the same threadId: an alert and its
+            # recovery share one thread in Slack (custom-notifs.html, metadata).
+            "threadId": dedup_key(region, str(notification.get("alert") or "")),
+            "summary": _fit(inert(notification.get("subject") or title, page_url), TITLE_MAX),
             "eventType": f"ClaudeApi{kind.capitalize()}",
-            "relatedResources": [i["shortlink"] for i in _incidents(result) if i.get("shortlink")],
+            "relatedResources": list(dict.fromkeys(links))[:RELATED_MAX],
             "additionalContext": {
                 k: _fit(str(v), CONTEXT_VALUE_MAX)
                 for k, v in {
@@ -246,8 +300,9 @@ def webhook_body(
         for i in _incidents(result)
     ]
     page = result.get("status_page") or {}
-    resolved = kind == "resolved" or severity == "ok"
-    dedup_key = f"claude-api-monitor:{region}"
+    resolved = severity == "ok"
+    key = dedup_key(region, str(notification.get("alert") or ""))
+    advice = failover_sentence(dict(result.get("failover") or {}))
     subject = str(notification.get("subject") or f"Claude API {verdict}")
     return {
         "schema": "claude-api-monitor/notification",
@@ -271,12 +326,12 @@ def webhook_body(
             "error": page.get("error"),
         },
         "lead_time_min": result.get("lead_time_min"),
-        "next_step": NEXT_STEP.get(verdict, ""),
+        "next_step": (f"{advice}. " if advice else "") + NEXT_STEP.get(verdict, ""),
         "urgency": urgency,
         "priority": priority,
-        "dedup_key": dedup_key,
+        "dedup_key": key,
         # The CloudWatch alarm shape, for receivers built for alarms (docs/WEBHOOKS.md).
-        "AlarmName": dedup_key,
+        "AlarmName": key,
         "NewStateValue": "OK" if resolved else "ALARM",
         "NewStateReason": _fit(subject, 1000),
         "StateChangeTime": result.get("checked_at"),
@@ -328,113 +383,3 @@ def webhook_publish_kwargs(body: dict[str, Any]) -> dict[str, Any]:
             k: {"DataType": "String", "StringValue": v} for k, v in attributes.items() if v
         },
     }
-
-
-_NULLABLE_STR = {"type": ["string", "null"]}
-_NULLABLE_INT = {"type": ["integer", "null"]}
-
-# The webhook body's contract, as JSON Schema (printed in docs/WEBHOOKS.md).
-WEBHOOK_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": [
-        "schema",
-        "schema_version",
-        "notification_id",
-        "kind",
-        "checked_at",
-        "region",
-        "verdict",
-        "severity",
-        "summary",
-        "subject",
-        "transitions",
-        "canaries",
-        "failing_models",
-        "incidents",
-        "incident_links",
-        "status_page",
-        "lead_time_min",
-        "next_step",
-        "urgency",
-        "priority",
-        "dedup_key",
-        "AlarmName",
-        "NewStateValue",
-        "NewStateReason",
-        "StateChangeTime",
-    ],  # fmt: skip
-    "properties": {
-        "schema": {"const": "claude-api-monitor/notification"},
-        "schema_version": {"const": WEBHOOK_SCHEMA_VERSION},
-        "notification_id": {"type": "string"},
-        "kind": {"enum": ["alert", "resolved", "reminder", "digest"]},
-        "checked_at": {"type": "string"},
-        "region": {"type": "string"},
-        "verdict": {
-            "enum": [
-                "operational",
-                "degraded",
-                "maintenance",
-                "rate_limited",
-                "outage",
-                "unconfirmed_outage",
-                "client_error",
-                "network_error",
-            ]
-        },  # fmt: skip
-        "severity": {"enum": ["ok", "warning", "critical", "unknown"]},
-        "summary": {"type": "string"},
-        "subject": {"type": "string", "maxLength": 100},
-        "transitions": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["target", "from", "to"],
-                "properties": {k: {"type": "string"} for k in ("target", "from", "to")},
-            },
-        },
-        "canaries": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["model", "outcome", "http_status", "request_id"],
-                "properties": {
-                    "model": {"type": "string"},
-                    "outcome": {"type": "string"},
-                    "http_status": _NULLABLE_INT,
-                    "error_type": _NULLABLE_STR,
-                    "request_id": _NULLABLE_STR,
-                    "attempts": _NULLABLE_INT,
-                    "latency_ms": _NULLABLE_INT,
-                },
-            },
-        },
-        "failing_models": {"type": "array", "items": {"type": "string"}},
-        "incidents": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["id", "name", "status", "url"],
-                "properties": {
-                    "url": _NULLABLE_STR,
-                    "confirms": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-        },
-        "incident_links": {"type": "array", "items": {"type": "string"}},
-        "status_page": {
-            "type": "object",
-            "required": ["reachable", "api_status", "error"],
-            "properties": {"reachable": {"type": "boolean"}},
-        },
-        "lead_time_min": {"type": ["number", "null"]},
-        "next_step": {"type": "string"},
-        "urgency": {"enum": ["high", "low"]},
-        "priority": {"enum": ["P1", "P2", "P3", "P4", "P5"]},
-        "dedup_key": {"type": "string"},
-        "AlarmName": {"type": "string"},
-        "NewStateValue": {"enum": ["ALARM", "OK"]},
-        "NewStateReason": {"type": "string"},
-        "StateChangeTime": {"type": "string"},
-    },
-}

@@ -16,7 +16,13 @@ from .text import SUBJECT_MAX, ascii_line, fit_text
 
 
 class NotifyError(Exception):
-    """Publishing failed; the message is one line and holds no secret."""
+    """Publishing failed; the message is one line and holds no secret. `unsent`: SNS
+    refused it (an error answer), so it certainly did not go; otherwise (a timeout, a
+    closed connection) it may have."""
+
+    def __init__(self, message: str, *, unsent: bool = False) -> None:
+        super().__init__(message)
+        self.unsent = unsent
 
 
 class Notifier(Protocol):
@@ -121,7 +127,8 @@ class SnsNotifier:
         except ClientError as exc:
             error = exc.response.get("Error", {})
             raise NotifyError(
-                f"SNS publish failed: {error.get('Code', '?')}: {error.get('Message', '')}"[:300]
+                f"SNS publish failed: {error.get('Code', '?')}: {error.get('Message', '')}"[:300],
+                unsent=True,
             ) from None
         except BotoCoreError as exc:
             raise NotifyError(f"SNS publish failed: {type(exc).__name__}: {exc}"[:300]) from None
@@ -138,18 +145,24 @@ class WebhookNotifier:
         from botocore.exceptions import BotoCoreError, ClientError
 
         from .chat import webhook_publish_kwargs
+        from .outbox import webhook_bodies
 
         try:
-            body = json.loads(notification.webhook)
-            kwargs = webhook_publish_kwargs(body)
-        except (ValueError, KeyError, TypeError):
-            raise NotifyError("webhook body unreadable; not sent") from None
+            # One body per alert the notification is about, each its own message.
+            every = [webhook_publish_kwargs(b) for b in webhook_bodies(notification.webhook)]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise NotifyError("webhook body unreadable; not sent", unsent=True) from None
+        sent = 0
         try:
-            self.client.publish(TopicArn=self.topic_arn, **kwargs)
+            for kwargs in every:
+                self.client.publish(TopicArn=self.topic_arn, **kwargs)
+                sent += 1
         except ClientError as exc:
             error = exc.response.get("Error", {})
             text = f"{error.get('Code', '?')}: {error.get('Message', '')}"
-            raise NotifyError(f"SNS webhook publish failed: {text}"[:300]) from None
+            raise NotifyError(
+                f"SNS webhook publish failed: {text}"[:300], unsent=sent == 0
+            ) from None
         except BotoCoreError as exc:
             raise NotifyError(
                 f"SNS webhook publish failed: {type(exc).__name__}: {exc}"[:300]

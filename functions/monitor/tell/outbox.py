@@ -5,8 +5,9 @@ stored in the outbox with its id, subject, texts, severity and verdict. Whoever
 sends it later sends exactly that (never a recomposition from the re-sending
 cycle's result, which may say "operational" while the stored alert says
 "outage"). When several committed notifications and a new one go out as one
-message, the message's severity and verdict are those of the most severe part,
-never lower, and its texts carry each part.
+message, the message's severity and verdict are those of the most severe alert as
+its latest part leaves it (an older part of the same alert is history, not its
+state), and its texts carry each part. The webhook gets one body per alert.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import json
 from dataclasses import fields, replace
 from typing import Any
 
-from ..models import Notification
+from ..decide.state import OutboxEntry
+from ..models import Notification, Transition
 from .text import gsm7
 
 # SNS takes at most 256 KiB per message (body, subject and attributes together):
@@ -32,7 +34,7 @@ SMS_MAX = 160
 SEVERITY_RANK = {"ok": 0, "warning": 1, "unknown": 2, "critical": 3}
 _FIELDS = tuple(f.name for f in fields(Notification))
 # Added later (with defaults): an entry an older version committed lacks them.
-_OPTIONAL = ("chat", "webhook")
+_OPTIONAL = ("chat", "webhook", "alert")
 # The chat message and the webhook body travel in the outbox entry (DynamoDB item
 # limit 400 KB, with the email) and in one SNS message each.
 WEBHOOK_MAX_BYTES = 60_000
@@ -59,18 +61,59 @@ def stored_notification(data: object) -> Notification | None:
     return Notification(**{k: data[k] for k in required}, **optional)
 
 
+def webhook_bodies(webhook: str) -> list[dict[str, Any]]:
+    """The bodies of a committed webhook variant: one object, or a list of them (one
+    per alert the notification is about, each published as its own SNS message)."""
+    data = json.loads(webhook)
+    return data if isinstance(data, list) else [data]
+
+
 def _publishable(webhook: str) -> bool:
-    """Whether WebhookNotifier can publish this committed body."""
+    """Whether WebhookNotifier can publish this committed body (or bodies)."""
     from .chat import webhook_publish_kwargs
 
     try:
-        body = json.loads(webhook)
-        kwargs = webhook_publish_kwargs(body)
+        every = [webhook_publish_kwargs(body) for body in webhook_bodies(webhook)]
     except (ValueError, KeyError, TypeError, AttributeError):
         return False
-    attributes = kwargs["MessageAttributes"].values()
-    fits = len(kwargs["Message"].encode()) <= WEBHOOK_MAX_BYTES  # one an older version did not cut
-    return fits and all(isinstance(a["StringValue"], str) for a in attributes)
+    for kwargs in every:
+        attributes = kwargs["MessageAttributes"].values()
+        fits = len(kwargs["Message"].encode()) <= WEBHOOK_MAX_BYTES  # an older version's, uncut
+        if not (fits and all(isinstance(a["StringValue"], str) for a in attributes)):
+            return False
+    return bool(every)
+
+
+def entry_alert(entry: OutboxEntry) -> str:
+    """The alert a committed entry is about: as committed, or, from an older version,
+    as its transitions say."""
+    from .text import alert_key
+
+    committed = entry.notification.get("alert") if isinstance(entry.notification, dict) else None
+    if isinstance(committed, str) and committed:
+        return committed
+    return alert_key([Transition(t["target"], t["from"], t["to"]) for t in entry.transitions])
+
+
+def in_order(
+    outbox: dict[str, OutboxEntry], stale: list[OutboxEntry]
+) -> tuple[list[OutboxEntry], set[str]]:
+    """What a cycle may send now, oldest first, and the alerts whose news must wait.
+
+    An entry not yet due may still be in its owner's hands (publishing, or about to
+    fail): a later message of the same alert sent meanwhile could land before it, and
+    the pager would end on the older state (a CRITICAL after its RESOLVED). So such an
+    entry blocks its alert: newer news of it is committed as `waiting`, and a waiting
+    entry is taken over (merged, in order) by the first cycle that finds its alert no
+    longer blocked."""
+    taken = {e.id for e in stale}
+    blocked = {entry_alert(e) for e in outbox.values() if e.id not in taken and not e.waiting}
+    ready = [
+        e
+        for e in outbox.values()
+        if e.waiting and e.id not in taken and entry_alert(e) not in blocked
+    ]
+    return sorted([*stale, *ready], key=lambda e: (e.created_wall, e.id)), blocked
 
 
 def _fit(text: str, limit: int) -> str:
@@ -85,7 +128,14 @@ def merge(parts: list[Notification], checked_at: str, resent: int | None = None)
     if len(parts) == 1:
         return parts[0]
     newest_first = list(reversed(parts))
-    worst = max(newest_first, key=lambda n: SEVERITY_RANK.get(n.severity, 0))
+    # Each alert's latest part says where that alert stands now (a CRITICAL then its
+    # RESOLVED is a RESOLVED); the message takes the worst of those, never an older
+    # part's state (a red CRITICAL on a RESOLVED title, webhook urgency high).
+    latest: dict[str, Notification] = {}
+    for part in newest_first:
+        latest.setdefault(part.alert or "overall", part)
+    current = [p for p in newest_first if latest[p.alert or "overall"] is p]
+    worst = max(current, key=lambda n: SEVERITY_RANK.get(n.severity, 0))
     digest = hashlib.sha256(json.dumps([p.id for p in parts]).encode()).hexdigest()[:10]
     subject = _fit(" / ".join(p.subject for p in newest_first), SUBJECT_MAX)
     sms = _fit(gsm7(" / ".join(p.subject for p in newest_first)), SMS_MAX)
@@ -102,6 +152,7 @@ def merge(parts: list[Notification], checked_at: str, resent: int | None = None)
         email=email,
         severity=worst.severity,
         verdict=worst.verdict,
+        alert=worst.alert if len(latest) == 1 else "",
     )
 
 
@@ -171,15 +222,58 @@ def with_channels(
     *,
     webhook: bool,
     kind: str | None = None,
+    page_url: str | None = None,
 ) -> Notification:
     """The notification with its chat message (and, with `webhook`, its webhook body)
     composed from `result` (a `CheckResult.to_dict()` whose `transitions` are the ones
-    it announces). What is already composed is kept: that is what was committed."""
-    from .chat import chat_message, webhook_body
+    it announces). What is already composed is kept: that is what was committed.
+    `page_url`: the status page, the one host the chat message links to."""
+    from .chat import DEFAULT_PAGE_URL, chat_message, webhook_body
 
     data = notification.to_dict()
-    chat = notification.chat or json.dumps(chat_message(data, result), ensure_ascii=False)
+    chat = notification.chat or json.dumps(
+        chat_message(data, result, page_url or DEFAULT_PAGE_URL), ensure_ascii=False
+    )
     body = notification.webhook
     if webhook and not body:
         body = fit_webhook(webhook_body(data, result, kind))
     return replace(notification, chat=chat, webhook=body)
+
+
+def for_alert(result: dict[str, Any], alert: str) -> dict[str, Any]:
+    """`result` with only the transitions of one alert: a Bedrock path's own, or, for
+    the overall alert, every other target's."""
+    if alert.startswith("bedrock:"):
+        moved = [t for t in result.get("transitions") or [] if t.get("target") == alert]
+    else:
+        moved = [
+            t
+            for t in result.get("transitions") or []
+            if not str(t.get("target", "")).startswith("bedrock:")
+        ]
+    return {**result, "transitions": moved}
+
+
+def webhook_per_alert(
+    parts: list[Notification],
+    resent: int,
+    checked_at: str,
+    result: dict[str, Any],
+    kind: str | None = None,
+) -> str:
+    """The webhook variant for several notifications (oldest first, the first `resent`
+    of them re-sends): one body per alert, each alert's parts merged so its body says
+    where that alert stands now, under its own dedup key. One alert: one JSON object,
+    as a single notification has; several: a JSON list, one SNS message each."""
+    groups: dict[str, list[int]] = {}
+    for n, part in enumerate(parts):
+        groups.setdefault(part.alert or "overall", []).append(n)
+    bodies: list[dict[str, Any]] = []
+    for alert, indexes in groups.items():
+        group = [parts[n] for n in indexes]
+        late = sum(1 for n in indexes if n < resent)
+        note = fit(merge(group, checked_at, late))
+        note = replace(note, alert=alert)
+        body = with_channels(note, for_alert(result, alert), webhook=True, kind=kind).webhook
+        bodies += webhook_bodies(body)
+    return json.dumps(bodies[0] if len(bodies) == 1 else bodies, ensure_ascii=False)

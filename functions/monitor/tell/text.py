@@ -166,10 +166,12 @@ def _headline(
     result: CheckResult,
     flapping: bool = False,
     confirmed: bool = False,
+    held: str | None = None,
 ) -> tuple[str, str]:
-    """(status word, short what-changed) for subject and SMS."""
+    """(status word, short what-changed) for subject and SMS. `held`: the open alert's
+    verdict, which a reminder tells rather than this cycle's."""
     overall = [t for t in transitions if t.target == "overall"]
-    verdict = result.verdict.verdict
+    verdict = held or result.verdict.verdict
     if overall and overall[-1].to == "operational":
         return "RESOLVED", "Claude API operational again"
     if confirmed and not overall:
@@ -191,6 +193,15 @@ def _headline(
     return word, f"Claude API {verdict}"
 
 
+def alert_key(transitions: list[Transition]) -> str:
+    """The alert a notification is about: the overall verdict's, unless only Bedrock
+    paths moved (BEDROCK_ALERTS), then the last one's (`bedrock:<model>`)."""
+    if not transitions or any(t.target == "overall" for t in transitions):
+        return "overall"
+    bedrock = [t for t in transitions if t.target.startswith("bedrock:")]
+    return bedrock[-1].target if bedrock else "overall"
+
+
 def compose(
     notification_id: str,
     transitions: list[Transition],
@@ -201,7 +212,9 @@ def compose(
     extra: Extra | None = None,
 ) -> Notification:
     extra = extra or Extra()
-    word, headline = _headline(transitions, result, extra.flapping, extra.confirmed)
+    word, headline = _headline(
+        transitions, result, extra.flapping, extra.confirmed, extra.held if reminder else None
+    )
     region = f" [{result.region}]" if result.region and result.region != "local" else ""
     failing = [c for c in result.canaries if c.outcome not in ("ok", "skipped")]
     detail = ", ".join(
@@ -223,10 +236,13 @@ def compose(
     notes = [n for n in (lead, resolved, _flap_note(extra.flapping)) if n]
     notes += _confirmed_lines(result)
     severity = SEVERITY[extra.held] if extra.held else result.verdict.severity
-    if word == "WARNING" and severity == "ok":
-        # The failover path broke (BEDROCK_ALERTS) while the API passes: the verdict's
-        # "ok" would read as a recovery to pagers, phone filters and quiet hours.
-        severity = "warning"
+    alert = alert_key(transitions)
+    if alert != "overall":
+        # Only a failover path moved (BEDROCK_ALERTS): its own alert, a warning while
+        # it fails and ok when it answers again, whatever the API's verdict. The API's
+        # "ok" would read as a recovery to pagers, phone filters and quiet hours; its
+        # "critical" belongs to the API's own alert.
+        severity = "warning" if word == "WARNING" else "ok"
     return Notification(
         id=notification_id,
         subject=subject,
@@ -234,6 +250,7 @@ def compose(
         email=_email(transitions, result, notes, reminder),
         severity=severity,
         verdict=extra.held or result.verdict.verdict,
+        alert=alert,
     )
 
 
@@ -245,12 +262,17 @@ def compose_digest(
     verdict = verdict if verdict in SEVERITY else result.verdict.verdict
     severity = severity if severity in ("ok", "warning", "critical", "unknown") else "warning"
     plural = "s" if count != 1 else ""
-    headline = f"DIGEST: {count} held Claude API notification{plural}; now {result.verdict.verdict}"
+    headline = f"DIGEST: {count} held Claude API notification{plural}; now {verdict}"
     region = f" [{result.region}]" if result.region and result.region != "local" else ""
     subject = fit_text(ascii_line(headline + region), SUBJECT_MAX)
+    still = (
+        f"\nThe alert stays open: {verdict} ({severity})."
+        if verdict != result.verdict.verdict
+        else ""
+    )
     email = (
         f"{text}\n\nNow: {result.verdict.verdict} ({result.verdict.severity}) at "
-        f"{result.checked_at}\n  {result.verdict.summary}\n\n"
+        f"{result.checked_at}\n  {result.verdict.summary}{still}\n\n"
         f"Next step: {next_step(result.verdict)}"
     )
     return Notification(
@@ -260,6 +282,7 @@ def compose_digest(
         email=email,
         severity=severity,
         verdict=verdict or result.verdict.verdict,
+        alert="overall",
     )
 
 
