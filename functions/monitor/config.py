@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
@@ -55,6 +55,11 @@ class Config:
     bedrock_models: tuple[tuple[str, str], ...] = ()
     # BEDROCK_ALERTS: a `bedrock:<model>` transition wakes people (off: recorded only).
     bedrock_alerts: bool = False
+    fleet_regions: tuple[str, ...] = ()  # a fleet (decide/vote.py); QUORUM 0 = a majority
+    home_region: str | None = None
+    quorum: int = 0
+    home_table_name: str | None = None
+    region_wait_s: float = 3.0
     # Set by the cycle, not the environment: the probes' share of what is left of
     # the deadline once the key and the state are read and the store and notify
     # calls are set aside.
@@ -255,7 +260,20 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
 def load_config(env: Mapping[str, str] | None = None) -> Config:
     """Build the configuration from `env` (the process environment by default)."""
     env = os.environ if env is None else env
-    return _check_aws(env, _build(env))
+    return _fleet(env, _check_aws(env, _build(env)))
+
+
+def _fleet(env: Mapping[str, str], config: Config) -> Config:
+    regions = _names(env, "FLEET_REGIONS", ())
+    home = _text(env, "HOME_REGION", None) or (regions[0] if regions else None)
+    quorum = _number(env, "QUORUM", 0, minimum=0, maximum=max(len(regions), 1), integer=True)
+    for name, value in (("HOME_REGION", home), ("MONITOR_REGION", config.region)):
+        if len(regions) > 1 and value not in regions:
+            raise ConfigError(f"{name} {str(value)[:40]!r} is not in FLEET_REGIONS"[:200])
+    wait = _number(env, "REGION_WAIT_SECONDS", 3, minimum=0, maximum=60, integer=False)
+    table = _text(env, "HOME_TABLE_NAME", None)
+    fleet = {"fleet_regions": regions, "home_region": home, "home_table_name": table}
+    return replace(config, **fleet, quorum=quorum, region_wait_s=wait)  # type: ignore[arg-type]
 
 
 def _build(env: Mapping[str, str]) -> Config:
