@@ -12,6 +12,7 @@ from typing import Any
 from ..config import Config
 from ..keep.store import History, StoreError
 from ..models import CLIENT_OUTCOMES
+from .regions import region_points
 
 _WINDOW = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -37,7 +38,7 @@ _PAGE_CHAR = {
 LEGEND = (
     "legend: . good  w warning  X critical/outage  ? unknown/unreadable  s slow  "
     "c client error  r rate limited  n network path  ! platform error  d degraded  "
-    "p partial outage  m maintenance"
+    "p partial outage  m maintenance  - region did not report"
 )
 
 
@@ -98,6 +99,7 @@ def summarise(history: History, since_iso: str) -> dict[str, Any]:
                 counts["requests"] += requests
                 counts["failed"] += failed
         _bedrock_points(cycle, series)
+        region_points(cycle, series)  # a fleet's regions, side by side
     availability = {}
     for target, points in series.items():
         judged = [good for _, good in points if good is not None]

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from ..decide.verdict import next_step
 from ..models import CheckResult
 from ..tell.text import lead_words
+from .regions import region_lines
 
 _COLOUR = {"ok": "32", "warning": "33", "critical": "31", "unknown": "35"}
 # Without a key no API request is made, so "the API could not be reached" would mislead.
@@ -136,6 +137,7 @@ def render_table(
         if c.detail and c.outcome not in ("ok", "skipped"):
             lines += _wrap(f"{c.model}: {c.detail}", width, indent="  ")
     lines += _bedrock_lines(result, width)
+    lines += region_lines(result.regions, width)  # a fleet's regions, side by side
     if result.lead_time_min is not None:
         lines += _wrap(f"Seen {lead_words(result.lead_time_min)} before the status page.", width)
     for t in result.transitions:

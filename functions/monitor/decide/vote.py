@@ -122,6 +122,8 @@ class FleetVote:
 
 def _join(names: list[str] | tuple[str, ...]) -> str:
     names = list(names)
+    if not names:
+        return ""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
@@ -151,13 +153,17 @@ def vote(
 
     if failing and passing and len(failing) < quorum:
         return result(_regional(failing, passing, note), regional=True)
-    seen = f"; seen from {len(failing)} of {len(regions)} regions ({_join(failing)})"
+    seen = (
+        f"; seen from {len(failing)} of {len(regions)} regions ({_join(failing)})"
+        if failing
+        else ""
+    )
     if failing and home not in failing:
         # The platform fails from enough regions, though not from the home's.
         worst = max(failing, key=lambda r: RANK.get(reported[r].verdict, 0))
         verdict = Verdict(reported[worst].verdict, f"{worst}: {reported[worst].summary}{seen}")
         return result(_note(verdict, note))
-    return result(_note(_copy(own, seen if failing else ""), note))
+    return result(_note(_copy(own, seen), note))
 
 
 def _copy(verdict: Verdict, extra: str) -> Verdict:
@@ -231,3 +237,38 @@ def fleet_observations(state: Any, result: CheckResult) -> dict[str, tuple[str, 
     reported = {r["region"]: str(r.get("minute", "")) for r in rows if r.get("reported")}
     regions = tuple(r["region"] for r in rows)
     return silence(state.regions_seen, reported, regions, home)
+
+
+def rows(
+    views: dict[str, RegionView], regions: tuple[str, ...], home: str, seen: dict[str, str]
+) -> list[dict[str, Any]]:
+    """One row per region, the home first: its view, or who did not report and the
+    last minute it did (from the alert state)."""
+    ordered = (home, *[r for r in regions if r != home])
+    out: list[dict[str, Any]] = []
+    for region in ordered:
+        view = views.get(region)
+        row: dict[str, Any] = view.to_dict() if view else {"region": region}
+        row["home"] = region == home
+        row["reported"] = view is not None
+        row["last_seen"] = view.minute if view else seen.get(region)
+        out.append(row)
+    return out
+
+
+def revote(result: CheckResult, config: Any) -> None:
+    """The vote again, on the home's verdict as the plan re-decided it (its error
+    window): the other regions' views are the ones the cycle gathered."""
+    if not result.regions or not in_fleet(config):
+        return
+    home, regions = config.home_region, tuple(config.fleet_regions)
+    views = {
+        r["region"]: v
+        for r in result.regions
+        if r.get("reported") and (v := RegionView.from_dict(r)) is not None
+    }
+    views[home] = RegionView.of(result)
+    seen = {r["region"]: r["last_seen"] for r in result.regions if r.get("last_seen")}
+    fleet = vote(result.verdict, home, views, regions, quorum_of(config))
+    result.verdict = fleet.verdict
+    result.regions = rows(fleet.views, regions, home, seen)
