@@ -16,6 +16,7 @@ from typing import Any
 
 from ..observe.canary import MAX_TOKENS, PROMPT
 from ..tell import metrics
+from .cost_fleet import ALARMS_PER_ADDED_REGION, fleet_items
 
 PRICES = Path(__file__).with_name("prices.json")
 MINUTES_PER_MONTH = 30 * 24 * 60  # 43,200: the month the issue and Synthetics quotes use
@@ -127,7 +128,9 @@ def estimate(
     always = metrics.counts(n)["always"] if custom_metrics is None else custom_metrics
     requests_per_run = 1 + failure_share * (burst - 1)
     items: list[Item] = []
-    for region in regions:
+    # A fleet (several regions): the first is the home, the whole monitor; each other
+    # region adds its probes, one write to the home table and its heartbeat alarm.
+    for region in regions[:1]:
         items += _region_items(
             prices,
             region,
@@ -151,6 +154,15 @@ def estimate(
             for i in _optional_items(prices, region)
             if (i.name == OPTIONAL[0] and dashboard) or (i.name == OPTIONAL[1] and topic_key)
         ]
+
+    def core(region: str, count: int) -> list[Item]:
+        args = (memory_mb, duration_ms, input_tokens, requests_per_run)
+        lines = _region_items(prices, region, runs, models, count, always, *args)
+        lines += [Item(region=region, **b) for b in bedrock_cost_lines(bedrock, runs, input_tokens)]
+        keyed = [i for i in _optional_items(prices, region) if i.name == OPTIONAL[1]]
+        return lines + (keyed if topic_key else [])
+
+    items += fleet_items(prices, regions, runs, core)
     total = sum(i.usd for i in items)
     free = _free_tier(prices, items)
     synthetics = runs * len(regions) * prices["cloudwatch"]["synthetics_canary_run"]
@@ -178,6 +190,7 @@ def estimate(
             "models": list(models),
             "regions": list(regions),
             "alarms_per_region": alarms,
+            "alarms_per_added_region": ALARMS_PER_ADDED_REGION if len(regions) > 1 else None,
             "always_on_metrics_per_region": always,
             "sparse_metrics_per_region": metrics.counts(n)["sparse"],
             "memory_mb": memory_mb,
