@@ -19,7 +19,7 @@ SIM_DB ?= .monitor/simulated.sqlite3
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run check check-sim history mute simulate cost demo test lint bench replay synth bootstrap deploy \
+.PHONY: help run check check-sim history mute simulate cost demo demo-regions test lint bench replay synth bootstrap deploy \
 	destroy clean venv node
 
 help: ## List the targets (this).
@@ -74,6 +74,9 @@ cost: $(STAMP) ## Monthly cost estimate; e.g. ARGS="--models claude-haiku-5-5,cl
 
 demo: $(STAMP) ## Watch an outage unfold against the simulator, first failure to recovery.
 	@$(PY) tests/demo.py --port $(DEMO_PORT)
+
+demo-regions: $(STAMP) ## Three regions on loopback: one failing alone, then all.
+	@$(PY) -m functions.simulator.regions
 
 test: $(STAMP) $(NODE_STAMP) ## Every test: unit, integration, infra (installs everything first).
 	$(PY) -m pytest

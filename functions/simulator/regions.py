@@ -83,12 +83,17 @@ def check_fleet(sims: RegionalSimulators, db: str) -> str:
     """One minute of the fleet: the other regions first, then the home; the home's
     `check` output. Locally the minute is the clock's (in Lambda, the schedule's):
     a fleet that would straddle two minutes waits for the next one to start."""
-    if time.time() % 60 > 45:
-        time.sleep(60.5 - time.time() % 60)
+    same_minute()
     regions = list(sims.sims)
     for region in regions[1:]:
         _check(sims, region, db)
     return _check(sims, regions[0], db)
+
+
+def same_minute(room_s: float = 15.0) -> None:
+    """Wait for the next minute when fewer than `room_s` seconds are left of this one."""
+    if time.time() % 60 > 60 - room_s:
+        time.sleep(60.5 - time.time() % 60)
 
 
 def _check(sims: RegionalSimulators, region: str, db: str) -> str:
