@@ -4,9 +4,10 @@ the minute; the home gathers the others' views, within its deadline, and votes.
 A region that is not the home probes, writes one conditional item to the home's
 table (keep/regions.py) and stops there: it plans, commits and publishes nothing.
 The home reads the minute's items right after its own probes and, for those not
-there yet, again every POLL_S until REGION_WAIT_SECONDS have passed or only the
-time for its own commit and publish is left. A region that is late, or whose write
-failed, is named as not reporting; it never holds the home past its deadline.
+there yet, again after POLL_S, doubling up to POLL_MAX_S, until REGION_WAIT_SECONDS
+have passed or only the time for its own commit and publish is left. A region that
+is late, or whose write failed, is named as not reporting; it never holds the home
+past its deadline.
 """
 
 from __future__ import annotations
@@ -23,7 +24,11 @@ from .keep.store import StoreError
 from .models import CheckResult
 
 log = logging.getLogger("claude_status.fleet")
-POLL_S = 0.25
+# The first re-read comes soon (the regions run at the same minute and finish their
+# probes about when the home does), later ones back off: a late region costs a few
+# reads, not one every tick.
+POLL_S = 0.05
+POLL_MAX_S = 0.5
 
 
 class Clock(Protocol):
@@ -65,6 +70,7 @@ def gather(
     error, if any. `keep_s` is the time kept for the home's own commit and publish."""
     until = time.monotonic() + wait_s
     views: dict[str, RegionView] = {}
+    poll = POLL_S
     while True:
         missing = tuple(r for r in others if r not in views)
         if not missing or not budget.allows(keep_s + call_s):
@@ -73,7 +79,8 @@ def gather(
             views.update(store.read_regions(minute, missing))
         except StoreError as exc:
             return views, str(exc)
-        pause = min(POLL_S, until - time.monotonic())
+        pause = min(poll, until - time.monotonic())
+        poll = min(poll * 2, POLL_MAX_S)
         if all(r in views for r in others) or pause <= 0:
             return views, None
         if not budget.allows(keep_s + call_s + pause):
