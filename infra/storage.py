@@ -16,7 +16,7 @@ class Storage(Construct):
         # their function's environment and role (no reference crosses regions).
         name = settings.home_table_name if settings.fleet else None
         # `Table`, not `TableV2`: the local emulator deploys it, and one region's table
-        # is all a regional stack needs (each region keeps its own history).
+        # is all it needs (a fleet's history is the home's; the others write to it).
         self.table = dynamodb.Table(
             self,
             "Results",

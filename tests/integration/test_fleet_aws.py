@@ -209,3 +209,24 @@ def test_given_a_regions_write_that_hangs_then_the_home_decides_within_its_deadl
     assert rows["eu-west-1"]["reported"] is False and rows["ap-southeast-2"]["reported"]
     assert "eu-west-1 did not report this minute" in home.verdict.summary
     assert len(items(aws, "CYCLE")) == 1
+
+
+def test_given_a_regions_write_that_fails_then_it_says_so_and_the_home_names_it(
+    sims, tmp_path, aws
+):
+    # Given the home table throttles eu-west-1's write
+    sims.play("healthy")
+    cycles = fleet_cycles(sims, tmp_path, aws)
+    aws.proxy.faults["dynamodb"] = "throttle"
+    aws.proxy.fault_filter = b"REGION#eu-west-1"
+    failed = cycles["eu-west-1"].run(SECRET, at(0))
+    aws.proxy.clear()
+    cycles["ap-southeast-2"].run(SECRET, at(0))
+    home = cycles[HOME].run(SECRET, at(0))
+    # Then the region reports its failed write in one line, nothing is lost silently,
+    # and the home decides without it, naming it
+    [error] = [e for e in failed.errors if "not recorded for the home" in e]
+    assert "ThrottlingException" in error and "\n" not in error
+    assert SECRET not in error
+    assert "eu-west-1 did not report this minute" in home.verdict.summary
+    assert items(aws, "REGION#eu-west-1") == []
