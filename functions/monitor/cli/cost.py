@@ -162,7 +162,7 @@ def estimate(
         keyed = [i for i in _optional_items(prices, region) if i.name == OPTIONAL[1]]
         return lines + (keyed if topic_key else [])
 
-    items += fleet_items(prices, regions, runs, core)
+    items += fleet_items(prices, regions, runs, core, Item)
     total = sum(i.usd for i in items)
     free = _free_tier(prices, items)
     synthetics = runs * len(regions) * prices["cloudwatch"]["synthetics_canary_run"]

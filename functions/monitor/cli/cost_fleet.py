@@ -17,17 +17,17 @@ _NOT_IN_ADDED = ("DynamoDB", "SNS publishes")
 
 
 def fleet_items(
-    prices: dict[str, Any], regions: tuple[str, ...], runs: float, region_items: Any
+    prices: dict[str, Any], regions: tuple[str, ...], runs: float, region_items: Any, item: Any
 ) -> list[Any]:
     """The added regions' items and the home's read of them. `region_items(region,
-    alarms)` prices one region's core (cost._region_items)."""
-    from .cost import Item
+    alarms)` prices one region's core (cost._region_items); `item` is cost.Item."""
+    Item = item  # noqa: N806 - the class, passed in: cost imports this module
 
     if len(regions) < 2:
         return []
     ddb = prices["dynamodb"]
     home, added = regions[0], regions[1:]
-    items: list[Item] = []
+    items: list[Any] = []
     for region in added:
         core = region_items(region, ALARMS_PER_ADDED_REGION)
         items += [i for i in core if not i.name.startswith(_NOT_IN_ADDED)]
