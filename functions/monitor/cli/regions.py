@@ -19,7 +19,7 @@ def region_lines(regions: list[dict[str, Any]], width: int = 80) -> list[str]:
     """`check`'s table of the regions' views of this minute, the home first."""
     if not regions:
         return []
-    rows = [("region", "verdict", "canaries", "summary")]
+    rows: list[tuple[str, str, str, str]] = []
     for row in regions:
         name = str(row.get("region", "?")) + (" (home)" if row.get("home") else "")
         if not row.get("reported"):
@@ -30,14 +30,13 @@ def region_lines(regions: list[dict[str, Any]], width: int = 80) -> list[str]:
         canaries = row.get("canaries") if isinstance(row.get("canaries"), dict) else {}
         outcomes = ", ".join(f"{m} {o}" for m, o in (canaries or {}).items()) or "-"
         rows.append((name, str(row.get("verdict", "?")), outcomes, str(row.get("summary", ""))))
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    lines = ["", "Regions (each one's own view of this minute):"]
-    for r in rows:
-        head = "  " + "  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  "
-        room = max(20, width - len(head))
-        text = textwrap.wrap(r[3], room) or [""]
-        lines.append(head + text[0])
-        lines += [" " * len(head) + more for more in text[1:]]
+    name_w, verdict_w = (max(len(r[i]) for r in rows) for i in (0, 1))
+    lines = ["", "Regions, each one's own view of this minute:"]
+    for name, verdict, outcomes, summary in rows:
+        head = f"  {name.ljust(name_w)}  {verdict.ljust(verdict_w)}  "
+        lines += textwrap.wrap(outcomes, max(20, width - len(head)), initial_indent=head,
+                               subsequent_indent=" " * len(head)) or [head.rstrip()]  # fmt: skip
+        lines += textwrap.wrap(summary, width, initial_indent="    ", subsequent_indent="    ")
     return lines
 
 
