@@ -9,6 +9,7 @@ item is stored once.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -230,3 +231,30 @@ def test_given_a_regions_write_that_fails_then_it_says_so_and_the_home_names_it(
     assert SECRET not in error
     assert "eu-west-1 did not report this minute" in home.verdict.summary
     assert items(aws, "REGION#eu-west-1") == []
+
+
+def test_given_an_item_whose_body_claims_another_region_then_the_home_ignores_it(
+    sims, tmp_path, aws
+):
+    # Given eu-west-1 (allowed to write only REGION#eu-west-1) writes a body that
+    # claims to be ap-southeast-2's view, failing
+    from functions.monitor.decide.vote import RegionView
+    from functions.monitor.keep.regions import DynamoRegions
+
+    sims.play("healthy")
+    cycles = fleet_cycles(sims, tmp_path, aws)
+    forged = RegionView("ap-southeast-2", "2026-11-25T16:00", "network_error", "x", "t")
+    item = {
+        "pk": {"S": "REGION#eu-west-1"},
+        "sk": {"S": "2026-11-25T16:00"},
+        "view": {"S": json.dumps(forged.to_dict())},
+    }
+    aws.client("dynamodb").put_item(TableName=aws.table, Item=item)
+    home = cycles[HOME].run(SECRET, at(0))
+    # Then the forged view counts for nobody: both regions are named as not reporting
+    assert home.verdict.verdict == "operational"
+    assert "eu-west-1 and ap-southeast-2 did not report" in home.verdict.summary
+    assert (
+        DynamoRegions(aws.table, aws.client("dynamodb")).read_regions("2026-11-25T16:00", OTHERS)
+        == {}
+    )

@@ -125,7 +125,12 @@ class DynamoRegions:
         found: dict[str, RegionView] = {}
         for item in answer.get("Responses", {}).get(self.table, []):
             view = _view(item.get("view", {}).get("S"))
-            if view is not None and view.minute == minute and view.region in regions:
+            # The key, not the body, says whose item it is: IAM holds each region to
+            # its own partition key, never to what its item's body claims.
+            owner = str(item.get("pk", {}).get("S", ""))
+            if view is None or owner != region_key(view.region) or view.minute != minute:
+                continue
+            if view.region in regions:
                 found[view.region] = view
         return found
 
