@@ -346,7 +346,7 @@ def main() -> int:
                 bddb <= 2 and bsns == 0 and brt == 1,
             )
         )
-        rows += fleet_rows(moto, DELAY_MS, _count_aws_calls)
+        rows += fleet_rows(moto, DELAY_MS, _counter)
         rss = peak_rss_mb(sim, moto)
         rows.append(
             (
