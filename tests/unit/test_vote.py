@@ -30,8 +30,9 @@ SUMMARIES = {
 }
 
 
-def view(region: str, verdict: str) -> RegionView:
-    return RegionView(region, MINUTE, verdict, SUMMARIES[verdict], MINUTE + ":03Z")
+def view(region: str, verdict: str, outcome: str = "ok") -> RegionView:
+    canaries = (("claude-haiku-4-5", outcome),)
+    return RegionView(region, MINUTE, verdict, SUMMARIES[verdict], MINUTE + ":03Z", canaries)
 
 
 def views(**verdicts: str) -> dict[str, RegionView]:
@@ -94,6 +95,17 @@ def test_given_only_failing_regions_reported_then_the_failure_stays_the_platform
     assert "eu-west-1 and ap-southeast-2 did not report" in fleet.verdict.summary
 
 
+def test_given_a_region_whose_canaries_could_not_run_then_it_does_not_count_as_passing():
+    # Given eu-west-1 fails, and ap-southeast-2 had no key (its canaries skipped) while
+    # its page reads operational: nobody shows the API works from elsewhere but the home
+    seen = views(us_east_1="unconfirmed_outage", eu_west_1="unconfirmed_outage")
+    seen["ap-southeast-2"] = view("ap-southeast-2", "operational", "skipped")
+    fleet = vote(own("unconfirmed_outage"), HOME, seen, REGIONS, 3)
+    assert fleet.blind == ("ap-southeast-2",) and fleet.passing == ()
+    assert fleet.verdict.verdict == "unconfirmed_outage" and fleet.verdict.severity == "critical"
+    assert "ap-southeast-2 could not probe the API" in fleet.verdict.summary
+
+
 def test_given_a_client_error_everywhere_then_it_is_not_a_network_vote():
     seen = {r: view(r, "client_error") for r in REGIONS}
     fleet = vote(own("client_error"), HOME, seen, REGIONS, 2)
@@ -106,21 +118,27 @@ VERDICTS = st.sampled_from(sorted(SUMMARIES))
 @settings(max_examples=300, deadline=None)
 @given(
     home_verdict=VERDICTS,
-    others=st.lists(st.one_of(st.none(), VERDICTS), min_size=1, max_size=6),
+    others=st.lists(
+        st.one_of(st.none(), st.tuples(VERDICTS, st.sampled_from(["ok", "skipped"]))),
+        min_size=1,
+        max_size=6,
+    ),
     quorum_pick=st.integers(min_value=0, max_value=10),
 )
 def test_given_any_fleet_then_the_vote_keeps_its_rules(home_verdict, others, quorum_pick):
     regions = (HOME, *[f"r{i}-west-1" for i in range(len(others))])
     quorum = quorum_pick % len(regions) + 1
     seen = {HOME: view(HOME, home_verdict)}
-    seen |= {r: view(r, v) for r, v in zip(regions[1:], others, strict=True) if v is not None}
+    seen |= {r: view(r, *v) for r, v in zip(regions[1:], others, strict=True) if v is not None}
     fleet = vote(own(home_verdict), HOME, seen, regions, quorum)
     failing = [r for r in seen if seen[r].verdict in FAILING]
-    passing = [r for r in seen if seen[r].verdict not in FAILING]
+    passing = [r for r in seen if seen[r].verdict not in FAILING and seen[r].ran]
     missing = [r for r in regions if r not in seen]
-    # Every region is either failing, passing or missing, and each missing one is named.
-    assert sorted(fleet.failing + fleet.passing + fleet.missing) == sorted(regions)
-    for region in missing:
+    # Every region is failing, passing, missing or blind (no canary ran), and each
+    # region counted neither way is named.
+    everyone = fleet.failing + fleet.passing + fleet.missing + fleet.blind
+    assert sorted(everyone) == sorted(regions)
+    for region in missing + list(fleet.blind):
         assert region in fleet.verdict.summary
     if failing and passing and len(failing) < quorum:
         # fewer than quorum fail while someone passes: the named regions' path, a warning

@@ -60,6 +60,12 @@ class RegionView:
     def failing(self) -> bool:
         return self.verdict in FAILING
 
+    @property
+    def ran(self) -> bool:
+        """A canary reached out from there: without one (no key), a region that does
+        not fail shows nothing about the API and is not counted as passing."""
+        return any(outcome != "skipped" for _, outcome in self.canaries)
+
     @classmethod
     def of(cls, result: CheckResult) -> RegionView:
         page = result.status_page
@@ -118,6 +124,8 @@ class FleetVote:
     # The failure is the named regions' network path, not the platform's.
     regional: bool = False
     views: dict[str, RegionView] = field(default_factory=dict)
+    # Reported, but no canary ran there and it did not fail: counted neither way.
+    blind: tuple[str, ...] = ()
 
 
 def _join(names: list[str] | tuple[str, ...]) -> str:
@@ -145,11 +153,14 @@ def vote(
     reported = {r: views[r] for r in regions if r in views}
     missing = tuple(r for r in regions if r not in reported)
     failing = tuple(r for r, v in reported.items() if v.failing)
-    passing = tuple(r for r, v in reported.items() if not v.failing)
+    passing = tuple(r for r, v in reported.items() if not v.failing and v.ran)
+    blind = tuple(r for r, v in reported.items() if not v.failing and not v.ran)
     note = _missing_note(missing)
+    if blind:
+        note += f"; {_join(blind)} could not probe the API (no canary ran)"
 
     def result(verdict: Verdict, regional: bool = False) -> FleetVote:
-        return FleetVote(verdict, failing, passing, missing, regional, reported)
+        return FleetVote(verdict, failing, passing, missing, regional, reported, blind)
 
     if failing and passing and len(failing) < quorum:
         return result(_regional(failing, passing, note), regional=True)
