@@ -227,7 +227,7 @@ def peak_rss_mb(sim: Simulator, moto: MotoServer) -> float:
     code = (
         "import resource, datetime\n"
         "from functions.monitor.config import load_config\n"
-        "from functions.monitor.cycle import build_cycle\n"
+        "from functions.monitor.wiring import build_cycle\n"
         "from functions.monitor.tell.metrics import EmfMetrics\n"
         "import io, contextlib\n"
         "c = load_config(); cy = build_cycle(c); cy.metrics = EmfMetrics()\n"
