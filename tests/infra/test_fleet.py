@@ -173,3 +173,11 @@ def test_given_a_fleet_then_the_home_defaults_to_the_first_region_and_quorum_to_
     moved = load({"regions": "eu-west-1,us-east-1", "homeRegion": "us-east-1", "quorum": "1"})
     assert moved.home_region == "us-east-1"
     assert moved.function_environment("us-east-1", "t", "a")["QUORUM"] == "1"
+
+
+def test_given_a_fleet_then_the_home_is_deployed_before_the_regions_that_write_to_it(fleet):
+    _, stacks, _ = fleet
+    home = stacks[0]
+    assert home.region == "us-east-1" and home.dependencies == []
+    for stack in stacks[1:]:
+        assert [d.stack_name for d in stack.dependencies] == [home.stack_name]
