@@ -27,8 +27,8 @@ SIM_DB ?= .monitor/simulated.sqlite3
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run check check-sim history report mute simulate cost demo test lint bench replay \
-	synth bootstrap deploy destroy clean venv node
+.PHONY: help run check check-sim history report mute simulate cost demo demo-regions test lint \
+	bench replay synth bootstrap deploy destroy clean venv node
 
 help: ## List the targets (this).
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / { \
@@ -115,6 +115,9 @@ cost: $(STAMP) ## Monthly cost estimate (ARGS=--help lists the options).
 
 demo: $(STAMP) ## Watch an outage unfold against the simulator, first failure to recovery; ends by itself.
 	@$(PY) tests/demo.py --port $(DEMO_PORT) --step $(DEMO_STEP) $(if $(DEMO_DB),--db $(DEMO_DB))
+
+demo-regions: $(STAMP) ## Three regions on loopback: one failing alone, then all.
+	@$(PY) -m functions.simulator.regions
 
 test: $(DEV_STAMP) $(NODE_STAMP) ## Every test: unit, integration, infra (installs everything first, Node.js included).
 	$(WITH_NODE) $(PY) -m pytest

@@ -29,6 +29,11 @@ def build(app: cdk.App) -> list[MonitorStack]:
         )
         for region in settings.regions
     ]
+    # A fleet's other regions write to the home's table: deploy the home first.
+    home = next(s for s in stacks if settings.is_home(s.region))
+    for stack in stacks:
+        if stack is not home:
+            stack.add_dependency(home, "writes its results to the home region's table")
     cdk.Aspects.of(app).add(AwsSolutionsChecks(verbose=True))
     return stacks
 

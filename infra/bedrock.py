@@ -39,7 +39,7 @@ from aws_cdk import Aws
 from aws_cdk import aws_iam as iam
 from cdk_nag import NagSuppressions
 
-from functions.monitor.config import split_model_id
+from functions.monitor.values import split_model_id
 
 ACTION = "bedrock:InvokeModel"
 PROFILE_CONDITION = "bedrock:InferenceProfileArn"

@@ -50,7 +50,7 @@ from aws_cdk import aws_sqs as sqs
 from cdk_nag import NagSuppressions
 from constructs import Construct
 
-from functions.monitor.config import parse_quiet
+from functions.monitor.values import parse_quiet
 from infra.queues import dead_letter_queue
 
 # What the channel role may do, and the guardrail that caps it: read CloudWatch only.

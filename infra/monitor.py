@@ -30,10 +30,12 @@ class MonitorFunction(Construct):
         scope: Construct,
         construct_id: str,
         settings: Settings,
-        table: dynamodb.ITable,
+        table: dynamodb.ITable | None,
         topic: sns.ITopic,
         topic_key: kms.IKey | None,
     ) -> None:
+        """`table` is None in a region of a fleet that is not the home: it has no table
+        of its own and writes its result to the home table (`settings.home_table_name`)."""
         super().__init__(scope, construct_id)
         region = Stack.of(self).region
         self.dlq = dead_letter_queue(
@@ -65,13 +67,19 @@ class MonitorFunction(Construct):
             timeout=Duration.seconds(settings.timeout_seconds),
             role=self.role,
             log_group=self.log_group,
-            environment=settings.function_environment(region, table.table_name, topic.topic_arn),
+            environment=settings.function_environment(
+                region, table.table_name if table else "", topic.topic_arn
+            ),
             retry_attempts=0,
             max_event_age=MAX_EVENT_AGE,
             on_failure=_SendOnlyQueue(self.dlq),
             description="Checks the Claude API and its status page, records, alerts on change",
         )
-        self._grant(settings, table, topic, topic_key)
+        if table is not None:
+            self._grant(settings, table, topic, topic_key)
+        else:
+            self._grant_regional(settings, region)
+        self._grant_key_and_logs(settings)
         # The failover probe: bedrock:InvokeModel on exactly the mapped models.
         grant_bedrock(self.role, dict(settings.bedrock_models))
         self._depend_on_policy_only()
@@ -112,9 +120,11 @@ class MonitorFunction(Construct):
         (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis-iam.html).
         No Query: `history` reads the table with a person's own credentials.
         """
+        reads = ["dynamodb:BatchGetItem"] if settings.fleet else []
         self.role.add_to_policy(
             iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                # A fleet's home reads the regions' items of the minute in one BatchGetItem.
+                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", *reads],
                 resources=[table.table_arn],
             )
         )
@@ -127,6 +137,34 @@ class MonitorFunction(Construct):
                     actions=["kms:Decrypt", "kms:GenerateDataKey"], resources=[key.key_arn]
                 )
             )
+
+    def _grant_regional(self, settings: Settings, region: str) -> None:
+        """A region of a fleet that is not the home: one conditional PutItem of its own
+        items in the home table, nothing else there (no read, no other region's
+        items), and no SNS publish at all.
+
+        `dynamodb:LeadingKeys` is the partition key of the items a request touches;
+        with ForAllValues:StringEquals every one of them must be this region's
+        (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/specifying-conditions.html).
+        A PutItem always names its item's partition key, so the set is never empty
+        (ForAllValues over an empty set would allow)."""
+        from functions.monitor.keep.regions import region_key
+
+        table_arn = (
+            f"arn:{Aws.PARTITION}:dynamodb:{settings.home_region}:{Aws.ACCOUNT_ID}:table/"
+            f"{settings.home_table_name}"
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:PutItem"],
+                resources=[table_arn],
+                conditions={
+                    "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [region_key(region)]}
+                },
+            )
+        )
+
+    def _grant_key_and_logs(self, settings: Settings) -> None:
         parameter_arn = (
             f"arn:{Aws.PARTITION}:ssm:{Aws.REGION}:{Aws.ACCOUNT_ID}:parameter"
             f"{settings.api_key_parameter}"

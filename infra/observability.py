@@ -9,7 +9,9 @@ topic when they say what the function cannot: the monitor itself is broken
 something it does not notify on (`HeadroomLow-*`, `LatencyHigh-*`).
 
 Metric names and dimensions match what functions/monitor/tell/metrics.py publishes
-through Powertools (which adds the `service` dimension to every metric).
+through Powertools (which adds the `service` dimension to every metric). In a fleet
+(several regions) every metric also carries `Region`, and a region other than the
+home has one alarm, its heartbeat: it notifies nothing else, the home says the rest.
 """
 
 from __future__ import annotations
@@ -36,9 +38,13 @@ class Observability(Construct):
         function: lambda_.IFunction,
         dlq: sqs.IQueue,
         topic: sns.ITopic,
+        *,
+        region: str = "",
     ) -> None:
         super().__init__(scope, construct_id)
         self.settings = settings
+        # A fleet's metrics carry the Region dimension (tell/metrics.py EmfMetrics).
+        self.region = region if settings.fleet else ""
         # Minutes between cycles (1 for an irregular cron: periods stay as they are).
         self.interval = schedule_minutes(settings.schedule) or 1
         self.action = cw_actions.SnsAction(topic)
@@ -58,6 +64,8 @@ class Observability(Construct):
             missing=cw.TreatMissingData.BREACHING,
             what=f"No check cycle reported in {_span(window)}: the monitor itself has stopped",
         )
+        if not settings.is_home(region):
+            return  # each added region adds its heartbeat and nothing else
         self._alarm(
             "ApiKeyUnavailable",
             self.metric("ApiKeyUnavailable", "Maximum", period=self.sampled(5)),
@@ -137,6 +145,8 @@ class Observability(Construct):
         self, name: str, statistic: str, model: str | None = None, period: Duration = MINUTE
     ) -> cw.Metric:
         dimensions = {"service": SERVICE}
+        if self.region:
+            dimensions["Region"] = self.region
         if model:
             dimensions["model"] = model
         return cw.Metric(

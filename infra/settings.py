@@ -62,6 +62,11 @@ DEFAULTS: dict[str, Any] = {
     # model=bedrock-id,...: the Bedrock failover probe (none by default).
     "bedrockModels": "",
     "bedrockAlerts": False,
+    # Several regions (README "Several regions"): the home decides and notifies
+    # (default the first of `regions`); `quorum` regions must see a failure for it
+    # to be the platform's (0 = a majority).
+    "homeRegion": "",
+    "quorum": 0,
 }
 
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
@@ -214,6 +219,22 @@ class Settings:
     bedrock_models: tuple[tuple[str, str], ...] = ()
     bedrock_alerts: bool = False
     answer_check_every: int = 1
+    home_region: str = ""
+    quorum: int = 0
+
+    @property
+    def fleet(self) -> bool:
+        """Several regions vote, and only the home region's function notifies."""
+        return len(self.regions) > 1
+
+    def is_home(self, region: str) -> bool:
+        return not self.fleet or region == self.home_region
+
+    @property
+    def home_table_name(self) -> str:
+        """The home table's name, fixed in a fleet: the other regions' stacks name it
+        (a CloudFormation reference cannot cross regions)."""
+        return f"{PROJECT}-{self.home_region}-results"
 
     @property
     def heartbeat_minutes(self) -> int:
@@ -229,9 +250,11 @@ class Settings:
         return self.deadline_seconds + TIMEOUT_MARGIN_S
 
     def function_environment(self, region: str, table: str, topic: str) -> dict[str, str]:
+        """`table` and `topic` are this stack's; a region of a fleet that is not the home
+        has neither: it writes its result to the home table and publishes nothing."""
+        own = {"TABLE_NAME": table, "TOPIC_ARN": topic} if self.is_home(region) else {}
         return {
-            "TABLE_NAME": table,
-            "TOPIC_ARN": topic,
+            **own,
             "ANTHROPIC_API_KEY_PARAMETER": self.api_key_parameter,
             "CANARY_MODELS": ",".join(self.models),
             "FAILURE_THRESHOLD": str(self.failure_threshold),
@@ -249,7 +272,20 @@ class Settings:
             "MONITOR_REGION": region,
             "POWERTOOLS_SERVICE_NAME": SERVICE,
             **self._bedrock_environment(),
+            **self._fleet_environment(region),
         }
+
+    def _fleet_environment(self, region: str) -> dict[str, str]:
+        if not self.fleet:
+            return {}
+        env = {
+            "FLEET_REGIONS": ",".join(self.regions),
+            "HOME_REGION": self.home_region,
+            "QUORUM": str(self.quorum or len(self.regions) // 2 + 1),
+        }
+        if not self.is_home(region):
+            env["HOME_TABLE_NAME"] = self.home_table_name
+        return env
 
     def _bedrock_environment(self) -> dict[str, str]:
         if not self.bedrock_models:
@@ -347,9 +383,24 @@ def load(context: Any) -> Settings:
         alarm_actions=actions,
         bedrock_models=bedrock,
         bedrock_alerts=_bool("bedrockAlerts", value("bedrockAlerts")),
+        **_fleet(regions, value("homeRegion"), value("quorum")),
     )
     _function_accepts(settings)
     return settings
+
+
+def _fleet(regions: tuple[str, ...], home: Any, quorum: Any) -> dict[str, Any]:
+    """`homeRegion` (one of `regions`, default the first) and `quorum` (1 to the number
+    of regions, default a majority); a single region takes neither."""
+    home = str(home or "").strip() or regions[0]
+    if home not in regions:
+        raise SettingsError(
+            f"context 'homeRegion' must be one of 'regions' ({', '.join(regions)}), got {home!r}"
+        )
+    count = _int("quorum", quorum, 0, len(regions)) if str(quorum).strip() else 0
+    if len(regions) == 1 and count > 1:
+        raise SettingsError("context 'quorum' needs several 'regions'")
+    return {"home_region": home, "quorum": count}
 
 
 # The context value behind each variable of the function's environment.
@@ -370,6 +421,8 @@ _CONTEXT_OF = {
     "METRICS_NAMESPACE": "namespace",
     "BEDROCK_MODELS": "bedrockModels",
     "BEDROCK_ALERTS": "bedrockAlerts",
+    "QUORUM": "quorum",
+    "HOME_REGION": "homeRegion",
 }
 
 
@@ -397,7 +450,7 @@ def _bedrock(
 ) -> tuple[tuple[str, str], ...]:
     """`bedrockModels` (model=bedrock-id,...), checked against `models` and, for a
     geographic profile, against every stack's Region, at synth."""
-    from functions.monitor.config import parse_bedrock_models, region_problem
+    from functions.monitor.values import parse_bedrock_models, region_problem
 
     try:
         mapping = parse_bedrock_models(str(raw or ""), models)

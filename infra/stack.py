@@ -22,15 +22,37 @@ class MonitorStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         from .storage import Storage
 
-        storage = Storage(self, "Storage")
+        home = settings.is_home(self.region)
+        # A fleet's other regions keep no table: they write to the home's.
+        storage = Storage(self, "Storage", settings) if home else None
+        table = storage.table if storage else None
         alerting = Alerting(self, "Alerting", settings)
-        monitor = MonitorFunction(
-            self, "Monitor", settings, storage.table, alerting.topic, alerting.key
-        )
+        monitor = MonitorFunction(self, "Monitor", settings, table, alerting.topic, alerting.key)
         self.observability = Observability(
-            self, "Observability", settings, monitor.function, monitor.dlq, alerting.topic
+            self,
+            "Observability",
+            settings,
+            monitor.function,
+            monitor.dlq,
+            alerting.topic,
+            region=self.region,
         )
-        # Slack, Teams, webhooks, quiet hours: all opt-in CDK context (docs/WEBHOOKS.md).
+        if home:
+            self._channels(monitor)
+        Tags.of(self).add("project", PROJECT)
+        Tags.of(self).add("monitor-region", self.region)
+        self.table, self.topic, self.function = table, alerting.topic, monitor.function
+        if table is not None:
+            CfnOutput(self, "TableName", value=table.table_name)
+        CfnOutput(self, "TopicArn", value=alerting.topic.topic_arn)
+        CfnOutput(self, "FunctionName", value=monitor.function.function_name)
+        self._suppressions(monitor, settings, alerting)
+
+    def _channels(self, monitor: MonitorFunction) -> None:
+        """Slack, Teams, webhooks, quiet hours: all opt-in CDK context (docs/WEBHOOKS.md),
+        and only where notifications are published (a fleet's home)."""
+        alerting = self.node.find_child("Alerting")
+        assert isinstance(alerting, Alerting)
         self.channels = Channels(
             self,
             "Channels",
@@ -42,13 +64,6 @@ class MonitorStack(Stack):
         self.channels.grant_publish(monitor.role)
         for name, value in sorted(self.channels.function_environment().items()):
             monitor.function.add_environment(name, value)
-        Tags.of(self).add("project", PROJECT)
-        Tags.of(self).add("monitor-region", self.region)
-        self.table, self.topic, self.function = storage.table, alerting.topic, monitor.function
-        CfnOutput(self, "TableName", value=storage.table.table_name)
-        CfnOutput(self, "TopicArn", value=alerting.topic.topic_arn)
-        CfnOutput(self, "FunctionName", value=monitor.function.function_name)
-        self._suppressions(monitor, settings, alerting)
 
     def _suppressions(
         self, monitor: MonitorFunction, settings: Settings, alerting: Alerting

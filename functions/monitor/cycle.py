@@ -40,6 +40,8 @@ from typing import Any
 from .config import Config
 from .decide.score import samples_for
 from .decide.state import ALERT, WEBHOOK, MonitorState, OutboxEntry, Stored
+from .decide.vote import in_fleet, is_home
+from .keep.regions import RegionStore
 from .keep.store import CommitUncertain, DuplicateCycle, StateConflict, Store, StoreError
 from .models import CheckResult, Incident, Notification
 from .observe.answer import checks_for
@@ -114,6 +116,9 @@ class Cycle:
     samples: dict[str, int] = field(default_factory=dict)
     # The bedrock-runtime client (BEDROCK_MODELS), built once per container.
     bedrock_client: Any = None
+    # A fleet's regional items (FLEET_REGIONS): where this region shares its view, or
+    # where the home reads the others'. None outside a fleet.
+    regions: RegionStore | None = None
 
     def run(
         self,
@@ -129,7 +134,9 @@ class Cycle:
         self.key_error = None
         if read_key:
             api_key = self._read_key(budget)
-        stored, load_error = self._load(budget)
+        # A region of a fleet that is not the home keeps no state: it probes and shares.
+        regional = in_fleet(self.config) and not is_home(self.config)
+        stored, load_error = (None, None) if regional else self._load(budget)
         # The error-rate window in the loaded state decides the requests per model.
         state = stored.state if stored else MonitorState()
         self.samples = samples_for(state, self.config)
@@ -147,12 +154,37 @@ class Cycle:
             result.errors.append(self.key_error)
             result.key_unavailable = True
         self._check_components(result)
-        self.record(result, stored=stored, load_error=load_error, budget=budget)
+        if regional:
+            self._share(result, budget)
+        else:
+            self._vote(result, stored, budget)
+            self.record(result, stored=stored, load_error=load_error, budget=budget)
         try:
             self.metrics.emit(result)
         except Exception as exc:  # noqa: BLE001 - metrics must never cost the result
             log.error("metrics failed: %s", type(exc).__name__, extra={"error": str(exc)[:200]})
         return result
+
+    def _share(self, result: CheckResult, budget: Budget) -> None:
+        from .fleet import share
+
+        if self.regions is not None:
+            share(self.regions, result, budget, self.store_call_s)
+
+    def _vote(self, result: CheckResult, stored: Stored | None, budget: Budget) -> None:
+        """The home of a fleet: the other regions' views, then the fleet's verdict."""
+        if not in_fleet(self.config) or self.regions is None:
+            return
+        from .fleet import decide
+
+        seen = dict(stored.state.regions_seen) if stored else {}
+        keep = self.store_call_s + self._publishes() + 0.2
+        decide(
+            self.config, self.regions, result, seen, budget, keep_s=keep, call_s=self.store_call_s
+        )
+
+    def _publishes(self) -> float:
+        return self.notify_call_s * (2 if self.webhooks else 1)
 
     def read_key(self, budget: Budget) -> str | None:
         """The key from the configuration or SSM; raises KeyUnavailable (one line)."""
@@ -182,8 +214,12 @@ class Cycle:
 
     def _probe_config(self, budget: Budget) -> Config:
         """The probes get what is left, less one commit and one publish."""
-        publishes = self.notify_call_s * (2 if self.webhooks else 1)
+        publishes = self._publishes()
         reserve = max(min(3.0, self.config.deadline_s * 0.2), self.store_call_s + publishes)
+        if in_fleet(self.config) and is_home(self.config):
+            # The home waits for the other regions' views before it commits.
+            reserve += min(self.config.region_wait_s, self.config.deadline_s * 0.2)
+            reserve += self.store_call_s
         window = min(self.config.probe_budget_s, budget.left() - reserve - 0.5)
         return replace(self.config, probe_window_s=max(window, 0.2))
 

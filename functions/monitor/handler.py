@@ -65,7 +65,8 @@ def _build() -> tuple[Any, Any]:
 
     config = load_config()
     cycle = build_cycle(config)
-    cycle.metrics = EmfMetrics(config.metrics_namespace)
+    fleet = len(config.fleet_regions) > 1
+    cycle.metrics = EmfMetrics(config.metrics_namespace, config.region if fleet else None)
     logging.getLogger("claude_status").setLevel(logging.INFO)
     copy_config_to_registered_loggers(source_logger=logger, include={"claude_status"})
     return config, cycle

@@ -158,10 +158,13 @@ class Verdict:
     # A next step more precise than the verdict's usual one (e.g. a proxy answered,
     # or no request was made); None means NEXT_STEP[verdict].
     next_step: str | None = None
+    # A severity other than the verdict's usual one: a fleet's `network_error` from a
+    # minority of its regions is a warning (decide/vote.py). None: SEVERITY[verdict].
+    severity_as: str | None = None
 
     @property
     def severity(self) -> str:
-        return SEVERITY[self.verdict]
+        return self.severity_as or SEVERITY[self.verdict]
 
 
 @dataclass
@@ -229,6 +232,10 @@ class CheckResult:
     # reported, since, reason, good_cycles_to_close, why; None when none is open or
     # not looked up (the command line fills it, the Lambda does not).
     open_alert: dict[str, Any] | None = None
+    # A fleet's home (FLEET_REGIONS): each region's view of this minute, side by side
+    # (decide/vote.py RegionView.to_dict, plus `reported` and `last_seen`). Empty for
+    # a single region, and then left out of the JSON.
+    regions: list[dict[str, Any]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.cycle_id = self.cycle_id or self.checked_at
@@ -258,6 +265,7 @@ class CheckResult:
             "bedrock": [b.to_dict() for b in self.bedrock],
             "failover": dict(self.failover),
             "open_alert": self.open_alert,
+            **({"regions": [dict(r) for r in self.regions]} if self.regions else {}),
         }
 
 

@@ -17,6 +17,7 @@ from .decide.episode import apply_window, lead_time, minutes_between, track_epis
 from .decide.hysteresis import Signal, advance, damp, observations
 from .decide.quiet import QuietState, active_mute, decide_delivery, digest_urgent
 from .decide.state import ALERT, OVERALL, WEBHOOK, MonitorState, OutboxEntry, Stored, parse_time
+from .decide.vote import TARGET_PREFIX, fleet_observations, revote
 from .models import SEVERITY, CheckResult, Notification, Transition
 from .tell.outbox import fit as fit_notification
 from .tell.outbox import (
@@ -59,9 +60,11 @@ def plan_cycle(
     """Everything this cycle will commit and send, decided before any write."""
     state = MonitorState.from_json(stored.state.to_json())
     apply_window(state, result, config)
+    revote(result, config)  # a fleet's home: its re-decided verdict joins the vote again
     measured = lead_time(state, result, config.error_rate_warn)
     lead_record = dict(state.lead) if measured is not None and state.lead else None
     observed = observations(result)
+    observed.update(fleet_observations(state, result))  # a fleet's silent regions
     signal = damp(state, observed, result, config)
     if signal.held:
         result.verdict.summary += (
@@ -309,8 +312,8 @@ def _other_alerts(
 
 def _wakes(target: str, config: Any) -> bool:
     """The overall verdict wakes people; a Bedrock path only with BEDROCK_ALERTS."""
-    if target == OVERALL:
-        return True
+    if target == OVERALL or target.startswith(TARGET_PREFIX):
+        return True  # a fleet's region falling silent, or reporting again
     return target.startswith("bedrock:") and bool(getattr(config, "bedrock_alerts", False))
 
 

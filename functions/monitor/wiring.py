@@ -13,6 +13,8 @@ from typing import Any
 from .aws import aws_client
 from .config import Config
 from .cycle import LOCAL_CALL_S, Budget, Cycle
+from .decide.vote import in_fleet, is_home
+from .keep.regions import RegionStore
 from .keep.store import Store
 from .models import CheckResult
 from .tell.notifiers import ConsoleNotifier, Notifier
@@ -42,16 +44,34 @@ def build_store(config: Config, reader: bool = False) -> Store:
     return SqliteStore(config.local_db_path, config.retention_days)
 
 
+def build_regions(config: Config, store: Store) -> RegionStore | None:
+    """A fleet's regional items: in the home's table (this one's, or HOME_TABLE_NAME in
+    the home's Region), or the local SQLite file. None outside a fleet."""
+    if not in_fleet(config):
+        return None
+    from .keep.regions import DynamoRegions, SqliteRegions
+
+    if config.table_name and is_home(config):
+        return DynamoRegions(config.table_name, getattr(store, "client", None))
+    if config.home_table_name:
+        client = aws_client("dynamodb", config.home_region, config.aws_timeouts_s)
+        return DynamoRegions(config.home_table_name, client)
+    return SqliteRegions(config.local_db_path)
+
+
 def build_cycle(config: Config) -> Cycle:
     """The adapters the configuration asks for: AWS when named, local otherwise."""
     notifier, webhooks = build_notifiers(config)
     uses_sns = bool(config.topic_arn or config.webhook_topic_arn)
+    store = build_store(config)
+    remote = config.table_name or (config.home_table_name and not is_home(config))
     return Cycle(
         config=config,
-        store=build_store(config),
+        store=store,
         notifier=notifier,
         webhooks=webhooks,
-        store_call_s=config.aws_call_s if config.table_name else LOCAL_CALL_S,
+        regions=build_regions(config, store),
+        store_call_s=config.aws_call_s if remote else LOCAL_CALL_S,
         notify_call_s=config.aws_call_s if uses_sns else LOCAL_CALL_S,
         bedrock_client=build_bedrock_client(config),
     )

@@ -32,6 +32,7 @@ from functions.monitor.wiring import build_cycle  # noqa: E402
 from functions.simulator.bedrock import BedrockSimulator  # noqa: E402
 from functions.simulator.server import Simulator  # noqa: E402
 from tests.aws_support import CREDENTIALS, MotoServer  # noqa: E402
+from tests.bench.fleet import fleet_rows  # noqa: E402
 from tests.integration.conftest import create_table  # noqa: E402
 
 DELAY_MS = 500
@@ -406,6 +407,7 @@ def main() -> int:
                 bddb <= 2 and bsns == 0 and brt == 1,
             )
         )
+        rows += fleet_rows(moto, DELAY_MS, _counter)
         rss = peak_rss_mb(sim, moto)
         rows.append(
             (

@@ -223,6 +223,9 @@ def test_the_role_has_exactly_the_actions_the_function_uses_and_no_wildcard_acti
         "dynamodb:GetItem",
         "dynamodb:PutItem",
         "dynamodb:UpdateItem",
+        # The context is a two-region fleet: its home reads the regions' items of the
+        # minute (tests/infra/test_fleet.py pins the other region's role).
+        "dynamodb:BatchGetItem",
         "sns:Publish",
         "kms:Decrypt",  # the API key's parameter, through SSM only
         "ssm:GetParameter",

@@ -16,8 +16,8 @@ import jsonschema
 import pytest
 
 from functions.monitor.cli.mute import run_mute
-from functions.monitor.config import parse_quiet
 from functions.monitor.tell.chat import CHAT_SCHEMA, WEBHOOK_SCHEMA
+from functions.monitor.values import parse_quiet
 from functions.monitor.wiring import build_cycle
 from tests.conftest import run_cli
 from tests.integration.test_aws import at, cli_env, config_for

@@ -21,12 +21,13 @@ FUNCTIONS = ROOT / "functions"
 IO_LIBRARIES = {"boto3", "botocore", "httpx", "sqlite3", "socket", "urllib3", "http", "requests"}
 # What each role folder may import inside functions.monitor (besides itself).
 ALLOWED = {
-    "observe": {"models", "config"},
-    "decide": {"models", "config"},
-    "tell": {"models", "config", "decide"},
-    "keep": {"models", "config", "decide", "aws"},
-    "config": set(),
+    "observe": {"models", "config", "values"},
+    "decide": {"models", "config", "values"},
+    "tell": {"models", "config", "values", "decide"},
+    "keep": {"models", "config", "values", "decide", "aws"},
+    "config": {"values"},
     "models": set(),
+    "values": set(),
 }
 MAX_LINES = 450
 

@@ -10,7 +10,6 @@ from functions.monitor.cli.bedrock_cost import (
     bedrock_price_per_mtok,
     bedrock_token_cost_usd,
 )
-from functions.monitor.config import parse_bedrock_models, split_model_id
 from functions.monitor.decide.failover import (
     BEDROCK_ONLY,
     FAIL_OVER,
@@ -24,6 +23,7 @@ from functions.monitor.decide.failover import (
 from functions.monitor.decide.verdict import decide
 from functions.monitor.models import BedrockResult, CanaryResult, StatusPage
 from functions.monitor.observe.bedrock import run_bedrock_canary
+from functions.monitor.values import parse_bedrock_models, split_model_id
 
 HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
 MONITORED = ("claude-haiku-4-5", "claude-sonnet-4-5")
@@ -357,6 +357,6 @@ def test_given_a_fable_mapping_then_it_is_priced_ten_and_fifty_global_ten_percen
 def test_given_a_geographic_profile_then_the_region_check_follows_the_region_table(
     model_id, region, ok
 ):
-    from functions.monitor.config import region_problem
+    from functions.monitor.values import region_problem
 
     assert (region_problem(model_id, region) is None) is ok

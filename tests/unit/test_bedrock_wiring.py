@@ -145,7 +145,7 @@ def test_a_bedrock_alert_while_the_api_is_fine_is_a_warning_not_an_ok():
     import json
     from dataclasses import replace
 
-    from functions.monitor.config import parse_quiet
+    from functions.monitor.values import parse_quiet
 
     # Given BEDROCK_ALERTS, webhooks, and the Anthropic API passing all along
     hooks = "arn:aws:sns:us-east-1:123456789012:monitor-webhooks"

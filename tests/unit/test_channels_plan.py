@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import jsonschema
 
-from functions.monitor.config import Config, parse_quiet
+from functions.monitor.config import Config
 from functions.monitor.decide.quiet import QuietState
 from functions.monitor.decide.state import MonitorState, OutboxEntry, Stored
 from functions.monitor.decide.verdict import decide
@@ -17,6 +17,7 @@ from functions.monitor.models import CanaryResult, CheckResult, StatusPage
 from functions.monitor.plan import plan_cycle
 from functions.monitor.tell.chat import CHAT_SCHEMA, WEBHOOK_SCHEMA
 from functions.monitor.tell.notifiers import sns_message
+from functions.monitor.values import parse_quiet
 
 HOOKS = "arn:aws:sns:us-east-1:123456789012:monitor-webhooks"
 CONFIG = Config(failure_threshold=2, recovery_threshold=2, webhook_topic_arn=HOOKS)

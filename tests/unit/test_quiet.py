@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions.monitor.config import QuietHours, parse_quiet
 from functions.monitor.decide.quiet import (
     HeldDigest,
     Mute,
@@ -18,6 +17,7 @@ from functions.monitor.decide.quiet import (
     parse_duration,
     release_digest,
 )
+from functions.monitor.values import QuietHours, parse_quiet
 
 
 def at(hh: int, mm: int = 0, day: int = 26) -> datetime:

@@ -9,8 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..config import split_model_id
 from ..observe.bedrock import MAX_TOKENS
+from ..values import split_model_id
 
 PRICES = Path(__file__).with_name("bedrock_prices.json")
 # anthropic.claude-haiku-4-5-20251001-v1:0 -> claude-haiku-4-5

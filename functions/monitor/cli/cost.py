@@ -17,6 +17,8 @@ from typing import Any
 from ..observe import answer
 from ..observe.canary import MAX_TOKENS, PROMPT
 from ..tell import metrics
+from .allowances import free_tier, kms_rotation_note
+from .cost_fleet import ALARMS_PER_ADDED_REGION, fleet_items
 
 PRICES = Path(__file__).with_name("prices.json")
 MINUTES_PER_MONTH = 30 * 24 * 60  # 43,200: the month the issue and Synthetics quotes use
@@ -122,7 +124,7 @@ def estimate(
     if unknown:
         known = ", ".join(prices["models_per_mtok"])
         raise ValueError(f"no token price for {', '.join(unknown)}; known: {known}")
-    from ..config import parse_bedrock_models
+    from ..values import parse_bedrock_models
     from .bedrock_cost import bedrock_cost_lines
 
     try:
@@ -136,7 +138,9 @@ def estimate(
     always = metrics.counts(n)["always"] if custom_metrics is None else custom_metrics
     requests_per_run = samples + failure_share * burst
     items: list[Item] = []
-    for region in regions:
+    # A fleet (several regions): the first is the home, the whole monitor; each other
+    # region adds its probes, one write to the home table and its heartbeat alarm.
+    for region in regions[:1]:
         items += _region_items(
             prices,
             region,
@@ -168,8 +172,17 @@ def estimate(
             for i in _optional_items(prices, region)
             if (i.name == OPTIONAL[0] and dashboard) or (i.name == OPTIONAL[1] and topic_key)
         ]
+
+    def core(region: str, count: int) -> list[Item]:
+        args = (memory_mb, duration_ms, input_tokens, requests_per_run)
+        lines = _region_items(prices, region, runs, models, count, always, *args)
+        lines += [Item(region=region, **b) for b in bedrock_cost_lines(bedrock, runs, input_tokens)]
+        keyed = [i for i in _optional_items(prices, region) if i.name == OPTIONAL[1]]
+        return lines + (keyed if topic_key else [])
+
+    items += fleet_items(prices, regions, runs, core, Item)
     total = sum(i.usd for i in items)
-    free = _free_tier(prices, items)
+    free = free_tier(prices, items, WEBHOOK_NAMES)
     synthetics = runs * len(regions) * prices["cloudwatch"]["synthetics_canary_run"]
     return {
         "total_usd": round(total, 2),
@@ -184,7 +197,7 @@ def estimate(
                 "free_tier_note": (
                     "free within the always-free three dashboards per account"
                     if i.name == OPTIONAL[0]
-                    else _kms_rotation_note(prices["kms"])
+                    else kms_rotation_note(prices["kms"])
                 ),
             }
             for i in _optional_items(prices, regions[0])
@@ -195,6 +208,7 @@ def estimate(
             "models": list(models),
             "regions": list(regions),
             "alarms_per_region": alarms,
+            "alarms_per_added_region": ALARMS_PER_ADDED_REGION if len(regions) > 1 else None,
             "always_on_metrics_per_region": always,
             "sparse_metrics_per_region": metrics.counts(n)["sparse"],
             "memory_mb": memory_mb,
@@ -400,44 +414,3 @@ def _optional_items(prices: dict[str, Any], region: str) -> list[Item]:
         Item(OPTIONAL[0], region, 1, "dashboards", cw["dashboard_month"], cw["dashboard_month"]),
         Item(OPTIONAL[1], region, 1, "keys", kms["customer_key_month"], kms["customer_key_month"]),
     ]
-
-
-def _kms_rotation_note(kms: dict[str, Any]) -> str:
-    """The key's yearly rotation (on in the stack) adds to its cost from the second
-    year: each of the first `rotations_billed` rotations adds `rotation_month`."""
-    base, extra = float(kms["customer_key_month"]), float(kms.get("rotation_month", 0))
-    billed = int(kms.get("rotations_billed", 0))
-    if not (extra and billed):
-        return "no free tier"
-    later = f"${base + extra:.2f} in the second year" + (
-        f", ${base + billed * extra:.2f} from year {billed + 1} on" if billed > 1 else ""
-    )
-    return f"no free tier; its yearly key rotation makes it {later}"
-
-
-def _free_tier(prices: dict[str, Any], items: list[Item]) -> float:
-    """Dollars the always-free allowances take off, across all regions of one account."""
-    free = prices["free_tier"]
-    allowance = {
-        "Lambda requests": free["lambda_requests"],
-        "Lambda duration (arm64)": free["lambda_gb_seconds"],
-        "CloudWatch custom metrics": free["cloudwatch_metrics"],
-        "CloudWatch alarms": free["cloudwatch_alarms"],
-        "CloudWatch dashboard": free["cloudwatch_dashboards"],
-        "CloudWatch Logs ingestion": free["logs_ingest_gb"],
-        "CloudWatch Logs storage (30 days)": free["logs_store_gb"],
-        "DynamoDB storage": free["dynamodb_storage_gb"],
-        "SNS publishes and emails": free["sns_emails"],
-        WEBHOOK_NAMES[0]: free["sns_publishes"],
-        WEBHOOK_NAMES[1]: free["sns_https"],
-        WEBHOOK_NAMES[2]: free["sqs_requests"],
-    }
-    saved = 0.0
-    for item in items:
-        left = allowance.get(item.name, 0)
-        take = min(left, item.quantity)
-        if take:
-            allowance[item.name] = left - take
-            item.free_quantity = take
-            saved += take * item.unit_usd
-    return saved

@@ -12,6 +12,7 @@ from typing import Any
 from ..config import Config
 from ..keep.store import History, StoreError
 from ..models import CLIENT_OUTCOMES
+from .regions import region_points
 from .render import failed_requests
 
 _WINDOW = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -38,7 +39,8 @@ _PAGE_CHAR = {
 LEGEND = (
     "legend: . good  w warning  X critical/outage  ? unknown/unreadable  s slow  "
     "c client error  r rate limited  n network path  ! platform error  d degraded  "
-    "p partial outage  m maintenance  (blank) not run, e.g. no API key"
+    "p partial outage  m maintenance  - region did not report  (blank) not run,"
+    " e.g. no API key"
 )
 
 
@@ -110,6 +112,7 @@ def summarise(history: History, since_iso: str | None) -> dict[str, Any]:
             series.setdefault(key, []).append((_canary_char(outcome), good))
             _count(rates.setdefault(key, {"requests": 0, "failed": 0, "failed_any": 0}), canary)
         _bedrock_points(cycle, series)
+        region_points(cycle, series)  # a fleet's regions, side by side
     availability = {}
     for target, points in series.items():
         judged = [good for _, good in points if good is not None]

@@ -10,6 +10,7 @@ from ..decide.loopback import NOTHING_ANSWERS
 from ..decide.verdict import next_step
 from ..models import OK, SKIPPED, SLOW, CanaryResult, CheckResult
 from ..tell.text import answer_line, lead_words
+from .regions import region_lines
 
 _COLOUR = {"ok": "32", "warning": "33", "critical": "31", "unknown": "35"}
 # Without a key no API request is made, so "the API could not be reached" would mislead.
@@ -188,6 +189,7 @@ def render_table(
         if checked and c.outcome != "wrong_answer":  # else the detail says it
             lines += _wrap(f"{c.model}: {checked}", width, indent="  ")
     lines += _bedrock_lines(result, width)
+    lines += region_lines(result.regions, width)  # a fleet's regions, side by side
     if result.lead_time_min is not None:
         lines += _wrap(f"Seen {lead_words(result.lead_time_min)} before the status page.", width)
     for t in result.transitions:

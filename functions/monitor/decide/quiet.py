@@ -26,7 +26,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from ..config import QuietHours
+from ..values import QuietHours
 
 Delivery = Literal["send", "hold", "mute"]
 

@@ -144,6 +144,7 @@ _STATE_CHECKS = {
     "flapping": lambda v: isinstance(v, bool),
     "clean_streak": _whole,
     "quiet": lambda v: _quiet_ok(v),
+    "regions_seen": lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
 }
 
 
@@ -207,6 +208,8 @@ class MonitorState:
     clean_streak: int = 0
     # Mutes and notifications held in quiet hours or a mute (quiet.QuietState).
     quiet: dict[str, Any] | None = None
+    # A fleet's home: region -> the last scheduled minute it reported (decide/vote.py).
+    regions_seen: dict[str, str] = field(default_factory=dict)
     # Fields a newer version stored that this one does not know. Written back as they
     # were: a rollback, or an older `mute` run against the table, must not erase
     # what the newer version keeps (this version's readers ignore them).

@@ -157,6 +157,8 @@ def cycle_record(result: CheckResult) -> dict[str, Any]:
             for c in result.canaries
         ],
         **_bedrock_record(result),
+        # A fleet's home: every region's view of the minute, side by side.
+        **({"regions": result.regions} if result.regions else {}),
     }
 
 

@@ -87,16 +87,21 @@ class NullMetrics:
 class EmfMetrics:
     """Powertools Metrics, flushed as one EMF document per dimension set."""
 
-    def __init__(self, namespace: str = NAMESPACE_DEFAULT) -> None:
+    def __init__(self, namespace: str = NAMESPACE_DEFAULT, region: str | None = None) -> None:
+        """`region`: a fleet's `Region` dimension on every metric (README "Several
+        regions"); None for a single region, whose metrics stay as they were."""
         from aws_lambda_powertools import Metrics
 
         self.metrics = Metrics(namespace=namespace, service=SERVICE)
+        self.region = region
 
     def emit(self, result: CheckResult) -> None:
         by_model: dict[str | None, list[tuple[str, float, str]]] = {}
         for model, name, value, unit in datapoints(result):
             by_model.setdefault(model, []).append((name, value, unit))
         for model, points in by_model.items():
+            if self.region:
+                self.metrics.add_dimension(name="Region", value=self.region)
             if model is not None:
                 self.metrics.add_dimension(name="model", value=model)
             self.metrics.add_metadata(key="region", value=result.region)

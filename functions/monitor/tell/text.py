@@ -185,6 +185,12 @@ def _headline(
         if last.to == "ok":
             return "RESOLVED", f"Amazon Bedrock answers again for {model}"
         return "WARNING", f"Amazon Bedrock {last.to} for {model}: failover would not work"
+    regional = [t for t in transitions if t.target.startswith("region:")]
+    if regional and not overall:  # a fleet's region fell silent or reports again
+        return _silence_headline(regional, result)
+    if overall and result.regions and result.verdict.severity_as:
+        # a fleet's minority vote: the headline names the regions whose path fails
+        return "WARNING", result.verdict.summary.split(";")[0]
     if not transitions:
         return "REMINDER", f"Claude API still {verdict}"
     word = {"critical": "CRITICAL", "warning": "WARNING", "unknown": "UNKNOWN"}.get(
@@ -200,6 +206,18 @@ def alert_key(transitions: list[Transition]) -> str:
         return "overall"
     bedrock = [t for t in transitions if t.target.startswith("bedrock:")]
     return bedrock[-1].target if bedrock else "overall"
+
+
+def _silence_headline(moved: list[Transition], result: CheckResult) -> tuple[str, str]:
+    from ..decide.vote import SILENT, silent_line
+
+    rows = {r.get("region"): r for r in result.regions}
+    silent = [t.target.split(":", 1)[1] for t in moved if t.to == SILENT]
+    if silent:
+        lines = [silent_line(r, (rows.get(r) or {}).get("last_seen")) for r in silent]
+        return "WARNING", "; ".join(lines) + " (the monitor, not Claude)"
+    back = [t.target.split(":", 1)[1] for t in moved]
+    return "RESOLVED", f"{', '.join(back)} reports again"
 
 
 def compose(
