@@ -244,3 +244,19 @@ def test_a_duration_reads_right_at_every_scale(seconds, words):
 def test_the_resolved_sentence_never_reads_a_span_of_no_time(since, recovered, said):
     episode = {"since": since, "recovered": recovered, "requests": 3, "failed": 3}
     assert resolved_sentence({**episode, "worst": "outage"}).startswith(said)
+
+
+def test_the_window_footnote_names_every_failure_the_window_counts():
+    # Given: a canary whose answers were wrong; the window counts each wrong answer
+    # (canary.py tallies every PLATFORM_OUTCOMES failure into failed_requests)
+    result = _result(
+        outcome="wrong_answer",
+        http_status=200,
+        requests=3,
+        failed_requests=3,
+        window={"cycles": 2, "requests": 4, "failed": 4},
+    )
+    text = " ".join(render_table(result, width=200).split())
+    # Then: the footnote does not read as 5xx, 529, timeouts and broken streams only
+    assert " 4/4 " in text
+    assert "wrong answers" in text and "malformed answers" in text

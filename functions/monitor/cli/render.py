@@ -74,7 +74,8 @@ def window_note(result: CheckResult) -> list[str]:
     cycles = [c.window.get("cycles", 0) for c in ran if c.window]
     if cycles:
         notes.append(
-            "* window: platform errors (5xx, 529, timeouts, broken streams) / requests "
+            "* window: platform errors (5xx, 529, timeouts, broken streams, malformed "
+            "answers, wrong answers) / requests "
             f"of the last {max(cycles)} cycles, as the error-rate rule counts them; "
             "not network or client errors."
         )
