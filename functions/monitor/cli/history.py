@@ -14,7 +14,8 @@ from ..keep.store import History, StoreError
 from ..models import CLIENT_OUTCOMES
 from .render import failed_requests
 
-_WINDOW = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+# At most 12 digits: int() refuses a string of thousands of them with its own error.
+_WINDOW = re.compile(r"^\s*(\d{1,12})\s*([smhd])\s*$")
 _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 TIMELINE_WIDTH = 120
 # One character per cycle. Verdicts by severity; canaries by outcome family.
