@@ -120,7 +120,12 @@ def test_an_open_alert_shows_beside_an_operational_verdict():
     text = " ".join(render_table(result, width=80).split())
     # Then: the alert, why, and the count; and a next step that says it is not over
     assert "Alert still open (outage since 2026-11-25T15:40:00Z): held open as flapping" in text
-    assert "Next step: Nothing to do now; the alert closes by itself after 7 more good" in text
+    assert (
+        "Next step: Keep your fallbacks ready: the alert is still open and closes by "
+        "itself after 7 more good cycles in a row" in text
+    )
+    # And: never "Nothing to do" (the complaint) while the alert is open
+    assert "Nothing to do" not in text
 
 
 @pytest.mark.parametrize("width", [60, 80, 100])

@@ -207,9 +207,11 @@ def render_table(
     hold = result.open_alert
     if hold and verdict.verdict == "operational":
         n = hold["good_cycles_to_close"]
+        # Not "Nothing to do": the alert is open, and a flap can turn bad again.
         step = (
-            f"Nothing to do now; the alert closes by itself after {n} more good "
-            f"cycle{'s' if n != 1 else ''} in a row (no RESOLVED is sent before)."
+            f"Keep your fallbacks ready: the alert is still open and closes by itself "
+            f"after {n} more good cycle{'s' if n != 1 else ''} in a row (no RESOLVED is "
+            "sent before)."
         )
     local = step.startswith(NOTHING_ANSWERS)
     if not key_present and verdict.verdict == "network_error" and not local:
