@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -176,3 +177,23 @@ def test_the_lambda_asset_leaves_the_report_out_and_the_handler_never_needs_it(t
         env={**os.environ, "PYTHONPATH": str(tmp_path)},
     )
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("command", ["report", "history"])
+def test_given_a_stored_record_that_is_not_json_then_the_others_are_still_shown(tmp_path, command):
+    # Given: a history whose one record was cut short or garbled, and one not an object
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    db = tmp_path / "history.sqlite3"
+    write_sqlite(str(db), outage(now - timedelta(hours=1)))
+    with sqlite3.connect(db) as conn:
+        [first, second] = [r for (r,) in conn.execute("SELECT checked_at FROM cycles LIMIT 2")]
+        conn.execute(
+            'UPDATE cycles SET record = \'{"checked_at": "20\' WHERE checked_at = ?', (first,)
+        )
+        conn.execute("UPDATE cycles SET record = '[]' WHERE checked_at = ?", (second,))
+    args = ["--out", str(tmp_path / "r.html")] if command == "report" else []
+    # When: the command reads it
+    run = run_cli(command, "--since", "1d", *args, env=local_env(tmp_path))
+    # Then: the 48 readable cycles, not one line of error
+    assert run.code == 0, run.stderr
+    assert "48 cycles" in run.stdout

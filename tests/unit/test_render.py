@@ -265,3 +265,27 @@ def test_the_window_footnote_names_every_failure_the_window_counts():
     # Then: the footnote does not read as 5xx, 529, timeouts and broken streams only
     assert " 4/4 " in text
     assert "wrong answers" in text and "malformed answers" in text
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        {"severity": {"a": 1}},
+        {"api_status": ["major_outage"]},
+        {"canaries": 5},
+        {"canaries": ["claude-haiku-5-5"]},
+        {"canaries": [{"outcome": "ok"}]},
+        {"canaries": [{"model": "claude-haiku-5-5", "outcome": ["ok"]}]},
+        {"checked_at": None, "muted_until": "2026-11-25T18:00:00Z"},
+        {"verdict": None, "severity": None},
+    ],
+)
+def test_history_skips_what_it_cannot_read_in_a_garbled_record(garbage):
+    # Given: good records around one whose fields a newer or broken writer garbled
+    cycles = [_cycle(i, "ok", requests=1, failed_requests=0) for i in range(5)]
+    cycles[2] = {**cycles[2], **garbage}
+    # When: history summarises and renders them
+    summary = summarise(History(cycles=[*cycles, [], "x", None], transitions=[]), None)
+    text = render(summary, width=80)
+    # Then: the readable records are all there; the garbled part adds nothing
+    assert summary["cycles"] >= 4 and "claude-haiku-5-5" in text

@@ -41,6 +41,7 @@ from .store import (
     expires_at,
     read_outbox,
     read_state,
+    readable_records,
 )
 
 log = logging.getLogger("claude_status.store")
@@ -409,7 +410,8 @@ class DynamoStore:
             raise _error("Query", exc) from None
 
     def history(self, since_iso: str) -> History:
-        cycles = [json.loads(i["record"]["S"]) for i in self._query("CYCLE", since_iso)]
+        items = self._query("CYCLE", since_iso)
+        cycles = readable_records((i.get("record") or {}).get("S") for i in items)
         transitions = [
             {
                 "checked_at": i["sk"]["S"].split("#")[0],
