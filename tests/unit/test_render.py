@@ -289,3 +289,21 @@ def test_history_skips_what_it_cannot_read_in_a_garbled_record(garbage):
     text = render(summary, width=80)
     # Then: the readable records are all there; the garbled part adds nothing
     assert summary["cycles"] >= 4 and "claude-haiku-5-5" in text
+
+
+def test_an_alert_the_canaries_opened_and_cannot_close_asks_for_the_canaries():
+    # Given: an operational verdict from the status page alone (no canary ran), and the
+    # outage alert the canaries opened still open
+    result = _result(outcome="skipped", http_status=None, requests=0, failed_requests=0)
+    result.verdict = Verdict("operational", "Status page operational; canaries skipped")
+    result.open_alert = {
+        "reported": "unconfirmed_outage",
+        "since": "2026-11-25T15:40:00Z",
+        "reason": "canaries_not_run",
+        "good_cycles_to_close": 2,
+        "why": "the canaries that opened it could not run, so they cannot close it",
+    }
+    text = " ".join(render_table(result, key_present=False, width=80).split())
+    # Then: the step does not promise it closes by itself; it says what closes it
+    assert "closes by itself" not in text and "Nothing to do" not in text
+    assert "Next step: The alert stays open until the canaries run again" in text

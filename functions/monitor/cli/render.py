@@ -6,6 +6,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from ..decide.hold import NO_CANARIES
 from ..decide.loopback import NOTHING_ANSWERS
 from ..decide.verdict import next_step
 from ..models import OK, SKIPPED, SLOW, CanaryResult, CheckResult
@@ -207,12 +208,17 @@ def render_table(
     hold = result.open_alert
     if hold and verdict.verdict == "operational":
         n = hold["good_cycles_to_close"]
+        cycles = f"{n} more good cycle{'s' if n != 1 else ''} in a row"
         # Not "Nothing to do": the alert is open, and a flap can turn bad again.
         step = (
             f"Keep your fallbacks ready: the alert is still open and closes by itself "
-            f"after {n} more good cycle{'s' if n != 1 else ''} in a row (no RESOLVED is "
-            "sent before)."
+            f"after {cycles} (no RESOLVED is sent before)."
         )
+        if hold.get("reason") == NO_CANARIES:
+            step = (
+                "The alert stays open until the canaries run again (an API key they can "
+                f"read) and pass {cycles}; the status page alone cannot close it."
+            )
     local = step.startswith(NOTHING_ANSWERS)
     if not key_present and verdict.verdict == "network_error" and not local:
         step = NO_KEY_NETWORK_STEP
