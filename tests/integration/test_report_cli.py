@@ -197,3 +197,23 @@ def test_given_a_stored_record_that_is_not_json_then_the_others_are_still_shown(
     # Then: the 48 readable cycles, not one line of error
     assert run.code == 0, run.stderr
     assert "48 cycles" in run.stdout
+
+
+@pytest.mark.parametrize("command", ["report", "history"])
+def test_given_garbled_dynamodb_items_then_the_readable_history_is_still_shown(
+    tmp_path, aws, command
+):
+    # Given: the outage in DynamoDB, plus a cycle item without its record and a
+    # transition item without its values (a broken or foreign writer)
+    env = _seed_dynamodb(aws, tmp_path)
+    client = boto3.client("dynamodb", endpoint_url=aws.endpoint, region_name="us-east-1")
+    at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    client.put_item(TableName=aws.table, Item={"pk": {"S": "CYCLE"}, "sk": {"S": at}})
+    garbled = {"pk": {"S": "TRANSITION"}, "sk": {"S": f"{at}#overall"}, "target": {"N": "1"}}
+    client.put_item(TableName=aws.table, Item=garbled)
+    args = ["--out", str(tmp_path / "r.html")] if command == "report" else []
+    # When: the command reads the table
+    run = run_cli(command, "--since", "2h", *args, env=env)
+    # Then: the 50 readable cycles, not one line of error
+    assert run.code == 0, run.stderr
+    assert "50 cycles" in run.stdout

@@ -46,6 +46,7 @@ from .store import (
 
 log = logging.getLogger("claude_status.store")
 STATE_KEY = {"pk": {"S": "STATE"}, "sk": {"S": "STATE"}}
+_TRANSITION = ("sk", "target", "from_value", "to_value")
 # TransactWriteItems takes at most 100 items; older backlog waits for a later cycle.
 MAX_ITEMS = 100
 
@@ -420,5 +421,9 @@ class DynamoStore:
                 "to": i["to_value"]["S"],
             }
             for i in self._query("TRANSITION", since_iso)
+            # An item a broken or foreign writer left without them is skipped.
+            if all(
+                isinstance(i.get(k), dict) and isinstance(i[k].get("S"), str) for k in _TRANSITION
+            )
         ]
         return History(cycles=cycles, transitions=transitions)
