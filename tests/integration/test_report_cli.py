@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -76,6 +77,8 @@ def test_given_a_since_of_years_then_the_file_stays_small_and_bars_are_aggregate
     assert len(html.encode()) <= 2 * 1024 * 1024, len(html) / 1024
     assert html.count('class="bar') <= 3 * 400
     assert "one bar per " in html and "50 cycles" in run.stdout
+    # And: a bar of several days says which days in its hover title
+    assert re.search(r"<title>\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d UTC: ", html)
 
 
 def test_given_an_unwritable_out_then_one_line_and_exit_1(tmp_path):

@@ -361,7 +361,10 @@ def span_label(size: int) -> str:
 def bucket_title(b: Bucket, frame: Frame, regions: int) -> str:
     """The hover text of one bar: when, availability, downtime and no-data minutes."""
     fmt = "%Y-%m-%d" if frame.size >= DAY else "%Y-%m-%d %H:%M"
-    when = datetime.fromtimestamp(b.start, UTC).strftime(fmt) + " UTC"
+    when = datetime.fromtimestamp(b.start, UTC).strftime(fmt)
+    if frame.size > DAY:  # a bar of several days names its last one too
+        when += " to " + datetime.fromtimestamp(b.end - DAY, UTC).strftime(fmt)
+    when += " UTC"
     if b.availability is None:
         return f"{when}: no data"
     down = b.bad * frame.cadence / regions / 60
