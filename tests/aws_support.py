@@ -124,6 +124,14 @@ class _ProxyHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
+        if fault == "html":  # a proxy or captive portal answers 200 with its own page
+            payload = b"<html><title>Sign in</title>Log in to continue</html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
         if fault == "throttle":
             payload = (
                 b'{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException",'

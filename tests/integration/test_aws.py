@@ -193,12 +193,17 @@ def test_given_two_racing_cycles_then_only_one_notification(sim, tmp_path, aws, 
     assert len(aws.messages()) == 1
 
 
-def test_given_sns_fails_then_the_transition_is_sent_once_by_a_later_cycle(sim, tmp_path, aws):
+# "html": a proxy answering 200 with its own page, which botocore cannot parse (it
+# raises a ResponseParserError or a KeyError, no BotoCoreError): kept, not a crash.
+@pytest.mark.parametrize("fault", ["error", "html"])
+def test_given_sns_fails_then_the_transition_is_sent_once_by_a_later_cycle(
+    sim, tmp_path, aws, fault
+):
     config = config_for(sim, tmp_path, aws)
     sim.set("overloaded")
     cycle = build_cycle(config)
     cycle.record(checked(config, 0), now_wall=1000)
-    aws.proxy.faults["sns"] = "error"
+    aws.proxy.faults["sns"] = fault
     failed = checked(config, 1)
     cycle.record(failed, now_wall=1060)
     assert failed.transitions and not failed.notifications

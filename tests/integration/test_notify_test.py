@@ -113,6 +113,21 @@ def test_given_a_topic_that_refuses_when_notify_test_then_one_line_and_exit_1(si
     assert "Traceback" not in run.stderr
 
 
+def test_given_a_proxy_answering_for_sns_when_notify_test_then_each_destination_says_so(
+    sim, tmp_path, aws
+):
+    # Given: both topics, and something on the path answering SNS with a 200 HTML page
+    # (botocore cannot parse it: a ResponseParserError, not a BotoCoreError)
+    env = cli_env(sim, tmp_path, aws, TOPIC_ARN=aws.topic_arn, WEBHOOK_TOPIC_ARN=aws.topic_arn)
+    aws.proxy.faults["sns"] = "html"
+    run = run_cli("notify", "--test", env=env)
+    # Then: the report of what went where, each failure on its line, exit 1, no traceback
+    assert run.code == 1, run.stderr
+    assert "alert arn:aws:sns" in run.stdout and "failed: SNS publish failed" in run.stdout
+    assert "webhook arn:aws:sns" in run.stdout
+    assert "Traceback" not in run.stderr and "ResponseParserError" not in run.stderr
+
+
 def test_given_no_topic_when_notify_test_then_it_is_printed_and_says_it_was_not_sent(sim, tmp_path):
     run = run_cli("notify", "--test", env=sim_env(sim, tmp_path))
     assert run.code == 0, run.stderr

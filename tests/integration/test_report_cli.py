@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import csv
 import os
+import re
+import sqlite3
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -29,7 +31,9 @@ def local_env(tmp_path, **extra):
     }
 
 
-@pytest.mark.parametrize("since", ["bogus", "0d", "7 weeks", "-3d", "99999999999d"])
+@pytest.mark.parametrize(
+    "since", ["bogus", "0d", "7 weeks", "-3d", "99999999999d", "9" * 5000 + "d"]
+)
 def test_given_a_bad_since_then_a_one_line_usage_error_and_exit_64(tmp_path, since):
     run = run_cli(
         "report", f"--since={since}", "--out", str(tmp_path / "r.html"), env=local_env(tmp_path)
@@ -56,6 +60,25 @@ def test_given_a_history_then_report_writes_the_html_and_the_csv(tmp_path):
     overall = next(r for r in rows if r["target"] == "overall")
     assert overall["downtime_min"] == "22.0" and overall["episodes"] == "1"
     assert overall["median_lead_min"] == "12.0"
+
+
+@pytest.mark.parametrize("since", ["36500d", "3650d", "876000h"])
+def test_given_a_since_of_years_then_the_file_stays_small_and_bars_are_aggregated(tmp_path, since):
+    # Given: a history with quiet hours, and a window decades long (the axis, not the
+    # data, would make one bar per day: 36,500 bars a row)
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    write_sqlite(str(tmp_path / "history.sqlite3"), outage(now - timedelta(hours=1)))
+    out = tmp_path / "r.html"
+    env = local_env(tmp_path, QUIET_HOURS="22:00-07:00")
+    run = run_cli("report", "--since", since, "--out", str(out), env=env)
+    # Then: the report is made, within the 2 MB the issue allows, with a bounded axis
+    assert run.code == 0, run.stderr
+    html = out.read_text()
+    assert len(html.encode()) <= 2 * 1024 * 1024, len(html) / 1024
+    assert html.count('class="bar') <= 3 * 400
+    assert "one bar per " in html and "50 cycles" in run.stdout
+    # And: a bar of several days says which days in its hover title
+    assert re.search(r"<title>\d{4}-\d\d-\d\d to \d{4}-\d\d-\d\d UTC: ", html)
 
 
 def test_given_an_unwritable_out_then_one_line_and_exit_1(tmp_path):
@@ -85,7 +108,10 @@ def _seed_dynamodb(aws, tmp_path) -> dict[str, str]:
     results = outage(datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(hours=1))
     for version, i in enumerate(range(0, len(results), 20)):
         chunk = results[i : i + 20]
-        assert store.commit(chunk[-1], MonitorState(), version, {}, chunk[:-1]) == len(chunk) - 1
+        store.commit(chunk[-1], MonitorState(), version, {}, [])
+        backlog = chunk[:-1]
+        while backlog:  # written after the commit, in transactions of whole results
+            backlog = backlog[store.write_backlog(backlog) :]
     return {
         **local_env(tmp_path),
         "TABLE_NAME": aws.table,
@@ -157,3 +183,43 @@ def test_the_lambda_asset_leaves_the_report_out_and_the_handler_never_needs_it(t
         env={**os.environ, "PYTHONPATH": str(tmp_path)},
     )
     assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize("command", ["report", "history"])
+def test_given_a_stored_record_that_is_not_json_then_the_others_are_still_shown(tmp_path, command):
+    # Given: a history whose one record was cut short or garbled, and one not an object
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    db = tmp_path / "history.sqlite3"
+    write_sqlite(str(db), outage(now - timedelta(hours=1)))
+    with sqlite3.connect(db) as conn:
+        [first, second] = [r for (r,) in conn.execute("SELECT checked_at FROM cycles LIMIT 2")]
+        conn.execute(
+            'UPDATE cycles SET record = \'{"checked_at": "20\' WHERE checked_at = ?', (first,)
+        )
+        conn.execute("UPDATE cycles SET record = '[]' WHERE checked_at = ?", (second,))
+    args = ["--out", str(tmp_path / "r.html")] if command == "report" else []
+    # When: the command reads it
+    run = run_cli(command, "--since", "1d", *args, env=local_env(tmp_path))
+    # Then: the 48 readable cycles, not one line of error
+    assert run.code == 0, run.stderr
+    assert "48 cycles" in run.stdout
+
+
+@pytest.mark.parametrize("command", ["report", "history"])
+def test_given_garbled_dynamodb_items_then_the_readable_history_is_still_shown(
+    tmp_path, aws, command
+):
+    # Given: the outage in DynamoDB, plus a cycle item without its record and a
+    # transition item without its values (a broken or foreign writer)
+    env = _seed_dynamodb(aws, tmp_path)
+    client = boto3.client("dynamodb", endpoint_url=aws.endpoint, region_name="us-east-1")
+    at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    client.put_item(TableName=aws.table, Item={"pk": {"S": "CYCLE"}, "sk": {"S": at}})
+    garbled = {"pk": {"S": "TRANSITION"}, "sk": {"S": f"{at}#overall"}, "target": {"N": "1"}}
+    client.put_item(TableName=aws.table, Item=garbled)
+    args = ["--out", str(tmp_path / "r.html")] if command == "report" else []
+    # When: the command reads the table
+    run = run_cli(command, "--since", "2h", *args, env=env)
+    # Then: the 50 readable cycles, not one line of error
+    assert run.code == 0, run.stderr
+    assert "50 cycles" in run.stdout

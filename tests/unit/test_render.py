@@ -120,7 +120,12 @@ def test_an_open_alert_shows_beside_an_operational_verdict():
     text = " ".join(render_table(result, width=80).split())
     # Then: the alert, why, and the count; and a next step that says it is not over
     assert "Alert still open (outage since 2026-11-25T15:40:00Z): held open as flapping" in text
-    assert "Next step: Nothing to do now; the alert closes by itself after 7 more good" in text
+    assert (
+        "Next step: Keep your fallbacks ready: the alert is still open and closes by "
+        "itself after 7 more good cycles in a row" in text
+    )
+    # And: never "Nothing to do" (the complaint) while the alert is open
+    assert "Nothing to do" not in text
 
 
 @pytest.mark.parametrize("width", [60, 80, 100])
@@ -244,3 +249,61 @@ def test_a_duration_reads_right_at_every_scale(seconds, words):
 def test_the_resolved_sentence_never_reads_a_span_of_no_time(since, recovered, said):
     episode = {"since": since, "recovered": recovered, "requests": 3, "failed": 3}
     assert resolved_sentence({**episode, "worst": "outage"}).startswith(said)
+
+
+def test_the_window_footnote_names_every_failure_the_window_counts():
+    # Given: a canary whose answers were wrong; the window counts each wrong answer
+    # (canary.py tallies every PLATFORM_OUTCOMES failure into failed_requests)
+    result = _result(
+        outcome="wrong_answer",
+        http_status=200,
+        requests=3,
+        failed_requests=3,
+        window={"cycles": 2, "requests": 4, "failed": 4},
+    )
+    text = " ".join(render_table(result, width=200).split())
+    # Then: the footnote does not read as 5xx, 529, timeouts and broken streams only
+    assert " 4/4 " in text
+    assert "wrong answers" in text and "malformed answers" in text
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        {"severity": {"a": 1}},
+        {"api_status": ["major_outage"]},
+        {"canaries": 5},
+        {"canaries": ["claude-haiku-5-5"]},
+        {"canaries": [{"outcome": "ok"}]},
+        {"canaries": [{"model": "claude-haiku-5-5", "outcome": ["ok"]}]},
+        {"checked_at": None, "muted_until": "2026-11-25T18:00:00Z"},
+        {"verdict": None, "severity": None},
+    ],
+)
+def test_history_skips_what_it_cannot_read_in_a_garbled_record(garbage):
+    # Given: good records around one whose fields a newer or broken writer garbled
+    cycles = [_cycle(i, "ok", requests=1, failed_requests=0) for i in range(5)]
+    cycles[2] = {**cycles[2], **garbage}
+    # When: history summarises and renders them
+    summary = summarise(History(cycles=[*cycles, [], "x", None], transitions=[]), None)
+    text = render(summary, width=80)
+    # Then: the readable records are all there; the garbled part adds nothing
+    assert summary["cycles"] >= 4 and "claude-haiku-5-5" in text
+
+
+def test_an_alert_the_canaries_opened_and_cannot_close_asks_for_the_canaries():
+    # Given: an operational verdict from the status page alone (no canary ran), and the
+    # outage alert the canaries opened still open
+    result = _result(outcome="skipped", http_status=None, requests=0, failed_requests=0)
+    result.verdict = Verdict("operational", "Status page operational; canaries skipped")
+    result.open_alert = {
+        "reported": "unconfirmed_outage",
+        "since": "2026-11-25T15:40:00Z",
+        "reason": "canaries_not_run",
+        "good_cycles_to_close": 2,
+        "why": "the canaries that opened it could not run, so they cannot close it",
+    }
+    text = " ".join(render_table(result, key_present=False, width=80).split())
+    # Then: the step does not promise it closes by itself; it says what closes it
+    assert "closes by itself" not in text and "Nothing to do" not in text
+    assert "Next step: The alert stays open until the canaries run again" in text

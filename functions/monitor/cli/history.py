@@ -15,7 +15,8 @@ from ..models import CLIENT_OUTCOMES
 from .regions import region_points
 from .render import failed_requests
 
-_WINDOW = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+# At most 12 digits: int() refuses a string of thousands of them with its own error.
+_WINDOW = re.compile(r"^\s*(\d{1,12})\s*([smhd])\s*$")
 _UNIT = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 TIMELINE_WIDTH = 120
 # One character per cycle. Verdicts by severity; canaries by outcome family.
@@ -92,20 +93,36 @@ def _count(counts: dict[str, int], canary: dict[str, Any]) -> None:
     counts["failed_any"] += failed_requests(str(canary["outcome"]), requests, failed, samples)
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _canaries(cycle: dict[str, Any]) -> list[dict[str, Any]]:
+    """The record's canaries that name a model and an outcome; a hostile or garbled
+    record (a newer writer, a broken one) adds nothing rather than failing history."""
+    entries = cycle.get("canaries")
+    return [
+        c
+        for c in (entries if isinstance(entries, list) else [])
+        if isinstance(c, dict) and _text(c.get("model")) and _text(c.get("outcome"))
+    ]
+
+
 def summarise(history: History, since_iso: str | None) -> dict[str, Any]:
     """The report's data; `since_iso` None: everything stored (said as the stored span)."""
-    cycles = history.cycles
+    cycles = [c for c in history.cycles if isinstance(c, dict) and _text(c.get("checked_at"))]
     series: dict[str, list[tuple[str, bool | None]]] = {"overall": [], "status_page": []}
     # Every request, retries included, from records that carry the counts (older ones
     # do not, and are skipped rather than counted as clean).
     rates: dict[str, dict[str, int]] = {}
     for cycle in cycles:
+        severity = _text(cycle.get("severity"))
         series["overall"].append(
-            (_VERDICT_CHAR.get(cycle["severity"], "?"), cycle["verdict"] == "operational")
+            (_VERDICT_CHAR.get(severity or "", "?"), cycle.get("verdict") == "operational")
         )
-        api = cycle.get("api_status")
+        api = _text(cycle.get("api_status"))
         series["status_page"].append((_PAGE_CHAR.get(api, "?"), api == "operational"))
-        for canary in cycle.get("canaries", []):
+        for canary in _canaries(cycle):
             key = f"canary:{canary['model']}"
             outcome = canary["outcome"]
             good = None if outcome == "skipped" else outcome in ("ok", "slow")

@@ -6,6 +6,7 @@ import textwrap
 from collections.abc import Sequence
 from typing import Any
 
+from ..decide.hold import NO_CANARIES
 from ..decide.loopback import NOTHING_ANSWERS
 from ..decide.verdict import next_step
 from ..models import OK, SKIPPED, SLOW, CanaryResult, CheckResult
@@ -75,7 +76,8 @@ def window_note(result: CheckResult) -> list[str]:
     cycles = [c.window.get("cycles", 0) for c in ran if c.window]
     if cycles:
         notes.append(
-            "* window: platform errors (5xx, 529, timeouts, broken streams) / requests "
+            "* window: platform errors (5xx, 529, timeouts, broken streams, malformed "
+            "answers, wrong answers) / requests "
             f"of the last {max(cycles)} cycles, as the error-rate rule counts them; "
             "not network or client errors."
         )
@@ -208,10 +210,17 @@ def render_table(
     hold = result.open_alert
     if hold and verdict.verdict == "operational":
         n = hold["good_cycles_to_close"]
+        cycles = f"{n} more good cycle{'s' if n != 1 else ''} in a row"
+        # Not "Nothing to do": the alert is open, and a flap can turn bad again.
         step = (
-            f"Nothing to do now; the alert closes by itself after {n} more good "
-            f"cycle{'s' if n != 1 else ''} in a row (no RESOLVED is sent before)."
+            f"Keep your fallbacks ready: the alert is still open and closes by itself "
+            f"after {cycles} (no RESOLVED is sent before)."
         )
+        if hold.get("reason") == NO_CANARIES:
+            step = (
+                "The alert stays open until the canaries run again (an API key they can "
+                f"read) and pass {cycles}; the status page alone cannot close it."
+            )
     local = step.startswith(NOTHING_ANSWERS)
     if not key_present and verdict.verdict == "network_error" and not local:
         step = NO_KEY_NETWORK_STEP

@@ -108,7 +108,9 @@ def _mute_spans(report: Report) -> list[tuple[float, float]]:
 
 def _quiet_spans(config: Config, frame: Frame) -> list[tuple[float, float]]:
     quiet = config.quiet_hours
-    if quiet is None:
+    if quiet is None or frame.size > DAY:
+        # Nightly spans on bars of several days are noise, and one rect a night for
+        # years outgrows the file; the context table still names QUIET_HOURS.
         return []
     spans = []
     day = frame.start - frame.start % DAY - DAY

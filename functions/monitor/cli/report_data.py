@@ -8,6 +8,7 @@ that no cycle covers is "no data", never up.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -46,10 +47,16 @@ def iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# At most this many bars a row: a year and a day of daily bars. A longer --since
+# (years) gets bars of several days each, or the file outgrows its 2 MB.
+MAX_BARS = 366
+
+
 def bucket_seconds(span_s: float) -> int:
-    """One bar per day; per hour for spans under 3 days; per minute under 3 hours."""
+    """One bar per day; per hour for spans under 3 days; per minute under 3 hours;
+    per several days beyond MAX_BARS days."""
     if span_s >= 3 * DAY:
-        return DAY
+        return DAY * max(1, math.ceil(span_s / (MAX_BARS * DAY)))
     return HOUR if span_s >= 3 * HOUR else MINUTE
 
 
@@ -346,13 +353,18 @@ def prepare(cycles: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def span_label(size: int) -> str:
+    if size > DAY:
+        return f"{size // DAY} days"
     return {DAY: "day", HOUR: "hour", MINUTE: "minute"}[size]
 
 
 def bucket_title(b: Bucket, frame: Frame, regions: int) -> str:
     """The hover text of one bar: when, availability, downtime and no-data minutes."""
-    fmt = "%Y-%m-%d" if frame.size == DAY else "%Y-%m-%d %H:%M"
-    when = datetime.fromtimestamp(b.start, UTC).strftime(fmt) + " UTC"
+    fmt = "%Y-%m-%d" if frame.size >= DAY else "%Y-%m-%d %H:%M"
+    when = datetime.fromtimestamp(b.start, UTC).strftime(fmt)
+    if frame.size > DAY:  # a bar of several days names its last one too
+        when += " to " + datetime.fromtimestamp(b.end - DAY, UTC).strftime(fmt)
+    when += " UTC"
     if b.availability is None:
         return f"{when}: no data"
     down = b.bad * frame.cadence / regions / 60

@@ -135,6 +135,7 @@ def _bar_row(row: Row, frame: Frame, step: float, y: int) -> str:
 
 def _axis(frame: Frame, y: int) -> str:
     fmt = "%m-%d" if frame.size == DAY else "%H:%M" if frame.count <= 48 else "%m-%d %H:%M"
+    fmt = "%Y-%m-%d" if frame.size > DAY else fmt  # bars of several days: years apart
     every = max(1, frame.count // 8)
     ticks = []
     for i in range(0, frame.count, every):
@@ -266,7 +267,7 @@ def latency(series: Series, frame: Frame, slow_ms: int) -> str:
     for i, ((t50, t90), (l50, l90)) in enumerate(zip(series.ttft, series.total, strict=True)):
         if l50 is None and t50 is None:
             continue
-        when = _utc(frame.edges[i], "%Y-%m-%d" if frame.size == DAY else "%Y-%m-%d %H:%M")
+        when = _utc(frame.edges[i], "%Y-%m-%d" if frame.size >= DAY else "%Y-%m-%d %H:%M")
         parts.append(
             f'<rect class="hover" x="{_n(left + i * step)}" y="6" width="{_n(step)}" '
             f'height="{h - bottom - 6}" fill="transparent"><title>{when} UTC: TTFT p50 '

@@ -34,12 +34,11 @@ from typing import Any
 
 from ..decide.state import MonitorState, OutboxEntry, Stored
 from ..models import CheckResult
+from .dynamo_history import DynamoHistory, store_error
 from .store import (
     CommitUncertain,
     DuplicateCycle,
-    History,
     StateConflict,
-    StoreError,
     cycle_record,
     expires_at,
     read_outbox,
@@ -111,18 +110,7 @@ def _outbox(item: dict[str, Any]) -> dict[str, OutboxEntry]:
     return read_outbox({k: _s(v) for k, v in entries.items()})
 
 
-def _error(operation: str, exc: Exception) -> StoreError:
-    from botocore.exceptions import ClientError
-
-    if isinstance(exc, ClientError):
-        err = exc.response.get("Error", {})
-        text = f"DynamoDB {operation} failed: {err.get('Code', '?')}: {err.get('Message', '')}"
-    else:
-        text = f"DynamoDB {operation} failed: {type(exc).__name__}: {exc}"
-    return StoreError(" ".join(text.split())[:300])
-
-
-class DynamoStore:
+class DynamoStore(DynamoHistory):
     def __init__(self, table_name: str, client: Any, retention_days: int = 90) -> None:
         self.table = table_name
         self.client = client
@@ -136,7 +124,7 @@ class DynamoStore:
                 TableName=self.table, Key=STATE_KEY, ConsistentRead=True
             ).get("Item")
         except (BotoCoreError, ClientError) as exc:
-            raise _error("GetItem", exc) from None
+            raise store_error("GetItem", exc) from None
         if not item:
             return Stored(MonitorState(), 0, {})
         writer = _s(item.get("writer"))
@@ -274,10 +262,10 @@ class DynamoStore:
                 if self._landed(token):
                     return written  # a retry of our own write that had succeeded
                 raise self._why_cancelled(exc, result) from None
-            raise _error("TransactWriteItems", exc) from None
+            raise store_error("TransactWriteItems", exc) from None
         except BotoCoreError as exc:
             raise CommitUncertain(
-                str(_error("TransactWriteItems", exc)), token=token, written=written
+                str(store_error("TransactWriteItems", exc)), token=token, written=written
             ) from None
         return written
 
@@ -303,7 +291,7 @@ class DynamoStore:
         try:
             self.client.transact_write_items(TransactItems=items)
         except (ClientError, BotoCoreError) as exc:
-            raise _error("TransactWriteItems", exc) from None
+            raise store_error("TransactWriteItems", exc) from None
         return count
 
     def _landed(self, token: str) -> bool:
@@ -328,7 +316,7 @@ class DynamoStore:
         if any(r == "ConditionalCheckFailed" for r in reasons):
             return StateConflict("state version moved")
         if reasons and any(r not in (None, "None") for r in reasons):
-            return _error("TransactWriteItems", exc)
+            return store_error("TransactWriteItems", exc)
         # No reasons given: ask whether this cycle is already recorded.
         try:
             found = self.client.get_item(
@@ -337,7 +325,7 @@ class DynamoStore:
                 ProjectionExpression="pk",
             ).get("Item")
         except Exception as lookup:  # noqa: BLE001 - any failure here is a store error
-            return _error("GetItem", lookup)
+            return store_error("GetItem", lookup)
         return DuplicateCycle(result.cycle_id) if found else StateConflict("state moved")
 
     def clear_outbox(self, entry_id: str) -> None:
@@ -355,9 +343,9 @@ class DynamoStore:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return  # another cycle already took it over and cleared it
-            raise _error("UpdateItem", exc) from None
+            raise store_error("UpdateItem", exc) from None
         except BotoCoreError as exc:
-            raise _error("UpdateItem", exc) from None
+            raise store_error("UpdateItem", exc) from None
 
     def write_state(self, state: MonitorState, expected_version: int) -> None:
         """UpdateItem of `state` and `version` only, conditional on the version read (or
@@ -391,9 +379,9 @@ class DynamoStore:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 raise StateConflict(f"state version moved from {expected_version}") from None
-            raise _error("UpdateItem", exc) from None
+            raise store_error("UpdateItem", exc) from None
         except BotoCoreError as exc:
-            raise _error("UpdateItem", exc) from None
+            raise store_error("UpdateItem", exc) from None
 
     def mark_outbox(self, entry: OutboxEntry) -> None:
         """Conditional on the entry being there: a cycle that took it over and cleared
@@ -412,38 +400,6 @@ class DynamoStore:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return
-            raise _error("UpdateItem", exc) from None
+            raise store_error("UpdateItem", exc) from None
         except BotoCoreError as exc:
-            raise _error("UpdateItem", exc) from None
-
-    def _query(self, pk: str, since_iso: str) -> list[dict[str, Any]]:
-        from botocore.exceptions import BotoCoreError, ClientError
-
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": "pk = :pk AND sk >= :since",
-            "ExpressionAttributeValues": {":pk": {"S": pk}, ":since": {"S": since_iso}},
-        }
-        try:
-            while True:
-                page = self.client.query(**kwargs)
-                items += page.get("Items", [])
-                if "LastEvaluatedKey" not in page:
-                    return items
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        except (BotoCoreError, ClientError) as exc:
-            raise _error("Query", exc) from None
-
-    def history(self, since_iso: str) -> History:
-        cycles = [json.loads(i["record"]["S"]) for i in self._query("CYCLE", since_iso)]
-        transitions = [
-            {
-                "checked_at": i["sk"]["S"].split("#")[0],
-                "target": i["target"]["S"],
-                "from": i["from_value"]["S"],
-                "to": i["to_value"]["S"],
-            }
-            for i in self._query("TRANSITION", since_iso)
-        ]
-        return History(cycles=cycles, transitions=transitions)
+            raise store_error("UpdateItem", exc) from None

@@ -19,6 +19,7 @@ from .store import (
     expires_at,
     read_outbox,
     read_state,
+    readable_records,
 )
 
 _SCHEMA = """
@@ -223,7 +224,7 @@ class SqliteStore:
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite read failed: {exc}") from None
         return History(
-            cycles=[json.loads(r[0]) for r in cycles],
+            cycles=readable_records(r[0] for r in cycles),
             transitions=[
                 {"checked_at": r[0], "target": r[1], "from": r[2], "to": r[3]} for r in transitions
             ],

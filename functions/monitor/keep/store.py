@@ -12,7 +12,9 @@ laptop (here). A commit is all-or-nothing:
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -48,6 +50,21 @@ class CommitUncertain(StoreError):
 class History:
     cycles: list[dict[str, Any]]
     transitions: list[dict[str, Any]]
+
+
+def readable_records(texts: Iterable[Any]) -> list[dict[str, Any]]:
+    """The stored cycle records that are JSON objects; one that is not (cut short,
+    garbled, written by something else) is left out, so one bad row never costs
+    `history` or `report` the rest."""
+    records = []
+    for text in texts:
+        try:
+            record = json.loads(text)
+        except (TypeError, ValueError, RecursionError):
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records
 
 
 class Store(Protocol):

@@ -48,10 +48,20 @@ def _unreadable(reason: str) -> StatusPage:
     return StatusPage(reachable=False, error=" ".join(reason.split())[:200])
 
 
-def _str(value: Any) -> str | None:
+# The page's text reaches a terminal, the store and people's messages: whatever
+# answers in the page's place may put terminal escapes, a bidi override or a wall of
+# text in it. Control and format characters become spaces; a field is capped.
+MAX_FIELD = 300
+MAX_BODY = 2000
+
+
+def _str(value: Any, limit: int = MAX_FIELD, newlines: bool = False) -> str | None:
     if value is None or isinstance(value, (dict, list)):
         return None
-    return str(value)
+    text = str(value)[:limit]
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() or (newlines and ch == "\n") else " " for ch in text)
 
 
 def _component_names(raw: Any) -> list[str]:
@@ -69,7 +79,7 @@ def _latest_update(raw: dict[str, Any]) -> str | None:
     if not dated:
         return None
     latest = max(dated, key=lambda u: str(u.get("created_at") or u.get("display_at") or ""))
-    return _str(latest.get("body"))
+    return _str(latest.get("body"), MAX_BODY, newlines=True)
 
 
 def _affected(raw: dict[str, Any]) -> list[str]:

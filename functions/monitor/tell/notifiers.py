@@ -106,6 +106,15 @@ def _attributes(notification: Notification) -> dict[str, Any]:
     return {k: {"DataType": "String", "StringValue": v} for k, v in values.items() if v}
 
 
+def _unreadable(exc: Exception) -> str:
+    """An answer botocore could not read: something on the path (a proxy, a captive
+    portal) answered 200 with a page of its own, and botocore raises what its parser
+    met (ResponseParserError, which is no BotoCoreError, or a KeyError for a missing
+    PublishResult). Whether it was published is unknown: it counts as not sent, so
+    the outbox keeps it, as for a timeout."""
+    return f"the answer could not be read ({type(exc).__name__}); not known to be sent"
+
+
 class SnsNotifier:
     """Publishes one JSON-structured message with email and SMS variants."""
 
@@ -132,6 +141,8 @@ class SnsNotifier:
             ) from None
         except BotoCoreError as exc:
             raise NotifyError(f"SNS publish failed: {type(exc).__name__}: {exc}"[:300]) from None
+        except Exception as exc:  # noqa: BLE001 - see _unreadable
+            raise NotifyError(f"SNS publish failed: {_unreadable(exc)}") from None
 
 
 class WebhookNotifier:
@@ -167,3 +178,5 @@ class WebhookNotifier:
             raise NotifyError(
                 f"SNS webhook publish failed: {type(exc).__name__}: {exc}"[:300]
             ) from None
+        except Exception as exc:  # noqa: BLE001 - see _unreadable
+            raise NotifyError(f"SNS webhook publish failed: {_unreadable(exc)}") from None
