@@ -167,3 +167,35 @@ def test_property_sms_fits_with_every_extra(models, name, minutes):
         )
         assert len(n.sms) <= SMS_MAX and set(n.sms) <= _GSM7
         assert len(n.subject) <= SUBJECT_MAX
+
+
+def test_given_a_flap_held_open_on_a_good_cycle_then_the_step_is_never_the_all_clear():
+    # Given an outage alert held open as flapping (the plan passes the open alert's
+    # verdict), announced on a cycle whose verdict is good
+    good = result("operational", outcome="ok")
+    n = compose("n-4", [], good, None, extra=Extra(flapping=True, held="outage"))
+    # Then it carries the open alert, and neither the SMS nor the email says "Nothing
+    # to do": the alert is still open
+    assert n.severity == "critical" and n.verdict == "outage"
+    assert "Nothing to do" not in n.sms and "Nothing to do" not in n.email
+    assert "stays open" in n.email and "fallbacks" in n.sms
+
+
+def test_given_a_reminder_of_an_open_outage_on_a_good_cycle_then_the_step_says_still_open():
+    # Given a reminder of an open outage that falls due on one good cycle (a blip)
+    good = result("operational", outcome="ok")
+    n = compose("n-5", [], good, None, reminder=True, extra=Extra(held="outage"))
+    # Then it carries the open alert (issue 18) and its step is not the all-clear
+    assert n.severity == "critical" and n.verdict == "outage"
+    assert "Nothing to do" not in n.email and "stays open" in n.email
+
+
+def test_given_a_digest_of_a_still_open_alert_on_a_good_cycle_then_no_all_clear():
+    from functions.monitor.tell.text import compose_digest
+
+    good = result("operational", outcome="ok")
+    n = compose_digest("held: outage at 22:41", "critical", "outage", 2, good)
+    assert "Nothing to do" not in n.email and "stays open" in n.email
+    # And a digest whose alert closed says what the verdict says
+    closed = compose_digest("held: resolved", "ok", "operational", 1, good)
+    assert "Nothing to do" in closed.email

@@ -220,6 +220,23 @@ def _silence_headline(moved: list[Transition], result: CheckResult) -> tuple[str
     return "RESOLVED", f"{', '.join(back)} reports again"
 
 
+# The next step while an alert stays open over a good cycle (flapping, or a reminder or
+# digest of the open alert): "Nothing to do" would read as the all-clear.
+STILL_OPEN_STEP = (
+    "The API answers right now, but the alert stays open until it has been stable: "
+    "keep your fallbacks ready; a RESOLVED follows when it closes."
+)
+STILL_OPEN_SMS = "Alert stays open: keep fallbacks ready"
+
+
+def step_for(result: CheckResult, still_open: bool) -> str:
+    """The verdict's next step, unless an alert this message is about stays open while
+    the verdict is operational."""
+    if still_open and result.verdict.verdict == "operational":
+        return STILL_OPEN_STEP
+    return next_step(result.verdict)
+
+
 def compose(
     notification_id: str,
     transitions: list[Transition],
@@ -247,7 +264,9 @@ def compose(
     )
     page = result.status_page
     page_state = f"page: API {page.api_status}" if page.reachable else "page unreadable"
-    step = next_step(result.verdict).split(".")[0]
+    still_open = extra.flapping or (reminder and extra.held not in (None, "operational"))
+    full_step = step_for(result, still_open and word != "RESOLVED")
+    step = STILL_OPEN_SMS if full_step == STILL_OPEN_STEP else full_step.split(".")[0]
     sms_parts = [f"{word}: {headline}{region}", detail, resolved.rstrip("."), page_state]
     sms_parts += [lead.rstrip("."), step]
     sms = fit_text(gsm7(". ".join(p for p in sms_parts if p) + "."), SMS_MAX)
@@ -265,7 +284,7 @@ def compose(
         id=notification_id,
         subject=subject,
         sms=sms,
-        email=_email(transitions, result, notes, reminder),
+        email=_email(transitions, result, notes, reminder, full_step),
         severity=severity,
         verdict=extra.held or result.verdict.verdict,
         alert=alert,
@@ -291,7 +310,7 @@ def compose_digest(
     email = (
         f"{text}\n\nNow: {result.verdict.verdict} ({result.verdict.severity}) at "
         f"{result.checked_at}\n  {result.verdict.summary}{still}\n\n"
-        f"Next step: {next_step(result.verdict)}"
+        f"Next step: {step_for(result, bool(still))}"
     )
     return Notification(
         id=f"n-{result.checked_at}-digest",
@@ -322,7 +341,11 @@ def _confirmed_lines(result: CheckResult) -> list[str]:
 
 
 def _email(
-    transitions: list[Transition], result: CheckResult, notes: list[str], reminder: bool
+    transitions: list[Transition],
+    result: CheckResult,
+    notes: list[str],
+    reminder: bool,
+    step: str | None = None,
 ) -> str:
     verdict = result.verdict
     lines = ["What changed:"]
@@ -372,7 +395,7 @@ def _email(
             f"  - {incident.name} [{incident.status}, {incident.impact}] "
             f"{incident.shortlink or ''}".rstrip()
         )
-    lines += ["", f"Next step: {next_step(verdict)}"]
+    lines += ["", f"Next step: {step or next_step(verdict)}"]
     if result.region and result.region != "local":
         lines.append(f"Region: {result.region}")
     return "\n".join(lines)
