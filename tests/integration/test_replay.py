@@ -133,7 +133,8 @@ def test_given_two_hours_of_right_answers_then_every_check_passes_and_nothing_is
     # Then nothing is sent, every verdict is operational, and every request asked
     assert replay.sent == [] and set(replay.verdicts) == {"operational"}
     assert sim.requests()["last"]["body"]["messages"][0]["content"] == "Reply with OK"
-    assert sum(sim.requests()["messages"].values()) == 120
+    # (two samples a cycle, CANARY_SAMPLES's default, each asking, no burst)
+    assert sum(sim.requests()["messages"].values()) == 120 * 2
 
 
 def test_given_a_steady_random_10_percent_outage_then_one_warning_held_until_it_ends(sim, tmp_path):
