@@ -296,14 +296,18 @@ def _other_alerts(
     own: Notification | None, fresh: list[dict[str, str]], result: CheckResult, config: Any
 ) -> list[Notification]:
     """With BEDROCK_ALERTS, the Bedrock paths that moved in the same cycle as the overall
-    verdict: each its own alert, so each gets its own webhook body (and dedup key),
-    composed from its transitions alone. The alert topic tells them in `own`."""
+    verdict, and a fleet's regions that fell silent or report again: each its own
+    alert, so each gets its own webhook body (and dedup key), composed from its
+    transitions alone. The alert topic tells them in `own`."""
     if own is None or (own.alert or OVERALL) != OVERALL:
         return []
-    if not getattr(config, "bedrock_alerts", False):
-        return []
+    own_alerts = (
+        (TARGET_PREFIX, "bedrock:")
+        if getattr(config, "bedrock_alerts", False)
+        else (TARGET_PREFIX,)
+    )
     moved = [Transition(t["target"], t["from"], t["to"]) for t in fresh]
-    targets = dict.fromkeys(t.target for t in moved if t.target.startswith("bedrock:"))
+    targets = dict.fromkeys(t.target for t in moved if t.target.startswith(own_alerts))
     return [
         compose(f"{own.id}-{target}", [t for t in moved if t.target == target], result, None)
         for target in targets

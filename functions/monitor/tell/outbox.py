@@ -241,15 +241,15 @@ def with_channels(
 
 
 def for_alert(result: dict[str, Any], alert: str) -> dict[str, Any]:
-    """`result` with only the transitions of one alert: a Bedrock path's own, or, for
-    the overall alert, every other target's."""
-    if alert.startswith("bedrock:"):
+    """`result` with only the transitions of one alert: a Bedrock path's or a fleet
+    region's own, or, for the overall alert, every other target's."""
+    if alert.startswith(("bedrock:", "region:")):
         moved = [t for t in result.get("transitions") or [] if t.get("target") == alert]
     else:
         moved = [
             t
             for t in result.get("transitions") or []
-            if not str(t.get("target", "")).startswith("bedrock:")
+            if not str(t.get("target", "")).startswith(("bedrock:", "region:"))
         ]
     return {**result, "transitions": moved}
 

@@ -201,11 +201,13 @@ def _headline(
 
 def alert_key(transitions: list[Transition]) -> str:
     """The alert a notification is about: the overall verdict's, unless only Bedrock
-    paths moved (BEDROCK_ALERTS), then the last one's (`bedrock:<model>`)."""
+    paths moved (BEDROCK_ALERTS), then the last one's (`bedrock:<model>`), or only a
+    fleet's regions (falling silent, reporting again), then the last one's
+    (`region:<name>`): each opens and closes on its own, so each has its own key."""
     if not transitions or any(t.target == "overall" for t in transitions):
         return "overall"
-    bedrock = [t for t in transitions if t.target.startswith("bedrock:")]
-    return bedrock[-1].target if bedrock else "overall"
+    own = [t for t in transitions if t.target.startswith(("bedrock:", "region:"))]
+    return own[-1].target if own else "overall"
 
 
 def _silence_headline(moved: list[Transition], result: CheckResult) -> tuple[str, str]:
@@ -275,10 +277,10 @@ def compose(
     severity = SEVERITY[extra.held] if extra.held else result.verdict.severity
     alert = alert_key(transitions)
     if alert != "overall":
-        # Only a failover path moved (BEDROCK_ALERTS): its own alert, a warning while
-        # it fails and ok when it answers again, whatever the API's verdict. The API's
-        # "ok" would read as a recovery to pagers, phone filters and quiet hours; its
-        # "critical" belongs to the API's own alert.
+        # Only a failover path (BEDROCK_ALERTS) or a fleet's region moved: its own
+        # alert, a warning while it fails (is silent) and ok when it is back, whatever
+        # the API's verdict. The API's "ok" would read as a recovery to pagers, phone
+        # filters and quiet hours; its "critical" belongs to the API's own alert.
         severity = "warning" if word == "WARNING" else "ok"
     return Notification(
         id=notification_id,

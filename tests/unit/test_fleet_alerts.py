@@ -1,0 +1,88 @@
+"""A fleet's region falling silent is its own alert (issue 20 x issue 18): its own
+webhook key and a warning's severity, never the API's "ok" under the API's key."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from functions.monitor.config import Config
+from functions.monitor.decide.state import MonitorState, Stored
+from functions.monitor.decide.verdict import decide
+from functions.monitor.decide.vote import RegionView, quorum_of, rows, vote
+from functions.monitor.models import CanaryResult, CheckResult, StatusPage
+from functions.monitor.plan import plan_cycle
+
+MODEL = "claude-haiku-5-5"
+REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
+HOME = REGIONS[0]
+CONFIG = Config(
+    canary_models=(MODEL,),
+    region=HOME,
+    fleet_regions=REGIONS,
+    home_region=HOME,
+    webhook_topic_arn="arn:aws:sns:us-east-1:123456789012:hooks",
+)
+T0 = datetime(2026, 11, 25, 16, 0, tzinfo=UTC)
+PAGE = StatusPage(True, api_status="operational")
+
+
+def home_cycle(stored: Stored, n: int, reporting: tuple[str, ...], outcome: str = "ok"):
+    """The home's minute `n`: its own canary's `outcome`, the `reporting` regions'
+    views alike, voted as fleet.decide does, then planned; what it sent is delivered."""
+    at = (T0 + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    failed = 0 if outcome == "ok" else 2
+    canaries = [CanaryResult(MODEL, outcome, samples=2, requests=2, failed_requests=failed)]
+    result = CheckResult(at, decide(PAGE, canaries), PAGE, canaries, region=HOME)
+    views = {
+        r: RegionView(r, at[:16], result.verdict.verdict, "seen", at, ((MODEL, outcome),))
+        for r in reporting
+    }
+    views[HOME] = RegionView.of(result)
+    fleet = vote(result.verdict, HOME, views, REGIONS, quorum_of(CONFIG))
+    result.verdict = fleet.verdict
+    result.regions = rows(fleet.views, REGIONS, HOME, stored.state.regions_seen)
+    plan = plan_cycle(stored, result, CONFIG, 1_000_000.0 + 60 * n)
+    return Stored(plan.state, stored.version + 1, {}), plan.notification
+
+
+def bodies(notification):
+    body = json.loads(notification.webhook)
+    return body if isinstance(body, list) else [body]
+
+
+def test_given_a_region_silent_then_its_warning_is_a_warning_under_its_own_key():
+    # Given a healthy fleet whose ap-southeast-2 stops reporting after minute 0
+    stored, _ = home_cycle(Stored(MonitorState(), 0, {}), 0, REGIONS)
+    sent = []
+    for n in range(1, 5):
+        stored, note = home_cycle(stored, n, ("eu-west-1",))
+        sent += [note] if note else []
+    # Then one warning: severity warning, webhook ALARM under the region's own key
+    [warning] = sent
+    assert warning.subject.startswith("WARNING: ap-southeast-2 has not reported")
+    assert warning.severity == "warning"
+    [body] = bodies(warning)
+    assert body["NewStateValue"] == "ALARM" and body["severity"] == "warning"
+    assert body["dedup_key"] == "claude-api-monitor:us-east-1:region:ap-southeast-2"
+    chat = json.loads(warning.chat)
+    assert "ap-southeast-2" in chat["content"]["title"]
+    # When the API then fails everywhere that reports, and recovers, while the region
+    # comes back: the API's alert opens and closes under the API's key, the region's
+    # under its own, and no OK is ever sent under a key whose alert is still open
+    keys: dict[str, str] = {body["dedup_key"]: body["NewStateValue"]}
+    for n, reporting, outcome in [
+        *[(n, ("eu-west-1",), "server_error") for n in range(5, 8)],
+        *[(n, REGIONS, "server_error") for n in range(8, 11)],
+        *[(n, REGIONS, "ok") for n in range(11, 20)],
+    ]:
+        stored, note = home_cycle(stored, n, reporting, outcome)
+        for body in bodies(note) if note else []:
+            keys[body["dedup_key"]] = body["NewStateValue"]
+            if body["dedup_key"].endswith(HOME) and body["NewStateValue"] == "OK":
+                assert n >= 11, "the API's alert closed while it was failing"
+    # Then both alerts end closed, each under its own key
+    assert keys == {
+        "claude-api-monitor:us-east-1": "OK",
+        "claude-api-monitor:us-east-1:region:ap-southeast-2": "OK",
+    }
