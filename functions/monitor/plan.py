@@ -193,7 +193,7 @@ def _route_quiet(
         # closes) while the outage alert stays open; a held warning must not re-raise
         # an alarm for an alert that is over.
         severity, latest, alert = _alert_now(state, result, config)
-        digest = replace(compose_digest(text, severity, latest, count, result), alert=alert)
+        digest = compose_digest(text, severity, latest, count, result, alert)
         if reminder_only:
             own = None
     state.quiet = quiet.to_dict() if (quiet.mutes or quiet.held or quiet.newer) else None

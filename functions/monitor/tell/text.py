@@ -231,9 +231,21 @@ STILL_OPEN_STEP = (
 STILL_OPEN_SMS = "Alert stays open: keep fallbacks ready"
 
 
-def step_for(result: CheckResult, still_open: bool) -> str:
+def bedrock_step(alert: str) -> str:
+    """The step while a Bedrock path's own alert is open: the API's verdict may be
+    operational ("Nothing to do"), but failover to that path would not work."""
+    model = alert.split(":", 1)[1]
+    return (
+        f"Do not fail over to Amazon Bedrock for {model}: check the model's access, "
+        f"quotas and Region in Bedrock; a RESOLVED follows when it answers again."
+    )
+
+
+def step_for(result: CheckResult, still_open: bool, alert: str = "overall") -> str:
     """The verdict's next step, unless an alert this message is about stays open while
-    the verdict is operational."""
+    the verdict is operational: the overall alert (held open), or a Bedrock path's."""
+    if still_open and alert.startswith("bedrock:"):
+        return bedrock_step(alert)
     if still_open and result.verdict.verdict == "operational":
         return STILL_OPEN_STEP
     return next_step(result.verdict)
@@ -266,8 +278,10 @@ def compose(
     )
     page = result.status_page
     page_state = f"page: API {page.api_status}" if page.reachable else "page unreadable"
+    alert = alert_key(transitions)
     still_open = extra.flapping or (reminder and extra.held not in (None, "operational"))
-    full_step = step_for(result, still_open and word != "RESOLVED")
+    still_open = still_open or (alert.startswith("bedrock:") and word == "WARNING")
+    full_step = step_for(result, still_open and word != "RESOLVED", alert)
     step = STILL_OPEN_SMS if full_step == STILL_OPEN_STEP else full_step.split(".")[0]
     sms_parts = [f"{word}: {headline}{region}", detail, resolved.rstrip("."), page_state]
     sms_parts += [lead.rstrip("."), step]
@@ -275,7 +289,6 @@ def compose(
     notes = [n for n in (lead, resolved, _flap_note(extra.flapping)) if n]
     notes += _confirmed_lines(result)
     severity = SEVERITY[extra.held] if extra.held else result.verdict.severity
-    alert = alert_key(transitions)
     if alert != "overall":
         # Only a failover path (BEDROCK_ALERTS) or a fleet's region moved: its own
         # alert, a warning while it fails (is silent) and ok when it is back, whatever
@@ -294,10 +307,16 @@ def compose(
 
 
 def compose_digest(
-    text: str, severity: str, verdict: str | None, count: int, result: CheckResult
+    text: str,
+    severity: str,
+    verdict: str | None,
+    count: int,
+    result: CheckResult,
+    alert: str = "overall",
 ) -> Notification:
     """The one message that tells what quiet hours or a mute held (quiet.release_digest),
-    with the verdict now. Its id is the cycle's, so a re-send keeps it."""
+    with the verdict now. Its id is the cycle's, so a re-send keeps it. `alert`: the
+    open alert it is about (plan._alert_now), a Bedrock path's while only that is open."""
     verdict = verdict if verdict in SEVERITY else result.verdict.verdict
     severity = severity if severity in ("ok", "warning", "critical", "unknown") else "warning"
     plural = "s" if count != 1 else ""
@@ -309,10 +328,13 @@ def compose_digest(
         if verdict != result.verdict.verdict
         else ""
     )
+    if alert.startswith("bedrock:") and severity != "ok":
+        model = alert.split(":", 1)[1]
+        still += f"\nThe Amazon Bedrock alert for {model} stays open ({severity})."
     email = (
         f"{text}\n\nNow: {result.verdict.verdict} ({result.verdict.severity}) at "
         f"{result.checked_at}\n  {result.verdict.summary}{still}\n\n"
-        f"Next step: {step_for(result, bool(still))}"
+        f"Next step: {step_for(result, bool(still), alert)}"
     )
     return Notification(
         id=f"n-{result.checked_at}-digest",
@@ -321,7 +343,7 @@ def compose_digest(
         email=email,
         severity=severity,
         verdict=verdict or result.verdict.verdict,
-        alert="overall",
+        alert=alert,
     )
 
 
