@@ -16,9 +16,18 @@ from typing import Any
 from .decide.episode import apply_window, lead_time, minutes_between, track_episode
 from .decide.hysteresis import Signal, advance, damp, observations
 from .decide.quiet import QuietState, active_mute, decide_delivery, digest_urgent
-from .decide.state import ALERT, OVERALL, WEBHOOK, MonitorState, OutboxEntry, Stored, parse_time
+from .decide.state import (
+    ALERT,
+    OVERALL,
+    WEBHOOK,
+    MonitorState,
+    OutboxEntry,
+    Stored,
+    held_severity,
+    parse_time,
+)
 from .decide.vote import TARGET_PREFIX, fleet_observations, revote
-from .models import SEVERITY, CheckResult, Notification, Transition
+from .models import CheckResult, Notification, Transition
 from .tell.outbox import fit as fit_notification
 from .tell.outbox import (
     in_order,
@@ -73,6 +82,8 @@ def plan_cycle(
     state.targets, transitions = advance(
         state.targets, observed, config.failure_threshold, config.recovery_threshold
     )
+    if any(t.target == OVERALL for t in transitions):
+        state.reported_severity = result.verdict.severity
     track_episode(state, result, transitions, signal)
     state.last_cycle_at = _latest(state.last_cycle_at, result.checked_at)
     outbox = dict(stored.outbox)
@@ -211,7 +222,7 @@ def _alert_now(state: MonitorState, result: CheckResult, config: Any) -> tuple[s
     first Bedrock path whose own alert is still open."""
     overall = state.targets.get(OVERALL)
     verdict = overall.reported if overall else result.verdict.verdict
-    severity = SEVERITY.get(verdict, result.verdict.severity)
+    severity = held_severity(state, verdict) if overall else result.verdict.severity
     bedrock_open = sorted(
         name
         for name, target in state.targets.items()
@@ -346,6 +357,7 @@ def _compose_fresh(
         flapping=signal.flap_started,
         resolved=signal.resolved,
         held=held,
+        held_severity=held_severity(state, held) if held else None,
         confirmed=confirmed_now,
     )
     notification = compose(

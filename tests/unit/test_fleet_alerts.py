@@ -4,6 +4,7 @@ webhook key and a warning's severity, never the API's "ok" under the API's key."
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from functions.monitor.config import Config
@@ -86,3 +87,33 @@ def test_given_a_region_silent_then_its_warning_is_a_warning_under_its_own_key()
         "claude-api-monitor:us-east-1": "OK",
         "claude-api-monitor:us-east-1:region:ap-southeast-2": "OK",
     }
+
+
+def test_given_a_regional_warning_open_then_its_reminders_stay_warnings():
+    # Given reminders every 10 min and eu-west-1's path failing alone (a warning: the
+    # vote names the region; a network_error on its own would be "unknown")
+    config = replace(CONFIG, reminder_minutes=10)
+    stored, sent = Stored(MonitorState(), 0, {}), []
+    for n in range(25):
+        at = (T0 + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        canaries = [CanaryResult(MODEL, "ok", samples=2, requests=2)]
+        result = CheckResult(at, decide(PAGE, canaries), PAGE, canaries, region=HOME)
+        views = {
+            "eu-west-1": RegionView(
+                "eu-west-1", at[:16], "network_error", "x", at, ((MODEL, "network_error"),)
+            ),
+            "ap-southeast-2": RegionView(
+                "ap-southeast-2", at[:16], "operational", "x", at, ((MODEL, "ok"),)
+            ),
+            HOME: RegionView.of(result),
+        }
+        fleet = vote(result.verdict, HOME, views, REGIONS, quorum_of(config))
+        result.verdict = fleet.verdict
+        result.regions = rows(fleet.views, REGIONS, HOME, stored.state.regions_seen)
+        plan = plan_cycle(stored, result, config, 1_000_000.0 + 60 * n)
+        sent += [plan.notification] if plan.notification else []
+        stored = Stored(plan.state, stored.version + 1, {})
+    # Then the warning and each reminder of it carry the warning's severity: a
+    # reminder never escalates it to "unknown" (which quiet hours never hold)
+    assert [n.subject.split(":")[0] for n in sent] == ["WARNING", "REMINDER", "REMINDER"]
+    assert [n.severity for n in sent] == ["warning"] * 3

@@ -78,6 +78,8 @@ class Extra:
     # The verdict an alert held open still stands for: the message carries its
     # severity, never the "ok" of the good cycle that would have closed it.
     held: str | None = None
+    # The severity `held` was reported with (a fleet's minority vote is a warning).
+    held_severity: str | None = None
     # The status page now confirms an alert already open, without a new verdict.
     confirmed: bool = False
 
@@ -288,7 +290,9 @@ def compose(
     sms = fit_text(gsm7(". ".join(p for p in sms_parts if p) + "."), SMS_MAX)
     notes = [n for n in (lead, resolved, _flap_note(extra.flapping)) if n]
     notes += _confirmed_lines(result)
-    severity = SEVERITY[extra.held] if extra.held else result.verdict.severity
+    severity = result.verdict.severity
+    if extra.held:
+        severity = extra.held_severity or SEVERITY[extra.held]
     if alert != "overall":
         # Only a failover path (BEDROCK_ALERTS) or a fleet's region moved: its own
         # alert, a warning while it fails (is silent) and ok when it is back, whatever
