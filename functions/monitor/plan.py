@@ -230,6 +230,11 @@ def _alert_now(state: MonitorState, result: CheckResult, config: Any) -> tuple[s
     )
     if severity == "ok" and bedrock_open and getattr(config, "bedrock_alerts", False):
         return "warning", verdict, bedrock_open[0]
+    silent = sorted(
+        n for n, t in state.targets.items() if n.startswith(TARGET_PREFIX) and t.alerting
+    )
+    if severity == "ok" and silent:  # a fleet's region whose silence was told
+        return "warning", verdict, silent[0]
     return severity, verdict, OVERALL
 
 

@@ -20,6 +20,7 @@ from ..models import (
     Notification,
     Transition,
 )
+from .steps import own_step
 
 SUBJECT_MAX = 100
 SMS_MAX = 160
@@ -233,21 +234,12 @@ STILL_OPEN_STEP = (
 STILL_OPEN_SMS = "Alert stays open: keep fallbacks ready"
 
 
-def bedrock_step(alert: str) -> str:
-    """The step while a Bedrock path's own alert is open: the API's verdict may be
-    operational ("Nothing to do"), but failover to that path would not work."""
-    model = alert.split(":", 1)[1]
-    return (
-        f"Do not fail over to Amazon Bedrock for {model}: check the model's access, "
-        f"quotas and Region in Bedrock; a RESOLVED follows when it answers again."
-    )
-
-
 def step_for(result: CheckResult, still_open: bool, alert: str = "overall") -> str:
     """The verdict's next step, unless an alert this message is about stays open while
-    the verdict is operational: the overall alert (held open), or a Bedrock path's."""
-    if still_open and alert.startswith("bedrock:"):
-        return bedrock_step(alert)
+    the verdict is operational: the overall alert (held open), or one of its own."""
+    own = own_step(alert) if still_open else None
+    if own:
+        return own
     if still_open and result.verdict.verdict == "operational":
         return STILL_OPEN_STEP
     return next_step(result.verdict)
@@ -282,7 +274,7 @@ def compose(
     page_state = f"page: API {page.api_status}" if page.reachable else "page unreadable"
     alert = alert_key(transitions)
     still_open = extra.flapping or (reminder and extra.held not in (None, "operational"))
-    still_open = still_open or (alert.startswith("bedrock:") and word == "WARNING")
+    still_open = still_open or (alert != "overall" and word == "WARNING")
     full_step = step_for(result, still_open and word != "RESOLVED", alert)
     step = STILL_OPEN_SMS if full_step == STILL_OPEN_STEP else full_step.split(".")[0]
     sms_parts = [f"{word}: {headline}{region}", detail, resolved.rstrip("."), page_state]
@@ -332,9 +324,10 @@ def compose_digest(
         if verdict != result.verdict.verdict
         else ""
     )
-    if alert.startswith("bedrock:") and severity != "ok":
-        model = alert.split(":", 1)[1]
-        still += f"\nThe Amazon Bedrock alert for {model} stays open ({severity})."
+    if alert != "overall" and severity != "ok":
+        what = alert.split(":", 1)[1]
+        kind = "Amazon Bedrock" if alert.startswith("bedrock:") else "monitor region"
+        still += f"\nThe {kind} alert for {what} stays open ({severity})."
     email = (
         f"{text}\n\nNow: {result.verdict.verdict} ({result.verdict.severity}) at "
         f"{result.checked_at}\n  {result.verdict.summary}{still}\n\n"
