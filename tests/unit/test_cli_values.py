@@ -48,3 +48,15 @@ def test_given_regions_the_stack_would_refuse_then_cost_is_a_usage_error(capsys,
 def test_given_a_fleet_then_cost_takes_it():
     args = build_parser().parse_args(["cost", "--regions", "us-east-1, eu-west-1,ap-southeast-2"])
     assert args.regions.replace(" ", "") == "us-east-1,eu-west-1,ap-southeast-2"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("--samples", "0"), ("--samples", "11"), ("--samples", "99999999999999999999"),
+     ("--burst", "0"), ("--burst", "11")],
+)  # fmt: skip
+def test_given_samples_or_burst_the_monitor_refuses_then_cost_refuses_them_too(capsys, args):
+    # CANARY_SAMPLES and CANARY_BURST are 1 to 10 (config.py): `cost --samples 0`
+    # priced 2 samples, and 99999999999999999999 priced a bill no deployment runs
+    error = usage_error(capsys, "cost", *args)
+    assert args[0] in error

@@ -361,13 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cost.add_argument(
         "--burst",
-        type=int,
+        type=_whole(1, 10),
         default=10,
         help="more requests per model per cycle while bursting, as CANARY_BURST (default: 10)",
     )
     cost.add_argument(
         "--samples",
-        type=int,
+        type=_whole(1, 10),
         default=2,
         help="requests per model per cycle, as CANARY_SAMPLES (default: 2)",
     )
