@@ -321,7 +321,7 @@ def compose_digest(
     subject = fit_text(ascii_line(headline + region), SUBJECT_MAX)
     still = (
         f"\nThe alert stays open: {verdict} ({severity})."
-        if verdict != result.verdict.verdict
+        if alert == "overall" and verdict != result.verdict.verdict and severity != "ok"
         else ""
     )
     if alert != "overall" and severity != "ok":
