@@ -44,7 +44,7 @@ from .decide.vote import in_fleet, is_home
 from .keep.regions import RegionStore
 from .keep.store import CommitUncertain, DuplicateCycle, StateConflict, Store, StoreError
 from .models import CheckResult, Incident, Notification
-from .observe.answer import checks_for
+from .observe.answer import checks_for, minute_count
 from .plan import Plan, plan_cycle
 from .probe import probe
 from .tell.metrics import MetricsSink, NullMetrics
@@ -139,6 +139,8 @@ class Cycle:
         stored, load_error = (None, None) if regional else self._load(budget)
         # The error-rate window in the loaded state decides the requests per model.
         state = stored.state if stored else MonitorState()
+        if regional:  # no counter of its own: the scheduled minute counts the cycles
+            state.cycle_no = minute_count(scheduled_at)
         self.samples = samples_for(state, self.config)
         result = asyncio.run(
             probe(

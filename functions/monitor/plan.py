@@ -16,9 +16,18 @@ from typing import Any
 from .decide.episode import apply_window, lead_time, minutes_between, track_episode
 from .decide.hysteresis import Signal, advance, damp, observations
 from .decide.quiet import QuietState, active_mute, decide_delivery, digest_urgent
-from .decide.state import ALERT, OVERALL, WEBHOOK, MonitorState, OutboxEntry, Stored, parse_time
+from .decide.state import (
+    ALERT,
+    OVERALL,
+    WEBHOOK,
+    MonitorState,
+    OutboxEntry,
+    Stored,
+    held_severity,
+    parse_time,
+)
 from .decide.vote import TARGET_PREFIX, fleet_observations, revote
-from .models import SEVERITY, CheckResult, Notification, Transition
+from .models import CheckResult, Notification, Transition
 from .tell.outbox import fit as fit_notification
 from .tell.outbox import (
     in_order,
@@ -73,6 +82,8 @@ def plan_cycle(
     state.targets, transitions = advance(
         state.targets, observed, config.failure_threshold, config.recovery_threshold
     )
+    if any(t.target == OVERALL for t in transitions):
+        state.reported_severity = result.verdict.severity
     track_episode(state, result, transitions, signal)
     state.last_cycle_at = _latest(state.last_cycle_at, result.checked_at)
     outbox = dict(stored.outbox)
@@ -193,7 +204,7 @@ def _route_quiet(
         # closes) while the outage alert stays open; a held warning must not re-raise
         # an alarm for an alert that is over.
         severity, latest, alert = _alert_now(state, result, config)
-        digest = replace(compose_digest(text, severity, latest, count, result), alert=alert)
+        digest = compose_digest(text, severity, latest, count, result, alert)
         if reminder_only:
             own = None
     state.quiet = quiet.to_dict() if (quiet.mutes or quiet.held or quiet.newer) else None
@@ -211,7 +222,7 @@ def _alert_now(state: MonitorState, result: CheckResult, config: Any) -> tuple[s
     first Bedrock path whose own alert is still open."""
     overall = state.targets.get(OVERALL)
     verdict = overall.reported if overall else result.verdict.verdict
-    severity = SEVERITY.get(verdict, result.verdict.severity)
+    severity = held_severity(state, verdict) if overall else result.verdict.severity
     bedrock_open = sorted(
         name
         for name, target in state.targets.items()
@@ -219,6 +230,11 @@ def _alert_now(state: MonitorState, result: CheckResult, config: Any) -> tuple[s
     )
     if severity == "ok" and bedrock_open and getattr(config, "bedrock_alerts", False):
         return "warning", verdict, bedrock_open[0]
+    silent = sorted(
+        n for n, t in state.targets.items() if n.startswith(TARGET_PREFIX) and t.alerting
+    )
+    if severity == "ok" and silent:  # a fleet's region whose silence was told
+        return "warning", verdict, silent[0]
     return severity, verdict, OVERALL
 
 
@@ -296,14 +312,18 @@ def _other_alerts(
     own: Notification | None, fresh: list[dict[str, str]], result: CheckResult, config: Any
 ) -> list[Notification]:
     """With BEDROCK_ALERTS, the Bedrock paths that moved in the same cycle as the overall
-    verdict: each its own alert, so each gets its own webhook body (and dedup key),
-    composed from its transitions alone. The alert topic tells them in `own`."""
+    verdict, and a fleet's regions that fell silent or report again: each its own
+    alert, so each gets its own webhook body (and dedup key), composed from its
+    transitions alone. The alert topic tells them in `own`."""
     if own is None or (own.alert or OVERALL) != OVERALL:
         return []
-    if not getattr(config, "bedrock_alerts", False):
-        return []
+    own_alerts = (
+        (TARGET_PREFIX, "bedrock:")
+        if getattr(config, "bedrock_alerts", False)
+        else (TARGET_PREFIX,)
+    )
     moved = [Transition(t["target"], t["from"], t["to"]) for t in fresh]
-    targets = dict.fromkeys(t.target for t in moved if t.target.startswith("bedrock:"))
+    targets = dict.fromkeys(t.target for t in moved if t.target.startswith(own_alerts))
     return [
         compose(f"{own.id}-{target}", [t for t in moved if t.target == target], result, None)
         for target in targets
@@ -342,6 +362,7 @@ def _compose_fresh(
         flapping=signal.flap_started,
         resolved=signal.resolved,
         held=held,
+        held_severity=held_severity(state, held) if held else None,
         confirmed=confirmed_now,
     )
     notification = compose(

@@ -157,6 +157,8 @@ def test_given_a_region_silent_for_the_threshold_then_one_message_names_it_not_c
     assert message["Subject"].startswith(
         "WARNING: ap-southeast-2 has not reported since 16:00 UTC (the monitor, not Claude)"
     )
+    # And it is a warning of its own, never the healthy API's "ok"
+    assert attributes(message)["severity"] == "warning"
     home = last[HOME][0]
     assert home.verdict.verdict == "operational"  # not counted, not an outage
     assert "ap-southeast-2 did not report this minute" in home.verdict.summary

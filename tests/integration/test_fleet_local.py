@@ -67,3 +67,27 @@ def test_given_a_region_outside_the_fleet_then_one_line_and_exit_3(sims, tmp_pat
     assert run.code == 3
     assert run.stderr.strip().splitlines()[-1].endswith("is not in FLEET_REGIONS")
     assert "Traceback" not in run.stderr
+
+
+def test_given_answers_checked_every_5_cycles_then_a_region_without_state_checks_1_in_5(
+    sims, tmp_path
+):
+    # Given ANSWER_CHECK_EVERY=5 in a region that is not the home (it keeps no state,
+    # so no cycle counter of its own)
+    from datetime import UTC, datetime, timedelta
+
+    from functions.monitor.config import load_config
+    from functions.monitor.wiring import build_cycle
+
+    sims.play("healthy")
+    env = region_env(sims, REGIONS[1], str(tmp_path / "fleet.sqlite3"))
+    cycle = build_cycle(load_config({**env, "ANSWER_CHECK_EVERY": "5"}))
+    start = datetime(2026, 12, 6, 14, 0, tzinfo=UTC)
+    # When it runs ten scheduled minutes
+    checked = [
+        cycle.run(env["ANTHROPIC_API_KEY"], start + timedelta(minutes=n)).canaries[0]
+        for n in range(10)
+    ]
+    # Then its canaries ask the answer check's question on 2 of them, as the home does
+    # (and as `make cost` prices), not on every one
+    assert sum(1 for c in checked if c.answers_checked) == 2

@@ -199,3 +199,14 @@ def test_given_a_digest_of_a_still_open_alert_on_a_good_cycle_then_no_all_clear(
     # And a digest whose alert closed says what the verdict says
     closed = compose_digest("held: resolved", "ok", "operational", 1, good)
     assert "Nothing to do" in closed.email
+
+
+def test_given_a_digest_of_a_closed_alert_on_a_bad_blip_then_it_never_says_it_stays_open():
+    from functions.monitor.tell.text import compose_digest
+
+    # Given the alert closed (operational) and the cycle releasing the digest a blip
+    # below FAILURE_THRESHOLD (degraded, not reported)
+    blip = result("degraded", outcome="slow")
+    n = compose_digest("held: resolved at 03:10", "ok", "operational", 1, blip)
+    # Then it does not claim an alert "stays open: operational (ok)"
+    assert "stays open" not in n.email and n.severity == "ok"

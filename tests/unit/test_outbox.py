@@ -276,3 +276,20 @@ def test_given_an_entry_still_in_its_owners_hands_then_its_alerts_next_news_wait
     assert note is not None and (note.severity, note.verdict) == ("ok", "operational")
     assert "RESOLVED" in note.subject and critical.email in note.email
     assert sorted(plan.taken_over) == sorted([critical.id, waiting[0].id])
+
+
+def test_given_a_pending_merged_entry_then_each_alert_it_holds_is_blocked():
+    # Given an entry still in its owner's hands that merged two alerts (the API's
+    # verdict and a fleet region's silence: its notification names no single alert)
+    from functions.monitor.decide.state import OutboxEntry
+    from functions.monitor.tell.outbox import in_order
+
+    moved = [
+        {"target": "overall", "from": "operational", "to": "outage"},
+        {"target": "region:ap-southeast-2", "from": "reporting", "to": "silent"},
+    ]
+    pending = OutboxEntry("n-1", 100.0, moved, {"id": "n-1", "alert": ""})
+    # Then news of either alert waits behind it: the region's RESOLVED sent first
+    # would be overtaken by its older WARNING, and the pager would end on ALARM
+    _, blocked = in_order({"n-1": pending}, [])
+    assert {"overall", "region:ap-southeast-2"} <= blocked

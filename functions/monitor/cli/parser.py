@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Callable, Iterable
-from typing import NoReturn
+from typing import Any, NoReturn
 
 EXIT_CONFIG = 3
 EXIT_USAGE = 64  # EX_USAGE from sysexits.h: never mistaken for a verdict's 0-3
@@ -50,8 +51,33 @@ environment variables that matter most (all are listed in docs/REFERENCE.md):
 """
 
 
+# "-3d", "-1h", "-5": argparse takes it for an option ("expected one argument").
+_NEGATIVE = re.compile(r"^-\d")
+
+
+def _valued(parser: argparse.ArgumentParser) -> set[str]:
+    """The long options that take a value, in this parser and its commands."""
+    found: set[str] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            found.update(*(_valued(p) for p in action.choices.values()))
+        elif action.nargs != 0:
+            found.update(o for o in action.option_strings if o.startswith("--"))
+    return found
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error exits 64 (argparse's own 2 means `critical` here)."""
+
+    def parse_known_args(self, args: Any = None, namespace: Any = None) -> Any:
+        """`--since -3d` is read as `--since=-3d`: the command then names the value."""
+        joined: list[str] = []
+        for arg in list(sys.argv[1:] if args is None else args):
+            if joined and _NEGATIVE.match(arg) and joined[-1] in _valued(self):
+                joined[-1] = f"{joined[-1]}={arg}"
+            else:
+                joined.append(arg)
+        return super().parse_known_args(joined, namespace)
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -81,6 +107,24 @@ def _names(text: str) -> str:
     if not any(part.strip() for part in text.split(",")):
         raise argparse.ArgumentTypeError(f"must name at least one entry, got {text!r}")
     return text
+
+
+# An AWS Region's name, as the stack's `regions` context takes it (infra/settings.py).
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+
+
+def _regions(text: str) -> str:
+    """An argparse type: a fleet's Regions, each once, as the stack would deploy them."""
+    names = [part.strip() for part in _names(text).split(",") if part.strip()]
+    for name in names:
+        if not _REGION.match(name):
+            raise argparse.ArgumentTypeError(
+                f"{name[:40]!r} is not an AWS Region such as us-east-1"
+            )
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise argparse.ArgumentTypeError(f"names {', '.join(twice)} more than once")
+    return ",".join(names)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -244,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cost.add_argument(
         "--regions",
-        type=_names,
+        type=_regions,
         default="us-east-1",
         help="comma-separated regions, one stack each",
     )
@@ -317,13 +361,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cost.add_argument(
         "--burst",
-        type=int,
+        type=_whole(1, 10),
         default=10,
         help="more requests per model per cycle while bursting, as CANARY_BURST (default: 10)",
     )
     cost.add_argument(
         "--samples",
-        type=int,
+        type=_whole(1, 10),
         default=2,
         help="requests per model per cycle, as CANARY_SAMPLES (default: 2)",
     )

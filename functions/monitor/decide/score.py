@@ -46,7 +46,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any, TypeGuard
 
-from ..models import OK, SKIPPED, SLOW, CanaryResult
+from ..models import OK, SKIPPED, SLOW, WRONG_ANSWER, CanaryResult
 from .errorwindow import wilson_upper
 
 VERSION = 1
@@ -138,7 +138,7 @@ def step(
     requests = max(0, canary.requests)
     failed = max(0, min(canary.failed_requests, requests))
     score = float(record["score"])
-    if canary.outcome in PASSED:
+    if canary.outcome in PASSED or _spaced_wrong(canary, config):
         added = min(failed * up, CYCLE_MAX * up) + (requests - failed) * down
         score = min(CEILING, max(0.0, score + added))
     elif failed:
@@ -151,6 +151,16 @@ def step(
     elif opened and (score <= NEAR_ZERO or _bound_below(window, warn)):
         opened, score = False, 0.0
     return {**record, "score": round(score, 4), "open": opened, "recent": recent}
+
+
+def _spaced_wrong(canary: CanaryResult, config: Any) -> bool:
+    """Every sample answered wrong, on a cycle that checks answers while the others do
+    not (ANSWER_CHECK_EVERY > 1): evidence like any partial failure, not a hard
+    outage's edge. Such cycles are never consecutive, so the verdict's hysteresis
+    would never tell even a steady 100% of wrong answers, and capped at half the
+    threshold the score would not either."""
+    every = getattr(config, "answer_check_every", 1)
+    return canary.outcome == WRONG_ANSWER and isinstance(every, int) and every > 1
 
 
 def _bound_below(window: list[list[int]], warn: float) -> bool:

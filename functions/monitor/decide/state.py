@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+from ..models import SEVERITY
 from .quiet import QuietState, parse_iso
 
 OVERALL = "overall"
@@ -145,6 +146,7 @@ _STATE_CHECKS = {
     "clean_streak": _whole,
     "quiet": lambda v: _quiet_ok(v),
     "regions_seen": lambda v: isinstance(v, dict) and all(isinstance(x, str) for x in v.values()),
+    "reported_severity": lambda v: v in ("ok", "warning", "critical", "unknown"),
 }
 
 
@@ -179,6 +181,15 @@ def _quiet_ok(value: Any) -> bool:
     return True
 
 
+def held_severity(state: MonitorState, verdict: str) -> str:
+    """The severity of the overall alert's reported `verdict`: as it was reported (a
+    fleet's minority vote is a warning), else the verdict's own."""
+    overall = state.targets.get(OVERALL)
+    if state.reported_severity and overall is not None and overall.reported == verdict:
+        return state.reported_severity
+    return SEVERITY.get(verdict, "unknown")
+
+
 @dataclass
 class MonitorState:
     targets: dict[str, TargetState] = field(default_factory=dict)
@@ -210,6 +221,9 @@ class MonitorState:
     quiet: dict[str, Any] | None = None
     # A fleet's home: region -> the last scheduled minute it reported (decide/vote.py).
     regions_seen: dict[str, str] = field(default_factory=dict)
+    # The severity the overall verdict was reported with: a fleet's minority vote is a
+    # `network_error` of severity warning, which its verdict's name alone does not say.
+    reported_severity: str | None = None
     # Fields a newer version stored that this one does not know. Written back as they
     # were: a rollback, or an older `mute` run against the table, must not erase
     # what the newer version keeps (this version's readers ignore them).

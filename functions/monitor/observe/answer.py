@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from ..models import ANSWER_PASSED, ANSWER_WRONG
@@ -131,6 +132,13 @@ def checks_for(state: Any, config: Any) -> dict[str, str]:
     cycle_no = getattr(state, "cycle_no", 0)
     cycle_no = cycle_no if isinstance(cycle_no, int) else 0
     return {model: plan_one(model, every, cycle_no) for model in config.canary_models}
+
+
+def minute_count(scheduled: datetime | None) -> int:
+    """The cycle counter of a region that keeps no state (a fleet's, not the home):
+    minutes since the epoch of its scheduled time, so that it checks every
+    ANSWER_CHECK_EVERY-th cycle too, not every one (cycle 0 of a fresh state)."""
+    return int((scheduled or datetime.now(UTC)).timestamp() // 60)
 
 
 def plan_one(model: str, every: int, cycle_no: int = 0) -> str:

@@ -123,6 +123,9 @@ def _kind(transitions: list[dict[str, Any]], default: str = "alert") -> str:
     bedrock = [t for t in transitions if str(t.get("target", "")).startswith("bedrock:")]
     if bedrock and not overall and bedrock[-1].get("to") == "ok":
         return "resolved"  # only a failover path moved, and it answers again
+    region = [t for t in transitions if str(t.get("target", "")).startswith("region:")]
+    if region and not overall and not bedrock and region[-1].get("to") == "reporting":
+        return "resolved"  # only a fleet's region moved, and it reports again
     return default if transitions else "reminder"
 
 
@@ -174,6 +177,10 @@ def _title(
         model = alert.split(":", 1)[1]
         state = "RESOLVED" if severity == "ok" else _WORD.get(severity, "UNKNOWN")
         return f"{emoji} Amazon Bedrock {model} | {state} | {region}"
+    if alert.startswith("region:"):
+        name = alert.split(":", 1)[1]
+        state = "RESOLVED" if severity == "ok" else _WORD.get(severity, "UNKNOWN")
+        return f"{emoji} Monitor region {name} | {state} | {region}"
     return f"{emoji} Claude API | {word}: {verdict} | {region}"
 
 

@@ -95,6 +95,17 @@ def entry_alert(entry: OutboxEntry) -> str:
     return alert_key([Transition(t["target"], t["from"], t["to"]) for t in entry.transitions])
 
 
+def entry_alerts(entry: OutboxEntry) -> set[str]:
+    """Every alert an entry tells of: a merged one (its notification names none)
+    holds news of each alert among its transitions, a Bedrock path's or a region's
+    as well as the API's."""
+    own = {t["target"] for t in entry.transitions if t["target"].startswith(_OWN_ALERTS)}
+    return {entry_alert(entry)} | (own if not entry.notification.get("alert") else set())
+
+
+_OWN_ALERTS = ("bedrock:", "region:")
+
+
 def in_order(
     outbox: dict[str, OutboxEntry], stale: list[OutboxEntry]
 ) -> tuple[list[OutboxEntry], set[str]]:
@@ -107,11 +118,12 @@ def in_order(
     entry is taken over (merged, in order) by the first cycle that finds its alert no
     longer blocked."""
     taken = {e.id for e in stale}
-    blocked = {entry_alert(e) for e in outbox.values() if e.id not in taken and not e.waiting}
+    pending = [e for e in outbox.values() if e.id not in taken and not e.waiting]
+    blocked = set().union(*(entry_alerts(e) for e in pending))
     ready = [
         e
         for e in outbox.values()
-        if e.waiting and e.id not in taken and entry_alert(e) not in blocked
+        if e.waiting and e.id not in taken and not entry_alerts(e) & blocked
     ]
     return sorted([*stale, *ready], key=lambda e: (e.created_wall, e.id)), blocked
 
@@ -241,15 +253,15 @@ def with_channels(
 
 
 def for_alert(result: dict[str, Any], alert: str) -> dict[str, Any]:
-    """`result` with only the transitions of one alert: a Bedrock path's own, or, for
-    the overall alert, every other target's."""
-    if alert.startswith("bedrock:"):
+    """`result` with only the transitions of one alert: a Bedrock path's or a fleet
+    region's own, or, for the overall alert, every other target's."""
+    if alert.startswith(("bedrock:", "region:")):
         moved = [t for t in result.get("transitions") or [] if t.get("target") == alert]
     else:
         moved = [
             t
             for t in result.get("transitions") or []
-            if not str(t.get("target", "")).startswith("bedrock:")
+            if not str(t.get("target", "")).startswith(("bedrock:", "region:"))
         ]
     return {**result, "transitions": moved}
 

@@ -20,6 +20,7 @@ from ..models import (
     Notification,
     Transition,
 )
+from .steps import own_step
 
 SUBJECT_MAX = 100
 SMS_MAX = 160
@@ -78,6 +79,8 @@ class Extra:
     # The verdict an alert held open still stands for: the message carries its
     # severity, never the "ok" of the good cycle that would have closed it.
     held: str | None = None
+    # The severity `held` was reported with (a fleet's minority vote is a warning).
+    held_severity: str | None = None
     # The status page now confirms an alert already open, without a new verdict.
     confirmed: bool = False
 
@@ -201,11 +204,13 @@ def _headline(
 
 def alert_key(transitions: list[Transition]) -> str:
     """The alert a notification is about: the overall verdict's, unless only Bedrock
-    paths moved (BEDROCK_ALERTS), then the last one's (`bedrock:<model>`)."""
+    paths moved (BEDROCK_ALERTS), then the last one's (`bedrock:<model>`), or only a
+    fleet's regions (falling silent, reporting again), then the last one's
+    (`region:<name>`): each opens and closes on its own, so each has its own key."""
     if not transitions or any(t.target == "overall" for t in transitions):
         return "overall"
-    bedrock = [t for t in transitions if t.target.startswith("bedrock:")]
-    return bedrock[-1].target if bedrock else "overall"
+    own = [t for t in transitions if t.target.startswith(("bedrock:", "region:"))]
+    return own[-1].target if own else "overall"
 
 
 def _silence_headline(moved: list[Transition], result: CheckResult) -> tuple[str, str]:
@@ -229,9 +234,12 @@ STILL_OPEN_STEP = (
 STILL_OPEN_SMS = "Alert stays open: keep fallbacks ready"
 
 
-def step_for(result: CheckResult, still_open: bool) -> str:
+def step_for(result: CheckResult, still_open: bool, alert: str = "overall") -> str:
     """The verdict's next step, unless an alert this message is about stays open while
-    the verdict is operational."""
+    the verdict is operational: the overall alert (held open), or one of its own."""
+    own = own_step(alert) if still_open else None
+    if own:
+        return own
     if still_open and result.verdict.verdict == "operational":
         return STILL_OPEN_STEP
     return next_step(result.verdict)
@@ -264,21 +272,24 @@ def compose(
     )
     page = result.status_page
     page_state = f"page: API {page.api_status}" if page.reachable else "page unreadable"
+    alert = alert_key(transitions)
     still_open = extra.flapping or (reminder and extra.held not in (None, "operational"))
-    full_step = step_for(result, still_open and word != "RESOLVED")
+    still_open = still_open or (alert != "overall" and word == "WARNING")
+    full_step = step_for(result, still_open and word != "RESOLVED", alert)
     step = STILL_OPEN_SMS if full_step == STILL_OPEN_STEP else full_step.split(".")[0]
     sms_parts = [f"{word}: {headline}{region}", detail, resolved.rstrip("."), page_state]
     sms_parts += [lead.rstrip("."), step]
     sms = fit_text(gsm7(". ".join(p for p in sms_parts if p) + "."), SMS_MAX)
     notes = [n for n in (lead, resolved, _flap_note(extra.flapping)) if n]
     notes += _confirmed_lines(result)
-    severity = SEVERITY[extra.held] if extra.held else result.verdict.severity
-    alert = alert_key(transitions)
+    severity = result.verdict.severity
+    if extra.held:
+        severity = extra.held_severity or SEVERITY[extra.held]
     if alert != "overall":
-        # Only a failover path moved (BEDROCK_ALERTS): its own alert, a warning while
-        # it fails and ok when it answers again, whatever the API's verdict. The API's
-        # "ok" would read as a recovery to pagers, phone filters and quiet hours; its
-        # "critical" belongs to the API's own alert.
+        # Only a failover path (BEDROCK_ALERTS) or a fleet's region moved: its own
+        # alert, a warning while it fails (is silent) and ok when it is back, whatever
+        # the API's verdict. The API's "ok" would read as a recovery to pagers, phone
+        # filters and quiet hours; its "critical" belongs to the API's own alert.
         severity = "warning" if word == "WARNING" else "ok"
     return Notification(
         id=notification_id,
@@ -292,10 +303,16 @@ def compose(
 
 
 def compose_digest(
-    text: str, severity: str, verdict: str | None, count: int, result: CheckResult
+    text: str,
+    severity: str,
+    verdict: str | None,
+    count: int,
+    result: CheckResult,
+    alert: str = "overall",
 ) -> Notification:
     """The one message that tells what quiet hours or a mute held (quiet.release_digest),
-    with the verdict now. Its id is the cycle's, so a re-send keeps it."""
+    with the verdict now. Its id is the cycle's, so a re-send keeps it. `alert`: the
+    open alert it is about (plan._alert_now), a Bedrock path's while only that is open."""
     verdict = verdict if verdict in SEVERITY else result.verdict.verdict
     severity = severity if severity in ("ok", "warning", "critical", "unknown") else "warning"
     plural = "s" if count != 1 else ""
@@ -304,13 +321,17 @@ def compose_digest(
     subject = fit_text(ascii_line(headline + region), SUBJECT_MAX)
     still = (
         f"\nThe alert stays open: {verdict} ({severity})."
-        if verdict != result.verdict.verdict
+        if alert == "overall" and verdict != result.verdict.verdict and severity != "ok"
         else ""
     )
+    if alert != "overall" and severity != "ok":
+        what = alert.split(":", 1)[1]
+        kind = "Amazon Bedrock" if alert.startswith("bedrock:") else "monitor region"
+        still += f"\nThe {kind} alert for {what} stays open ({severity})."
     email = (
         f"{text}\n\nNow: {result.verdict.verdict} ({result.verdict.severity}) at "
         f"{result.checked_at}\n  {result.verdict.summary}{still}\n\n"
-        f"Next step: {step_for(result, bool(still))}"
+        f"Next step: {step_for(result, bool(still), alert)}"
     )
     return Notification(
         id=f"n-{result.checked_at}-digest",
@@ -319,7 +340,7 @@ def compose_digest(
         email=email,
         severity=severity,
         verdict=verdict or result.verdict.verdict,
-        alert="overall",
+        alert=alert,
     )
 
 
