@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from ..decide.vote import RegionView
+from .dynamo_history import store_error
 from .store import StoreError
 
 log = logging.getLogger("claude_status.store")
@@ -54,17 +55,6 @@ class RegionStore(Protocol):
     def read_regions(self, minute: str, regions: tuple[str, ...]) -> dict[str, RegionView]:
         """The views of `minute` that are there, by region (unreadable ones left out)."""
         ...
-
-
-def _error(operation: str, exc: Exception) -> StoreError:
-    from botocore.exceptions import ClientError
-
-    if isinstance(exc, ClientError):
-        err = exc.response.get("Error", {})
-        text = f"DynamoDB {operation} failed: {err.get('Code', '?')}: {err.get('Message', '')}"
-    else:
-        text = f"DynamoDB {operation} failed: {type(exc).__name__}: {exc}"
-    return StoreError(" ".join(text.split())[:300])
 
 
 def _view(raw: Any) -> RegionView | None:
@@ -104,9 +94,9 @@ class DynamoRegions:
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
                 return False  # a duplicate delivery, or a retry of a write that landed
-            raise _error("PutItem", exc) from None
+            raise store_error("PutItem", exc) from None
         except BotoCoreError as exc:
-            raise _error("PutItem", exc) from None
+            raise store_error("PutItem", exc) from None
         return True
 
     def read_regions(self, minute: str, regions: tuple[str, ...]) -> dict[str, RegionView]:
@@ -120,7 +110,7 @@ class DynamoRegions:
                 RequestItems={self.table: {"Keys": keys, "ConsistentRead": True}}
             )
         except (BotoCoreError, ClientError) as exc:
-            raise _error("BatchGetItem", exc) from None
+            raise store_error("BatchGetItem", exc) from None
         # Unprocessed keys (throttling) read as not there yet: the next poll asks again.
         found: dict[str, RegionView] = {}
         for item in answer.get("Responses", {}).get(self.table, []):
