@@ -24,7 +24,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from .settings import SERVICE, Settings, schedule_minutes
+from .context import schedule_minutes
+from .settings import SERVICE, Settings
 
 MINUTE = Duration.minutes(1)
 

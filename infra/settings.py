@@ -1,17 +1,36 @@
 """Every name and default of the deployment, in one place, read from CDK context.
 
 Context values come from cdk.json or `-c key=value` on the command line. Each one
-is validated here, at synth, with one line that names it: a value the function
-would reject at run time, or CloudFormation at deploy time, never gets that far.
+is validated here, at synth (each value read by infra/context.py), with one line
+that names it: a value the function would reject at run time, or CloudFormation at
+deploy time, never gets that far.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from functions.monitor.config import MAX_MODELS
+
+from .context import (
+    E164,
+    EMAIL,
+    KMS_ARN,
+    MODEL,
+    NAMESPACE_PATTERN,
+    PARAMETER,
+    REGION,
+    SettingsError,
+    as_bool,
+    as_float,
+    as_int,
+    as_list,
+    check_schedule,
+    each_matches,
+    headroom_share,
+    schedule_minutes,
+)
 
 PROJECT = "ClaudeMonitor"
 SERVICE = "claude-status"  # Powertools' service dimension on every metric
@@ -68,124 +87,6 @@ DEFAULTS: dict[str, Any] = {
     "homeRegion": "",
     "quorum": 0,
 }
-
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
-_MODEL = re.compile(r"^[a-z0-9][a-z0-9.:@\-]*$")
-_EMAIL = re.compile(r"^[^@\s,]+@[^@\s,]+\.[A-Za-z]{2,}$")
-_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
-_PARAMETER = re.compile(r"^(/[A-Za-z0-9_.\-]+)+$")
-_KMS_ARN = re.compile(r"^arn:aws[a-z\-]*:kms:[a-z0-9\-]+:\d{12}:(key|alias)/[A-Za-z0-9/_\-]+$")
-_NAMESPACE = re.compile(r"^[A-Za-z0-9.\-_/#:]{1,255}$")
-# EventBridge: rate(1 minute) takes the singular, any other value the plural.
-_RATE = re.compile(r"^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$")
-_CRON = re.compile(r"^cron\(\S+( \S+){5}\)$")
-
-
-class SettingsError(ValueError):
-    """A context value is invalid; the message is one line naming it."""
-
-
-def _list(value: Any) -> tuple[str, ...]:
-    """The entries, each once, in order (as the function reads CANARY_MODELS): a repeated
-    region or model would otherwise name two constructs alike and fail with a traceback."""
-    parts = value if isinstance(value, (list, tuple)) else str(value or "").split(",")
-    return tuple(dict.fromkeys(str(v).strip() for v in parts if str(v).strip()))
-
-
-def _bool(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off"):
-        return False
-    raise SettingsError(f"context '{name}' must be true or false, got {value!r}")
-
-
-def _int(name: str, value: Any, low: int, high: int | None = None) -> int:
-    try:
-        number = int(str(value).strip())
-    except ValueError:
-        raise SettingsError(f"context '{name}' must be a whole number, got {value!r}") from None
-    if number < low or (high is not None and number > high):
-        span = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise SettingsError(f"context '{name}' must be {span}, got {value!r}")
-    return number
-
-
-def _float(name: str, value: Any, low: float, high: float) -> float:
-    try:
-        number = float(str(value).strip())
-    except ValueError:
-        raise SettingsError(f"context '{name}' must be a number, got {value!r}") from None
-    if not low < number < high:
-        raise SettingsError(f"context '{name}' must be above {low:g} and below {high:g}")
-    return number
-
-
-def _headroom(value: Any) -> float:
-    """The function publishes RateLimitHeadroom only below HEADROOM_REPORT_BELOW, so an
-    alarm threshold above it would never see the values between (and so never alarm
-    where it says it would)."""
-    from functions.monitor.tell.metrics import HEADROOM_REPORT_BELOW
-
-    share = _float("headroomAlarmBelow", value, 0.0, 1.0)
-    if share > HEADROOM_REPORT_BELOW:
-        raise SettingsError(
-            f"context 'headroomAlarmBelow' must be at most {HEADROOM_REPORT_BELOW:g}: the "
-            f"function reports headroom only below that, got {value!r}"
-        )
-    return share
-
-
-def _each(name: str, values: tuple[str, ...], pattern: re.Pattern[str], what: str) -> None:
-    for v in values:
-        if not pattern.match(v):
-            raise SettingsError(f"context '{name}': {v!r} is not {what}")
-
-
-def check_schedule(expression: str) -> str:
-    rate = _RATE.match(expression)
-    if rate:
-        count, unit = int(rate.group(1)), rate.group(2)
-        if count < 1 or (count == 1) == unit.endswith("s"):
-            raise SettingsError(
-                f"context 'schedule' {expression!r}: use rate(1 minute) or rate(N minutes)"
-            )
-        return expression
-    if _CRON.match(expression):
-        # EventBridge: one of day-of-month and day-of-week must be '?', not both.
-        fields = expression[len("cron(") : -1].split()
-        if (fields[2] == "?") == (fields[4] == "?"):
-            raise SettingsError(
-                f"context 'schedule' {expression!r}: exactly one of day-of-month and "
-                f"day-of-week must be '?', as in 'cron(* * * * ? *)'"
-            )
-        return expression
-    raise SettingsError(
-        f"context 'schedule' must be an EventBridge expression such as 'rate(1 minute)', "
-        f"'rate(5 minutes)' or 'cron(* * * * ? *)', got {expression!r}"
-    )
-
-
-def schedule_minutes(expression: str) -> int | None:
-    """Minutes between two scheduled cycles, or None for a cron that is not a fixed step
-    (which cycles a day it runs is not one interval)."""
-    rate = _RATE.match(expression)
-    if rate:
-        return int(rate.group(1)) * {"m": 1, "h": 60, "d": 1440}[rate.group(2)[0]]
-    fields = expression[len("cron(") : -1].split()
-    if len(fields) != 6 or any(f not in ("*", "?") for f in fields[2:]):
-        return None
-    step = re.fullmatch(r"(?:\*|0)/(\d+)", fields[0])
-    if fields[1] != "*":
-        return None
-    if fields[0] == "*":
-        return 1
-    if fields[0].isdigit():
-        return 60  # once an hour, at a fixed minute
-    return int(step.group(1)) if step and 0 < int(step.group(1)) < 60 else None
 
 
 @dataclass(frozen=True)
@@ -308,34 +209,34 @@ def load(context: Any) -> Settings:
         # Missing, or empty where the default is not: the default applies.
         return DEFAULTS[name] if found is None or (found == "" and DEFAULTS[name]) else found
 
-    regions, models = _list(value("regions")), _list(value("models"))
+    regions, models = as_list(value("regions")), as_list(value("models"))
     for name, values in (("regions", regions), ("models", models)):
         if not values:
             raise SettingsError(f"context '{name}' must name at least one entry")
     if len(models) > MAX_MODELS:
         raise SettingsError(f"context 'models' names {len(models)} models; at most {MAX_MODELS}")
-    _each("regions", regions, _REGION, "an AWS region such as us-east-1")
-    _each("models", models, _MODEL, "a model id such as claude-haiku-5-5")
-    emails, phones = _list(value("emails")), _list(value("phones"))
-    _each("emails", emails, _EMAIL, "an email address")
-    _each("phones", phones, _E164, "an E.164 phone number such as +15555550100")
-    severities = _list(value("smsSeverities"))
+    each_matches("regions", regions, REGION, "an AWS region such as us-east-1")
+    each_matches("models", models, MODEL, "a model id such as claude-haiku-5-5")
+    emails, phones = as_list(value("emails")), as_list(value("phones"))
+    each_matches("emails", emails, EMAIL, "an email address")
+    each_matches("phones", phones, E164, "an E.164 phone number such as +15555550100")
+    severities = as_list(value("smsSeverities"))
     for s in severities:
         if s not in SEVERITIES:
             raise SettingsError(
                 f"context 'smsSeverities': {s!r} is not one of {', '.join(SEVERITIES)}"
             )
     parameter = str(value("apiKeyParameter")).strip()
-    if not _PARAMETER.match(parameter):
+    if not PARAMETER.match(parameter):
         raise SettingsError(
             f"context 'apiKeyParameter' must be an SSM parameter path starting with /, "
             f"got {parameter!r}"
         )
     kms_arn = str(value("apiKeyKmsKeyArn") or "").strip()
-    if kms_arn and not _KMS_ARN.match(kms_arn):
+    if kms_arn and not KMS_ARN.match(kms_arn):
         raise SettingsError(f"context 'apiKeyKmsKeyArn' must be a KMS key ARN, got {kms_arn!r}")
     namespace = str(value("namespace")).strip()
-    if not _NAMESPACE.match(namespace) or namespace.startswith("AWS/"):
+    if not NAMESPACE_PATTERN.match(namespace) or namespace.startswith("AWS/"):
         raise SettingsError(f"context 'namespace' is not a custom metrics namespace: {namespace!r}")
     actions = str(value("alarmActions")).strip().lower()
     if actions not in ALARM_ACTIONS:
@@ -355,34 +256,34 @@ def load(context: Any) -> Settings:
         sms_severities=severities,
         api_key_parameter=parameter,
         api_key_kms_key_arn=kms_arn,
-        failure_threshold=_int(
+        failure_threshold=as_int(
             "failureThreshold", value("failureThreshold"), 1, FUNCTION_MAX_THRESHOLD
         ),
-        recovery_threshold=_int(
+        recovery_threshold=as_int(
             "recoveryThreshold", value("recoveryThreshold"), 1, FUNCTION_MAX_THRESHOLD
         ),
-        reminder_minutes=_int(
+        reminder_minutes=as_int(
             "reminderMinutes", value("reminderMinutes"), 0, FUNCTION_MAX_REMINDER_MINUTES
         ),
-        deadline_seconds=_int("deadlineSeconds", value("deadlineSeconds"), 1, deadline_max),
-        latency_slow_ms=_int("latencySlowMs", value("latencySlowMs"), 1, FUNCTION_MAX_LATENCY_MS),
-        error_window_cycles=_int("errorWindowCycles", value("errorWindowCycles"), 1, 1440),
-        error_rate_warn=_float("errorRateWarn", value("errorRateWarn"), 0.0, 1.0),
-        canary_burst=_int("canaryBurst", value("canaryBurst"), 1, 10),
-        answer_check_every=_int("answerCheckEvery", value("answerCheckEvery"), 0, 1440),
-        canary_samples=_int("canarySamples", value("canarySamples"), 1, 10),
-        headroom_alarm_below=_headroom(value("headroomAlarmBelow")),
-        memory_mb=_int("memoryMb", value("memoryMb"), 128, 10240),
-        retention_days=_int(
+        deadline_seconds=as_int("deadlineSeconds", value("deadlineSeconds"), 1, deadline_max),
+        latency_slow_ms=as_int("latencySlowMs", value("latencySlowMs"), 1, FUNCTION_MAX_LATENCY_MS),
+        error_window_cycles=as_int("errorWindowCycles", value("errorWindowCycles"), 1, 1440),
+        error_rate_warn=as_float("errorRateWarn", value("errorRateWarn"), 0.0, 1.0),
+        canary_burst=as_int("canaryBurst", value("canaryBurst"), 1, 10),
+        answer_check_every=as_int("answerCheckEvery", value("answerCheckEvery"), 0, 1440),
+        canary_samples=as_int("canarySamples", value("canarySamples"), 1, 10),
+        headroom_alarm_below=headroom_share(value("headroomAlarmBelow")),
+        memory_mb=as_int("memoryMb", value("memoryMb"), 128, 10240),
+        retention_days=as_int(
             "retentionDays", value("retentionDays"), 1, FUNCTION_MAX_RETENTION_DAYS
         ),
-        log_retention_days=_int("logRetentionDays", value("logRetentionDays"), 1, 3653),
+        log_retention_days=as_int("logRetentionDays", value("logRetentionDays"), 1, 3653),
         namespace=namespace,
-        dashboard=_bool("dashboard", value("dashboard")),
-        topic_key=_bool("topicKey", value("topicKey")),
+        dashboard=as_bool("dashboard", value("dashboard")),
+        topic_key=as_bool("topicKey", value("topicKey")),
         alarm_actions=actions,
         bedrock_models=bedrock,
-        bedrock_alerts=_bool("bedrockAlerts", value("bedrockAlerts")),
+        bedrock_alerts=as_bool("bedrockAlerts", value("bedrockAlerts")),
         **_fleet(regions, value("homeRegion"), value("quorum")),
     )
     _function_accepts(settings)
@@ -397,7 +298,7 @@ def _fleet(regions: tuple[str, ...], home: Any, quorum: Any) -> dict[str, Any]:
         raise SettingsError(
             f"context 'homeRegion' must be one of 'regions' ({', '.join(regions)}), got {home!r}"
         )
-    count = _int("quorum", quorum, 0, len(regions)) if str(quorum).strip() else 0
+    count = as_int("quorum", quorum, 0, len(regions)) if str(quorum).strip() else 0
     if len(regions) == 1 and count > 1:
         raise SettingsError("context 'quorum' needs several 'regions'")
     return {"home_region": home, "quorum": count}

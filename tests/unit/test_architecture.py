@@ -151,7 +151,9 @@ def test_given_every_module_when_imports_are_followed_then_there_is_no_circle():
 
 
 def test_given_every_module_when_counted_then_none_is_over_the_size_that_hides_a_role():
-    long = {n: len(p.read_text().splitlines()) for n, p in MODULES.items()}
+    # The CDK app (infra/) is held to the same rule as the function's code
+    paths = [*MODULES.values(), *(ROOT / "infra").glob("*.py")]
+    long = {str(p.relative_to(ROOT)): len(p.read_text().splitlines()) for p in paths}
     assert {n: c for n, c in long.items() if c > MAX_LINES} == {}
 
 
