@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -26,6 +25,7 @@ from typing import Any, Protocol
 
 from ..decide.vote import RegionView
 from .dynamo_history import store_error
+from .sqlite import open_db
 from .store import StoreError
 
 log = logging.getLogger("claude_status.store")
@@ -140,15 +140,7 @@ class SqliteRegions:
         self.path = path
 
     def _conn(self) -> sqlite3.Connection:
-        try:
-            folder = os.path.dirname(self.path)
-            if folder:
-                os.makedirs(folder, exist_ok=True)
-            db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
-            db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open LOCAL_DB_PATH {self.path!r}: {exc}") from None
-        return db
+        return open_db(self.path, _SCHEMA)
 
     def put_region(self, view: RegionView) -> bool:
         db = self._conn()

@@ -37,6 +37,20 @@ CREATE TABLE IF NOT EXISTS outbox (id TEXT PRIMARY KEY, entry TEXT NOT NULL);
 """
 
 
+def open_db(path: str, schema: str) -> sqlite3.Connection:
+    """The SQLite file at LOCAL_DB_PATH (its folder made), in autocommit mode, with
+    `schema`'s tables; one line naming the path when it cannot be opened."""
+    try:
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        db = sqlite3.connect(path, timeout=5, isolation_level=None)
+        db.executescript(schema)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"cannot open LOCAL_DB_PATH {path!r}: {exc}") from None
+    return db
+
+
 class SqliteStore:
     """The local store: one SQLite file, so cron on a laptop keeps history and alerts."""
 
@@ -47,15 +61,7 @@ class SqliteStore:
 
     def _conn(self) -> sqlite3.Connection:
         if self._db is None:
-            try:
-                folder = os.path.dirname(self.path)
-                if folder:
-                    os.makedirs(folder, exist_ok=True)
-                db = sqlite3.connect(self.path, timeout=5, isolation_level=None)
-                db.executescript(_SCHEMA)
-            except (OSError, sqlite3.Error) as exc:
-                raise StoreError(f"cannot open LOCAL_DB_PATH {self.path!r}: {exc}") from None
-            self._db = db
+            self._db = open_db(self.path, _SCHEMA)
         return self._db
 
     def load(self) -> Stored:
